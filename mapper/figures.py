@@ -39,7 +39,10 @@ _SIZE = (10.0, 7.5)  # inches; fixed so that GIF frames share one shape
 
 def _new_figure(size: tuple[float, float] = _SIZE) -> Figure:
     fig = Figure(figsize=size, dpi=100)
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
+    # geopandas' plot() asks for a redraw after every layer; on an off-screen Agg canvas that
+    # is a full render each time. The figure is drawn once, when saved.
+    canvas.draw_idle = lambda *args, **kwargs: None
     return fig
 
 

@@ -356,6 +356,10 @@ class Gazetteer:
                     index[k][i] = w
         if self._aliases is not None and len(self._aliases):
             pos = pd.Series(np.arange(len(t)), index=t["place_id"])
+            shown = self._aliases[self._aliases.get("display", pd.Series("", index=self._aliases.index)).str.lower().eq("yes")]
+            for name, pid in zip(shown["name"], shown["place_id"]):
+                if pid in pos.index:  # the name reporting uses, shown on maps and tables
+                    t.at[int(pos[pid]), "name"] = name
             for name, pid in zip(self._aliases["name"], self._aliases["place_id"]):
                 if pid in pos.index:
                     index[fold(name)][int(pos[pid])] = 1.1  # curated: preferred over a bare name match
