@@ -87,15 +87,14 @@ def _drop_articles(toks: tuple[str, ...]) -> list[str]:
             tok = "bu" + tok[4:]
         elif tok.startswith("abu") and len(tok) > 5 and tok[3] not in "aeiou":
             tok = "bu" + tok[3:]
-        elif out and len(tok) > 4:
-            # an article glued to its noun: Ezzor, Azzawr, Arraqqa; al-prefixed: Alqaim
-            m = _ASSIMILATED.match(tok)
-            if m:
-                tok = tok[1:]
-            elif tok.startswith(("al", "el")) and len(tok) > 5 and tok[2] not in "aeiouy":
-                tok = tok[2:]
-        elif not out and len(tok) > 5 and tok.startswith("al") and tok[2] not in "aeiouly":
-            tok = tok[2:]
+        elif out and len(tok) > 4 and _ASSIMILATED.match(tok):
+            tok = tok[1:]  # an article assimilated and glued to its noun: Ezzor, Azzawr, Arraqqa
+        else:
+            # "al" glued to its noun (Alqaim, Elqosh), judged on the de-doubled token so that
+            # doubling a letter never changes the outcome
+            dd = _DOUBLE.sub(r"\1", tok)
+            if len(dd) > 5 and dd.startswith(("al", "el") if out else ("al",)) and dd[2] not in "aeiouly":
+                tok = dd[2:]
         out.append(tok)
         i += 1
     return out
