@@ -319,7 +319,9 @@ def area_chart(
         ref = ref[ref["date"].notna() & ref["area_km2"].notna()]
         markers = "sD^vP*Xh"
         src_col = ref["source"] if "source" in ref else pd.Series("reference", index=ref.index)
-        for i, (src, sub) in enumerate(ref.groupby(src_col.astype(str), sort=True)):
+        # one marker per publisher: "IHS Conflict Monitor: ..., January 2015" -> "IHS Conflict Monitor"
+        publisher = src_col.astype(str).str.split(":", n=1).str[0].str.strip()
+        for i, (src, sub) in enumerate(ref.groupby(publisher, sort=True)):
             who = sub["actor"].iloc[0] if "actor" in sub else reference_actor
             ax.scatter(
                 sub["date"],

@@ -78,6 +78,9 @@ _STRONG_CODES = {"PCLI", "PPLC", "ADM1", "PPLA", "PPLA2", "ADMD"}
 NOTABLE_CODES = {"PCLI", "PPLC", "ADM1", "PPLA", "PPLA2", "PPLA3", "ADMD", "AIRB", "AIRP",
                  "DAM", "BCN", "OILF", "GASF", "OILR", "HLL"}
 _EARTH_KM = 6371.0088
+_DEMONYM_COUNTRY = {"syrian": "SY", "syrians": "SY", "iraqi": "IQ", "iraqis": "IQ", "turkish": "TR",
+                    "jordanian": "JO", "lebanese": "LB", "iranian": "IR", "saudi": "SA"}
+_DEMONYMS = re.compile(r"\b(" + "|".join(_DEMONYM_COUNTRY) + r")\b", re.IGNORECASE)
 _LATIN = re.compile(r"^[\u0000-\u024F\u1E00-\u1EFF\u02B0-\u02FF\u2018-\u201F\s]+$")
 
 
@@ -506,8 +509,11 @@ class Gazetteer:
         return df.sort_values(["score", "place_id"], ascending=[False, True]).reset_index(drop=True)
 
     def context_from_text(self, text: str, *, exclude: str | None = None) -> ResolutionContext:
-        """Countries, governorates and unambiguous prominent places named in ``text``."""
+        """Countries (also from adjectives such as "Syrian"), governorates and unambiguous
+        prominent places named in ``text``."""
         ctx = ResolutionContext()
+        for m in _DEMONYMS.finditer(text):
+            ctx.countries.add(_DEMONYM_COUNTRY[m.group(1).lower()])
         for m in self.find_mentions(text):
             if exclude is not None and m.key == fold(exclude):
                 continue
@@ -621,7 +627,7 @@ class Gazetteer:
                 "feature_code": t["feature_code"].to_numpy()[rows] if rows else [],
                 "lat": t["lat"].to_numpy()[rows] if rows else [],
                 "lon": t["lon"].to_numpy()[rows] if rows else [],
-                "score": [round(r[1], 4) for r in ranked],
+                "score": [round(min(r[1], 1.0), 4) for r in ranked],
                 "why": [r[2] for r in ranked],
             }
         )
@@ -712,7 +718,9 @@ def _admin1_places() -> pd.DataFrame:
     layer = _read_layer("admin1.geojson")
     rows = []
     for r in layer.itertuples():
-        names = [r.name, *[n for n in str(r.alt_names or "").split("|") if n]]
+        # the main name twice: the index gives full weight to a place's first two names
+        # (GeoNames' name and asciiname); alternate names such as "Mosul" for Ninawa weigh less
+        names = [r.name, r.name, *[n for n in str(r.alt_names or "").split("|") if n]]
         rows.append(
             {
                 "place_id": f"ne:{r.iso_3166_2}",
