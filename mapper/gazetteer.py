@@ -143,6 +143,8 @@ class Mention:
     key: str
     notable: bool
     cue: bool
+    strong: bool = False
+    inside_name: bool = False
 
 
 def _haversine_km(lat1, lon1, lat2, lon2):
@@ -527,7 +529,9 @@ class Gazetteer:
             best = self._rank(self._candidates(m.text, fuzzy=False), None)
             if best and (len(best) == 1 or best[0][1] - best[1][1] > 0.15):
                 i = best[0][0]
-                if self._table.at[i, "feature_code"] not in ("PCLI", "ADM1", "ADMD"):
+                # only prominent places anchor the context: an obscure namesake would pull
+                # the other names toward itself
+                if self._notable[i] and self._table.at[i, "feature_code"] not in ("PCLI", "ADM1", "ADMD"):
                     ctx.points.append((float(self._table.at[i, "lat"]), float(self._table.at[i, "lon"])))
         return ctx
 
@@ -606,7 +610,7 @@ class Gazetteer:
                 d = float(_haversine_km(self._table.at[top[0], "lat"], self._table.at[top[0], "lon"],
                                         self._table.at[second[0], "lat"], self._table.at[second[0], "lon"]))
                 margin = top[1] - second[1]
-                if d > 25 and margin < 0.03:
+                if d > 40 and margin < 0.03:
                     place, reason = None, (
                         f"ambiguous: {len(ranked)} candidates, the best two {d:.0f} km apart and "
                         f"within {margin:.3f} of each other; add context (country, nearby places)"
@@ -615,6 +619,16 @@ class Gazetteer:
                     reason = f"best score, ahead by {margin:.2f}"
             if place is not None and ranked[0][1] < 0.2:
                 place, reason = None, f"best candidate too weak (score {ranked[0][1]:.2f})"
+            if place is not None and context is not None and context.points and not self._notable[top[0]]:
+                # an obscure village far from everything else the text names is more likely a
+                # namesake than the place meant
+                pts = np.array(context.points)
+                far = float(np.min(_haversine_km(place.lat, place.lon, pts[:, 0], pts[:, 1])))
+                if far > 250:
+                    place, reason = None, (
+                        f"best candidate is an obscure place {far:.0f} km from every other place the "
+                        "text names: more likely a namesake than the place meant"
+                    )
         if not explain:
             return place
         t = self._table
@@ -635,43 +649,80 @@ class Gazetteer:
 
     # -- text --------------------------------------------------------------------------
 
-    _WORD = re.compile(r"[^\W\d_](?:[\w’'‘ʿʾ`]*[^\W_])?", re.UNICODE)
+    # a word may open with an ʿayn mark before a capital vowel (‘Ayn, ʿAnah); a possessive
+    # "'s" is not part of it
+    _WORD = re.compile(r"(?:[‘ʿ](?=[AEIOU]))?[^\W\d_](?:[\w’'‘ʿʾ`]*[^\W_])?", re.UNICODE)
+    _POSSESSIVE = re.compile(r"['’]s$")
     _CUES = frozenset(
         ["in", "of", "near", "from", "to", "at", "into", "outside", "around", "toward", "towards", "town", "city", "village", "province", "governorate", "district", "border", "capital", "stronghold", "areas", "area", "countryside", "east", "west", "north", "south", "eastern", "western", "northern", "southern", "retake", "retook", "recaptured", "captured", "seized", "took", "liberated", "entered", "besieged", "held", "lost", "control"]
     )
+    #: lowercase words that may open a place name when a hyphen or a capital follows
     _CONNECT = frozenset({"al", "el", "ad", "ar", "as", "az", "ash", "at", "an", "ez", "es", "ed",
-                          "er", "en", "et", "abu", "bin", "ibn", "bani", "um", "umm", "de", "la"})
+                          "er", "en", "et", "abu", "bin", "ibn", "bani", "um", "umm"})
+    #: lowercase words that are also English: they open a name only when hyphenated (as-Sukhnah)
+    _ENGLISH_CONNECT = frozenset({"as", "at", "an", "en", "ed", "er", "et", "um", "bin"})
+    #: capitalised English words that some village somewhere is also called
+    _STOP = frozenset(
+        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday", "the", "a", "an", "it", "is", "in", "on", "at", "as", "he", "she", "they", "we", "but", "and", "or", "if", "this", "that", "these", "those", "there", "their", "its", "islamic", "state", "army", "forces", "president", "minister", "prime", "general", "sunday"]
+    )
+    _SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "countryside", "district"})
 
     def find_mentions(self, text: str, *, max_tokens: int = 5, strict: bool = True) -> list[Mention]:
         """Find gazetteer names in ``text``: longest match first, no overlaps.
 
-        Candidate spans start at a capitalised word (or an article such as ``al-`` before one).
-        With ``strict``, a single-word match on an obscure place (a village whose name is also
-        a common word or person's name) is only kept when a cue such as "in", "of", "town of"
-        precedes it, or when it stands alone rather than inside a longer proper name.
+        Candidate spans start at a capitalised word, or at an Arabic article before one
+        (``al-Qaim``, ``ar-Raqqa``); an English-looking article (``as``, ``at``, ``an``) only
+        when hyphenated. A possessive ``'s`` is left out of the span. Months, weekdays and
+        other capitalised English words are never places on their own.
+
+        With ``strict``, a match on an obscure place (a village whose name is also a common
+        word or a person's name) is kept only after a cue word such as "in", "of", "town of",
+        and never inside a longer capitalised name ("Prime Minister Haider al-Abadi") unless
+        the place is prominent. ``Mention.notable`` / ``strong`` / ``inside_name`` / ``cue``
+        let callers apply their own policy with ``strict=False``.
         """
-        words = [(m.start(), m.end(), m.group()) for m in self._WORD.finditer(text)]
+        words = []
+        for m in self._WORD.finditer(text):
+            s, e, w = m.start(), m.end(), m.group()
+            pm = self._POSSESSIVE.search(w)
+            if pm and len(w) > 3:
+                e, w = e - 2, w[:-2]
+            words.append((s, e, w))
         n = len(words)
         out: list[Mention] = []
+        index = self._index
         i = 0
         while i < n:
             s0, e0, w0 = words[i]
             low0 = w0.lower()
-            starts_ok = w0[0].isupper() or (low0 in self._CONNECT and i + 1 < n and words[i + 1][2][0].isupper())
+            first = w0.lstrip("‘ʿ")
+            if first[:1].isupper():
+                starts_ok = True
+            elif low0 in self._CONNECT and i + 1 < n:
+                nxt_s = words[i + 1][0]
+                hyphen = text[e0:nxt_s] in ("-", "‐", "‑")
+                starts_ok = (hyphen or low0 not in self._ENGLISH_CONNECT) and (
+                    _capital(words[i + 1][2]) or hyphen)
+            else:
+                starts_ok = False
             if not starts_ok:
                 i += 1
                 continue
             found = None
             for k in range(min(max_tokens, n - i), 0, -1):
                 end_word = words[i + k - 1]
-                if not end_word[2][0].isupper() and k > 1 and end_word[2].lower() not in ("province", "governorate", "dam", "airbase", "countryside", "district"):
+                ew = end_word[2]
+                if k > 1 and not _capital(ew) and ew.lower() not in self._SUFFIX_WORDS:
                     continue
-                # spans must not cross sentence punctuation or line breaks
                 chunk = text[s0:end_word[1]]
-                if k > 1 and re.search(r"[.;:!?\n()\"]", chunk):
+                if k > 1 and _SPAN_BREAK.search(chunk):
+                    continue  # spans never cross sentence punctuation or line breaks
+                if k == 1 and low0 in self._STOP:
                     continue
                 key = fold(chunk)
-                rows = self._index.get(key)
+                if len(key) < 3:
+                    continue
+                rows = index.get(key)
                 if rows:
                     found = (k, key, rows)
                     break
@@ -680,26 +731,33 @@ class Gazetteer:
                 continue
             k, key, rows = found
             end = words[i + k - 1][1]
-            notable = bool(self._notable[list(rows)].any())
-            strong = bool(self._strong[list(rows)].any())
+            rows_idx = list(rows)
+            notable = bool(self._notable[rows_idx].any())
+            strong = bool(self._strong[rows_idx].any())
             prev = words[i - 1][2].lower() if i > 0 else ""
             cue = prev in self._CUES
             inside_name = (
-                i > 0 and words[i - 1][2][0].isupper() and not re.search(r"[.;:!?\n,]", text[words[i - 1][1]:s0])
-                and words[i - 1][2].lower() not in self._CUES
-            ) or (i + k < n and words[i + k][2][0].isupper() and not re.search(r"[.;:!?\n,(]", text[end:words[i + k][0]]))
+                i > 0 and _capital(words[i - 1][2]) and not _JOIN_BREAK.search(text[words[i - 1][1]:s0])
+                and prev not in self._CUES
+            ) or (i + k < n and _capital(words[i + k][2]) and not _JOIN_BREAK.search(text[end:words[i + k][0]]))
             keep = True
-            if strict:
-                if inside_name and not strong or not notable and not cue:
-                    keep = False
-                if k == 1 and len(key) <= 2:
-                    keep = False
+            if strict and ((inside_name and not strong) or (not notable and not cue)):
+                keep = False
             if keep:
-                out.append(Mention(s0, end, text[s0:end], key, notable, cue))
+                out.append(Mention(s0, end, text[s0:end], key, notable, cue, strong, bool(inside_name)))
                 i += k
             else:
                 i += 1
         return out
+
+
+def _capital(word: str) -> bool:
+    """Capitalised, ignoring an opening ʿayn mark (‘Ayn)."""
+    return word.lstrip("‘ʿ")[:1].isupper()
+
+
+_SPAN_BREAK = re.compile(r"[.;:!?\n()\"]")
+_JOIN_BREAK = re.compile(r"[.;:!?\n,(]")
 
 
 # ----------------------------------------------------------------------------- packaged layers

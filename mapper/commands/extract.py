@@ -1,0 +1,126 @@
+"""``mapper places PATH...`` and ``mapper extract PATH...``."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+
+def register(sub) -> None:
+    p = sub.add_parser(
+        "places",
+        help="list every place mention in articles",
+        description="Find and resolve every place name in the articles (offline). One row per "
+        "mention: article,name_as_written,place_id,place,country,lat,lon,start,end. Names the "
+        "gazetteer cannot resolve are listed with an empty place_id.",
+    )
+    _inputs(p)
+    p.add_argument("--format", choices=["csv", "json"], default="csv")
+    p.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout")
+    p.set_defaults(func=run_places)
+
+    e = sub.add_parser(
+        "extract",
+        help="extract dated control-change reports (or corroborated events)",
+        description="Read articles and write one row per control-change claim (reports), or with "
+        "--events the corroborated events. Skipped inputs are reported on stderr.",
+    )
+    _inputs(e)
+    e.add_argument("--events", action="store_true", help="corroborate reports into events")
+    e.add_argument("--format", choices=["csv", "geojson", "jsonl", "gpkg"], default="csv")
+    e.add_argument("-o", "--output", metavar="FILE", help="write here instead of stdout (required for gpkg)")
+    e.add_argument("--actors", metavar="FILE", help="extra actor phrases: CSV 'pattern,actor' or YAML 'actor: [phrases]'")
+    e.add_argument("--overrides", metavar="FILE", help="analyst overrides CSV (add/drop/correct events); implies --events")
+    e.add_argument("--keep-uncertain", action="store_true", help="keep hypothetical/denied claims with low confidence and a flag")
+    e.add_argument("--min-confidence", type=float, default=0.0, metavar="X", help="drop reports below this confidence")
+    e.set_defaults(func=run_extract)
+
+
+def _inputs(p) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help=".txt files or folders, .jsonl or .csv corpora")
+    p.add_argument("--metadata", metavar="FILE", help="CSV file,published[,title,url] giving dates for .txt files")
+    p.add_argument("--geonames", metavar="FILE", help="use a GeoNames dump instead of the packaged gazetteer")
+
+
+def _gazetteer(args):
+    from mapper.gazetteer import Gazetteer
+
+    return Gazetteer.from_geonames(args.geonames) if args.geonames else Gazetteer.load()
+
+
+def _report_skipped(skipped, command: str) -> None:
+    for s in skipped:
+        print(f"mapper {command}: {s}", file=sys.stderr)
+
+
+def _emit_text(text: str, output: str | None) -> None:
+    if output:
+        from mapper.events import _atomic_write
+
+        _atomic_write(Path(output), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    else:
+        sys.stdout.write(text)
+
+
+def run_places(args) -> int:
+    from mapper.articles import iter_articles
+    from mapper.extract import PLACE_COLUMNS_OUT, find_places
+
+    gaz = _gazetteer(args)
+    skipped: list = []
+    frames = [find_places(a, gaz) for a in iter_articles(args.paths, metadata=args.metadata, skipped=skipped)]
+    frames = [f for f in frames if len(f)]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=PLACE_COLUMNS_OUT)
+    _report_skipped(skipped, "places")
+    if args.format == "json":
+        recs = [{k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in r.items()} for r in df.to_dict("records")]
+        _emit_text(json.dumps(recs, ensure_ascii=False, indent=1, default=str) + "\n", args.output)
+    else:
+        _emit_text(df.to_csv(index=False, lineterminator="\n"), args.output)
+    unresolved = int((df["place_id"] == "").sum()) if len(df) else 0
+    if unresolved:
+        print(f"mapper places: {unresolved} mention(s) without a gazetteer match (empty place_id)", file=sys.stderr)
+    return 0
+
+
+def run_extract(args) -> int:
+    from mapper import events as ev
+    from mapper.actors import ActorLexicon
+    from mapper.articles import read_articles
+    from mapper.errors import InputError
+    from mapper.extract import extract_corpus
+
+    if args.format == "gpkg" and not args.output:
+        raise InputError("--format gpkg writes a file: give it with -o FILE.gpkg")
+    lexicon = ActorLexicon.from_file(args.actors) if args.actors else None
+    gaz = _gazetteer(args)
+    skipped: list = []
+    df = extract_corpus(
+        read_articles(args.paths, metadata=args.metadata), gaz, lexicon=lexicon,
+        keep_uncertain=args.keep_uncertain, min_confidence=args.min_confidence, skipped=skipped,
+    )
+    _report_skipped(skipped, "extract")
+    if args.events or args.overrides:
+        df = ev.corroborate(df)
+        if args.overrides:
+            df = ev.apply_overrides(df, args.overrides, gazetteer=gaz)
+            for o in df.attrs.get("overrides", []):
+                print(f"mapper extract: override line {o['line']}: {o['action']} {o['place']} {o['date']} ({o['events']} event(s))", file=sys.stderr)
+    if args.format == "csv":
+        if args.output:
+            ev.to_csv(df, args.output)
+        else:
+            _emit_text(ev._for_text(df).to_csv(index=False, lineterminator="\n"), None)
+    elif args.format == "geojson":
+        fc = ev.to_geojson(df)
+        _emit_text(json.dumps(fc, ensure_ascii=False, indent=1) + "\n", args.output)
+    elif args.format == "jsonl":
+        lines = [json.dumps(r, ensure_ascii=False, default=str) for r in ev._for_text(df).to_dict("records")]
+        _emit_text("".join(line + "\n" for line in lines), args.output)
+    else:
+        ev.to_gpkg(df, args.output)
+    print(f"mapper extract: {len(df)} {'event' if args.events or args.overrides else 'report'}(s)", file=sys.stderr)
+    return 0

@@ -1,0 +1,354 @@
+"""Temporal expressions in news reports, resolved against the publication date.
+
+resolve_date(expression, anchor)  -> (date | None, precision)
+find_dates(sentence, anchor)      -> list[DateMention], in text order
+parse_header_date(text)           -> date | None: a dateline or header stamp
+format_date(date, precision)      -> the canonical text form ("2017-11-03", "2017-11", "2017")
+
+Precisions follow :data:`mapper.schema.PRECISIONS`. A month date is the first day of the
+month, a year date 1 January, a week date a day inside the week meant. Relative expressions
+("on Friday", "yesterday", "last week", "in October") resolve to the latest matching date on
+or before the anchor, so a past-tense report never lands after its publication; without an
+anchor they stay unresolved (``(None, "unknown")``) and are never guessed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "DateMention",
+    "find_dates",
+    "format_date",
+    "parse_header_date",
+    "resolve_date",
+]
+
+_MONTHS = {
+    "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3, "april": 4,
+    "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7, "august": 8, "aug": 8,
+    "september": 9, "sep": 9, "sept": 9, "october": 10, "oct": 10, "november": 11, "nov": 11,
+    "december": 12, "dec": 12,
+}
+_WEEKDAYS = {
+    "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4, "saturday": 5,
+    "sunday": 6,
+}
+_NUMBERS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12,
+}
+
+_MONTH_FULL = (
+    r"(?:January|February|March|April|May|June|July|August|September|October|November|December)"
+)
+_MONTH_ABBR = r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\.?"
+_MONTH = rf"(?:{_MONTH_FULL}|{_MONTH_ABBR})"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_YEAR = r"(?:19[89]\d|20[0-4]\d)"
+_NUM = r"(?:\d{1,2}|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)"
+
+# order matters: longer, more specific expressions first
+_PATTERNS: list[tuple[str, str]] = [
+    ("week_of", rf"\bweek of (?P<y>{_YEAR})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})\b"),
+    ("iso", rf"\b(?P<y>{_YEAR})-(?P<m>\d{{1,2}})-(?P<d>\d{{1,2}})\b"),
+    ("iso_month", rf"\b(?P<y>{_YEAR})-(?P<m>0[1-9]|1[0-2])\b(?!-)"),
+    ("dmy", rf"\b(?:{_WEEKDAY},?\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MONTH})(?:,?\s+(?P<y>{_YEAR}))?\b"),
+    ("mdy", rf"\b(?:{_WEEKDAY},?\s+)?(?P<mon>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s+(?P<y>{_YEAR})\b)?"),
+    ("month_year", rf"\b(?P<mon>{_MONTH_FULL}|{_MONTH_ABBR})(?:\s+of)?,?\s+(?P<y>{_YEAR})\b"),
+    ("rel_month", rf"\b(?P<rel>this|last|past|earlier this|early|late|mid|in|since|during|until|by|from|of|through)(?:\s+|-)(?P<mon>{_MONTH_FULL})\b"),
+    ("weekday", rf"\b(?P<rel>last\s+|this\s+|on\s+|late\s+on\s+|early\s+on\s+|late\s+|early\s+)?(?P<wd>{_WEEKDAY})\b"),
+    ("today", r"\b(?:today|tonight|this morning|this afternoon|this evening|earlier today|on the same day)\b"),
+    ("yesterday", r"\b(?:the day before yesterday|yesterday|last night)\b"),
+    ("ago", rf"\b(?P<n>{_NUM})\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b"),
+    ("last_unit", r"\b(?P<rel>last|past|this|earlier this|later this|earlier in the|previous)\s+(?P<unit>week|month|year|summer|winter|spring|autumn|fall)\b"),
+    ("year", rf"\b(?P<y>{_YEAR})\b"),
+]
+_COMPILED = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS]
+# month and weekday names must be capitalised in running text (``may`` is a verb)
+_NEEDS_CAPITAL = {"rel_month", "weekday", "month_year", "dmy", "mdy"}
+
+
+@dataclass(frozen=True)
+class DateMention:
+    """A temporal expression found in a sentence, resolved against the anchor."""
+
+    start: int
+    end: int
+    text: str
+    date: dt.date | None
+    precision: str
+    kind: str
+
+
+def _latest_month(month: int, anchor: dt.date, *, strictly_before: bool = False) -> dt.date:
+    year = anchor.year
+    if month > anchor.month or (strictly_before and month == anchor.month):
+        year -= 1
+    return dt.date(year, month, 1)
+
+
+def _latest_day(month: int, day: int, anchor: dt.date) -> dt.date | None:
+    for year in (anchor.year, anchor.year - 1):
+        try:
+            d = dt.date(year, month, day)
+        except ValueError:
+            continue
+        if d <= anchor:
+            return d
+    return None
+
+
+def _month_start_shift(anchor: dt.date, months: int) -> dt.date:
+    total = anchor.year * 12 + anchor.month - 1 - months
+    return dt.date(total // 12, total % 12 + 1, 1)
+
+
+def _resolve_match(kind: str, m: re.Match, anchor: dt.date | None) -> tuple[dt.date | None, str]:
+    g = m.groupdict()
+    if kind in ("iso", "week_of"):
+        try:
+            d = dt.date(int(g["y"]), int(g["m"]), int(g["d"]))
+        except ValueError:
+            return None, "unknown"
+        return d, "week" if kind == "week_of" else "day"
+    if kind == "iso_month":
+        return dt.date(int(g["y"]), int(g["m"]), 1), "month"
+    if kind in ("dmy", "mdy"):
+        month = _MONTHS[g["mon"].rstrip(".").lower()]
+        day = int(g["d"])
+        if g.get("y"):
+            try:
+                return dt.date(int(g["y"]), month, day), "day"
+            except ValueError:
+                return None, "unknown"
+        if anchor is None:
+            return None, "unknown"
+        d = _latest_day(month, day, anchor)
+        return (d, "day") if d else (None, "unknown")
+    if kind == "month_year":
+        return dt.date(int(g["y"]), _MONTHS[g["mon"].rstrip(".").lower()], 1), "month"
+    if kind == "rel_month":
+        if anchor is None:
+            return None, "unknown"
+        month = _MONTHS[g["mon"].lower()]
+        rel = re.sub(r"\s+", " ", g["rel"].lower())
+        return _latest_month(month, anchor, strictly_before=rel in ("last", "past")), "month"
+    if kind == "weekday":
+        if anchor is None:
+            return None, "unknown"
+        wd = _WEEKDAYS[g["wd"].lower()]
+        back = (anchor.weekday() - wd) % 7
+        rel = (g.get("rel") or "").strip().lower()
+        if rel == "last" and back == 0:
+            back = 7
+        return anchor - dt.timedelta(days=back), "day"
+    if anchor is None:
+        if kind == "year":
+            return dt.date(int(g["y"]), 1, 1), "year"
+        return None, "unknown"
+    if kind == "today":
+        return anchor, "day"
+    if kind == "yesterday":
+        text = m.group(0).lower()
+        return anchor - dt.timedelta(days=2 if "before" in text else 1), "day"
+    if kind == "ago":
+        n = _NUMBERS.get(g["n"].lower()) or int(g["n"])
+        unit = g["unit"].lower().rstrip("s")
+        if unit == "day":
+            return anchor - dt.timedelta(days=n), "day"
+        if unit == "week":
+            return anchor - dt.timedelta(days=7 * n), "week"
+        if unit == "month":
+            return _month_start_shift(anchor, n), "month"
+        return dt.date(anchor.year - n, 1, 1), "year"
+    if kind == "last_unit":
+        rel = re.sub(r"\s+", " ", g["rel"].lower())
+        unit = g["unit"].lower()
+        past = rel in ("last", "past", "previous")
+        if unit == "week":
+            return anchor - dt.timedelta(days=7 if past else 0), "week"
+        if unit == "month":
+            return _month_start_shift(anchor, 1 if past else 0), "month"
+        if unit == "year" or unit in ("summer", "winter", "spring", "autumn", "fall"):
+            # a season is coarser than a month: say only the year it most likely falls in
+            year = anchor.year - 1 if past else anchor.year
+            return dt.date(year, 1, 1), "year"
+        return None, "unknown"
+    if kind == "year":
+        return dt.date(int(g["y"]), 1, 1), "year"
+    return None, "unknown"  # pragma: no cover - every kind is handled above
+
+
+_MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
+_KIND_STEMS = {
+    "today": ("today", "tonight", "this ", "same day"),
+    "yesterday": ("yesterday", "last night"),
+    "ago": ("ago",),
+    "last_unit": ("last", "past", "this", "earlier", "later", "previous"),
+    "weekday": ("day",),
+}
+_DIGIT = re.compile(r"\d")
+
+
+def _scan(text: str) -> list[tuple[str, re.Match]]:
+    taken: list[tuple[int, int]] = []
+    found: list[tuple[str, re.Match]] = []
+    lower = text.lower()
+    has_digit = _DIGIT.search(text) is not None
+    has_month = any(m in lower for m in _MONTH_STEMS)
+    for kind, rx in _COMPILED:
+        # cheap tests first: most sentences have no date at all
+        if kind in ("iso", "week_of", "iso_month", "year") and not has_digit:
+            continue
+        if kind in ("dmy", "mdy", "month_year", "rel_month") and not has_month:
+            continue
+        stems = _KIND_STEMS.get(kind)
+        if stems and not any(st in lower for st in stems):
+            continue
+        for m in rx.finditer(text):
+            s, e = m.span()
+            if any(s < te and ts < e for ts, te in taken):
+                continue
+            if kind in _NEEDS_CAPITAL:
+                name = m.group("mon") if "mon" in rx.groupindex else m.group("wd")
+                if name and not name[0].isupper():
+                    continue
+                if kind == "rel_month" and name.lower() == "may" and (m.group("rel") or "").lower() not in ("in", "since", "last", "this", "early", "late", "mid", "mid-", "during", "until", "by"):
+                    continue
+            if kind == "mdy" and m.group("mon").lower() == "may" and not m.group("y"):
+                # "may 3 soldiers" is not a date; require the capital (checked above)
+                pass
+            if kind == "year":
+                # a year inside a number (e.g. "12,2014") or a count ("2014 people") is no date
+                before = text[max(0, s - 1):s]
+                after = text[e:e + 8]
+                if before in (",", ".", "$") or re.match(r"\s+(?:people|civilians|fighters|troops|km|kilometres|dollars)\b", after):
+                    continue
+            taken.append((s, e))
+            found.append((kind, m))
+    found.sort(key=lambda km: km[1].start())
+    return found
+
+
+def find_dates(sentence: str, anchor: dt.date | None) -> list[DateMention]:
+    """Every temporal expression in ``sentence``, resolved against ``anchor``.
+
+    Parameters
+    ----------
+    sentence
+        Text to scan (a sentence or a clause).
+    anchor
+        The publication date; ``None`` leaves relative expressions unresolved.
+
+    Returns
+    -------
+    list of DateMention
+        In text order; unresolvable expressions carry ``date=None`` and precision
+        ``unknown``.
+    """
+    out = []
+    for kind, m in _scan(sentence):
+        d, p = _resolve_match(kind, m, anchor)
+        out.append(DateMention(m.start(), m.end(), m.group(0), d, p, kind))
+    return out
+
+
+def resolve_date(expression: str, anchor: dt.date | None = None) -> tuple[dt.date | None, str]:
+    """Resolve one temporal expression against an anchor date.
+
+    Parameters
+    ----------
+    expression
+        "on Friday", "yesterday", "last week", "in October", "Nov. 3", "3 November 2017",
+        "2017-11-03", "2017-11", "in 2014", ...
+    anchor
+        The publication date, or ``None`` when unknown.
+
+    Returns
+    -------
+    (date or None, precision)
+        ``precision`` is one of ``day|week|month|year|unknown``; ``(None, "unknown")`` when
+        nothing in the expression can be resolved.
+
+    Examples
+    --------
+    >>> resolve_date("on Friday", dt.date(2017, 11, 4))
+    (datetime.date(2017, 11, 3), 'day')
+    >>> resolve_date("in October", dt.date(2017, 11, 4))
+    (datetime.date(2017, 10, 1), 'month')
+    """
+    found = _scan(expression)
+    if not found:
+        return None, "unknown"
+    # the expression with the finest resolvable precision wins ("Friday, 3 November 2017")
+    best: tuple[dt.date | None, str] = (None, "unknown")
+    rank = {"day": 0, "week": 1, "month": 2, "year": 3, "unknown": 4}
+    for kind, m in found:
+        d, p = _resolve_match(kind, m, anchor)
+        if d is not None and rank[p] < rank[best[1]]:
+            best = (d, p)
+    return best
+
+
+def format_date(date: dt.date | None, precision: str) -> str:
+    """The canonical text of a dated value; :func:`resolve_date` reads it back unchanged.
+
+    ``day`` -> ``2017-11-03``, ``week`` -> ``week of 2017-11-03``, ``month`` -> ``2017-11``,
+    ``year`` -> ``2017``, unknown -> ``""``.
+    """
+    if date is None or precision == "unknown":
+        return ""
+    if precision == "day":
+        return date.isoformat()
+    if precision == "week":
+        return f"week of {date.isoformat()}"
+    if precision == "month":
+        return f"{date.year:04d}-{date.month:02d}"
+    if precision == "year":
+        return f"{date.year:04d}"
+    raise ValueError(f"unknown date precision {precision!r}: use one of day, week, month, year, unknown")
+
+
+_HEADER_NUMERIC = re.compile(r"\b(?P<m>\d{1,2})\.(?P<d>\d{1,2})\.(?P<y>\d{2}|\d{4})\b")
+
+
+def parse_header_date(text: str, *, lines: int = 6) -> dt.date | None:
+    """The publication date stated in an article's own header or dateline.
+
+    Looks at the first ``lines`` non-empty lines for a full date ("Saturday, 4 November
+    2017", "Nov. 3, 2017", "2017-11-03") or a numeric stamp ("10.12.17", read
+    month.day.year as US outlets print it). Returns ``None`` when no full date is there:
+    a date is never guessed.
+    """
+    seen = 0
+    for line in text.splitlines():
+        if not line.strip():
+            continue
+        seen += 1
+        if seen > lines:
+            break
+        stripped = line.strip()
+        for kind, m in _scan(stripped):
+            if kind in ("iso",) or (kind in ("dmy", "mdy") and m.group("y")):
+                # a header stamp ("Saturday, 4 November 2017", "Published 2017-11-03 10:30")
+                # or a dateline ("BEIRUT, Nov. 3, 2017 (Reuters) -"); a date inside a long
+                # line (a photo caption, a sentence) dates something else
+                rest = len(stripped) - (m.end() - m.start())
+                dateline = m.start() <= 40 and re.match(r"\s*(?:\(\w+\)\s*)?[-–—:|]", stripped[m.end():])
+                if rest > 40 and not dateline:
+                    continue
+                d, p = _resolve_match(kind, m, None)
+                if d is not None and p == "day":
+                    return d
+        m = _HEADER_NUMERIC.search(line)
+        if m and len(line.strip()) < 60:
+            y = int(m.group("y"))
+            y = y + 2000 if y < 100 else y
+            try:
+                return dt.date(y, int(m.group("m")), int(m.group("d")))
+            except ValueError:
+                continue
+    return None

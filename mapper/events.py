@@ -1,0 +1,512 @@
+"""Corroborated control-change events: the table every later stage reads.
+
+corroborate(reports, *, day_window=3)     -> DataFrame[EVENT_COLUMNS]
+apply_overrides(events, path)             -> DataFrame[EVENT_COLUMNS], analyst overrides applied
+to_csv / read_csv                         CSV, dates ``YYYY-MM-DD`` with their precision
+to_geojson / read_geojson                 RFC 7946 FeatureCollection of dated points (lon, lat)
+to_gpkg / read_gpkg                       GeoPackage layer (EPSG:4326)
+
+Corroboration groups reports of the same place whose claims agree: the same event type,
+no disagreement on who took the place or who lost it, and dates compatible within the
+coarser of the two precisions (a few days for two day dates). Each group becomes one event
+with its sources, their citations and the best-supported date (the finest precision, and
+within it the date most reports give). Claims that disagree (another taker on nearby dates,
+or the same change dated far apart) stay separate events and are flagged ``conflict``.
+
+Every IO pair round-trips without loss: dates, precisions, flags and citations included.
+Frames work with ``date`` as a ``datetime64`` column (``NaT`` when unknown).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import json
+import os
+import tempfile
+from collections import Counter
+from pathlib import Path
+
+import pandas as pd
+
+from mapper.errors import InputError, OutputError
+from mapper.names import fold
+from mapper.schema import (
+    EVENT_COLUMNS,
+    EVENT_TYPES,
+    PRECISION_RANK,
+    PRECISIONS,
+    REPORT_COLUMNS,
+    WGS84,
+)
+
+__all__ = [
+    "apply_overrides",
+    "corroborate",
+    "empty_events",
+    "read_csv",
+    "read_geojson",
+    "read_gpkg",
+    "to_csv",
+    "to_geojson",
+    "to_gpkg",
+]
+
+#: how far apart two dates of each precision may be and still name the same change (days)
+_TOLERANCE = {"day": 3, "week": 7, "month": 31, "year": 366, "unknown": None}
+_FLOAT_COLUMNS = ("lat", "lon", "confidence")
+_INT_COLUMNS = ("n_sources", "start", "end")
+_DATE_COLUMNS = ("date", "published")
+
+
+# ------------------------------------------------------------------------------ schema
+
+
+def _normalise(df: pd.DataFrame, columns: list[str]) -> pd.DataFrame:
+    """The canonical dtypes: datetime64 dates, float coordinates, str text ("" not NaN)."""
+    out = df.copy()
+    for c in columns:
+        if c not in out.columns:
+            out[c] = pd.NA
+    out = out[columns]
+    for c in columns:
+        if c in _DATE_COLUMNS:
+            out[c] = pd.to_datetime(out[c].replace("", None), errors="coerce").astype("datetime64[ns]")
+        elif c in _FLOAT_COLUMNS:
+            out[c] = pd.to_numeric(out[c], errors="coerce").astype("float64")
+        elif c in _INT_COLUMNS:
+            out[c] = pd.to_numeric(out[c], errors="coerce").fillna(0).astype("int64")
+        else:
+            out[c] = out[c].astype(object).where(out[c].notna(), "").astype(str).astype("str")
+    return out.reset_index(drop=True)
+
+
+def empty_events() -> pd.DataFrame:
+    """An event table with no rows and the canonical dtypes."""
+    return _normalise(pd.DataFrame(columns=EVENT_COLUMNS), EVENT_COLUMNS)
+
+
+def _columns_of(df: pd.DataFrame) -> list[str]:
+    if "event_id" in df.columns:
+        return EVENT_COLUMNS
+    if "article" in df.columns:
+        return REPORT_COLUMNS
+    return list(df.columns)
+
+
+# ------------------------------------------------------------------------------ corroborate
+
+
+def _compatible(a: dict, b: dict, *, day_window: int) -> bool:
+    if a["event_type"] != b["event_type"]:
+        return False
+    for side in ("gainer", "loser"):
+        if a[side] and b[side] and a[side] != b[side]:
+            return False
+    return _dates_close(a, b, day_window=day_window)
+
+
+def _dates_close(a: dict, b: dict, *, day_window: int) -> bool:
+    if pd.isna(a["date"]) or pd.isna(b["date"]):
+        return True
+    pa, pb = a["date_precision"], b["date_precision"]
+    coarse = max(pa, pb, key=lambda p: PRECISION_RANK.get(p, 4))
+    if coarse == "unknown":
+        return True
+    if coarse == "month":
+        # the same calendar month (a day date inside the month agrees with it)
+        return (a["date"].year, a["date"].month) == (b["date"].year, b["date"].month)
+    if coarse == "year":
+        return a["date"].year == b["date"].year
+    limit = day_window if coarse == "day" else _TOLERANCE[coarse]
+    return abs((a["date"] - b["date"]).days) <= limit
+
+
+def _event_id(place_id: str, event_type: str, date, gainer: str, n: int) -> str:
+    d = "" if pd.isna(date) else pd.Timestamp(date).date().isoformat()
+    key = f"{place_id}|{event_type}|{d}|{gainer}|{n}"
+    return "ev-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:12]
+
+
+def _best_date(group: list[dict]) -> tuple[pd.Timestamp, str]:
+    dated = [r for r in group if not pd.isna(r["date"]) and r["date_precision"] in PRECISIONS[:-1]]
+    if not dated:
+        return pd.NaT, "unknown"
+    finest = min(PRECISION_RANK[r["date_precision"]] for r in dated)
+    cands = [r for r in dated if PRECISION_RANK[r["date_precision"]] == finest]
+    votes = Counter(pd.Timestamp(r["date"]) for r in cands)
+    best = max(votes.items(), key=lambda kv: (kv[1], sum(r["confidence"] for r in cands if pd.Timestamp(r["date"]) == kv[0]), -kv[0].value))
+    return best[0], PRECISIONS[finest]
+
+
+def corroborate(reports: pd.DataFrame, *, day_window: int = 3) -> pd.DataFrame:
+    """Group reports into corroborated events.
+
+    Parameters
+    ----------
+    reports
+        A report table (:data:`mapper.schema.REPORT_COLUMNS`), e.g. from
+        :func:`mapper.extract.extract_corpus`. Not modified.
+    day_window
+        Two day-precision dates this many days apart or closer may name the same change.
+
+    Returns
+    -------
+    DataFrame
+        :data:`mapper.schema.EVENT_COLUMNS`; ``sources`` are the ';'-joined article ids,
+        ``citations`` a JSON list (article, title, url, published, evidence,
+        name_as_written) with one entry per report. Events that contradict another event
+        of the same place (a different taker on compatible dates, or the same change dated
+        far apart) carry a ``conflict:<event_id>`` flag.
+    """
+    if reports is None or len(reports) == 0:
+        return empty_events()
+    missing = {"place_id", "event_type", "date", "date_precision"} - set(reports.columns)
+    if missing:
+        raise InputError(f"reports: missing column(s) {', '.join(sorted(missing))}. Pass the table from extract_corpus().")
+    rows = _normalise(reports, REPORT_COLUMNS).to_dict("records")
+    rows = [r for r in rows if r["place_id"]]
+    # strongest, finest-dated claims first so each group is seeded by its best report
+    rows.sort(key=lambda r: (r["place_id"], r["event_type"], PRECISION_RANK.get(r["date_precision"], 4), -r["confidence"], r["article"]))
+    groups: list[list[dict]] = []
+    for r in rows:
+        for g in groups:
+            if g[0]["place_id"] == r["place_id"] and all(_compatible(x, r, day_window=day_window) for x in g):
+                g.append(r)
+                break
+        else:
+            groups.append([r])
+    events = []
+    for n, g in enumerate(groups):
+        date, precision = _best_date(g)
+        best = max(g, key=lambda r: (r["confidence"], bool(r["gainer"]), bool(r["loser"])))
+        gainer = Counter(r["gainer"] for r in g if r["gainer"]).most_common(1)
+        loser = Counter(r["loser"] for r in g if r["loser"]).most_common(1)
+        sources = list(dict.fromkeys(r["article"] for r in g))
+        conf = 1.0
+        for r in g:
+            conf *= 1.0 - min(0.95, float(r["confidence"]))
+        citations = [
+            {
+                "article": r["article"], "title": r["title"], "url": r["url"],
+                "published": "" if pd.isna(r["published"]) else pd.Timestamp(r["published"]).date().isoformat(),
+                "evidence": r["evidence"], "name_as_written": r["name_as_written"],
+            }
+            for r in g
+        ]
+        report_flags = [{f for f in (r["flags"] or "").split(";") if f} for r in g]
+        # a date flag ("date_from_publication") holds for the event only if every report has it
+        date_flags = set.intersection(*[{f for f in fl if f.startswith("date_")} for fl in report_flags])
+        flags = sorted({f for fl in report_flags for f in fl if not f.startswith("date_")} | date_flags)
+        events.append({
+            "event_id": _event_id(best["place_id"], best["event_type"], date, gainer[0][0] if gainer else "", n),
+            "place_id": best["place_id"], "place": best["place"], "country": best["country"],
+            "name_as_written": Counter(r["name_as_written"] for r in g).most_common(1)[0][0],
+            "lat": best["lat"], "lon": best["lon"], "event_type": best["event_type"],
+            "gainer": gainer[0][0] if gainer else "", "loser": loser[0][0] if loser else "",
+            "date": date, "date_precision": precision, "confidence": round(1.0 - conf, 3),
+            "evidence": best["evidence"], "sources": ";".join(sources), "n_sources": len(sources),
+            "citations": json.dumps(citations, ensure_ascii=False), "flags": flags,
+        })
+    # conflicts: the same place claimed by different takers on compatible dates, or the same
+    # change reported on dates too far apart to be one event
+    for i, a in enumerate(events):
+        for b in events[i + 1:]:
+            if a["place_id"] != b["place_id"]:
+                continue
+            close = _dates_close(a, b, day_window=day_window)
+            takers_differ = a["gainer"] and b["gainer"] and a["gainer"] != b["gainer"]
+            same_change_apart = a["event_type"] == b["event_type"] and a["gainer"] == b["gainer"] and not close
+            if (close and takers_differ and a["event_type"] in ("captured", "held") and b["event_type"] in ("captured", "held")) or same_change_apart:
+                a["flags"].append(f"conflict:{b['event_id']}")
+                b["flags"].append(f"conflict:{a['event_id']}")
+    for e in events:
+        e["flags"] = ";".join(e["flags"])
+    out = pd.DataFrame(events, columns=EVENT_COLUMNS)
+    out = out.sort_values(["date", "place", "event_type"], na_position="last", kind="stable")
+    return _normalise(out, EVENT_COLUMNS)
+
+
+# ------------------------------------------------------------------------------ overrides
+
+_OVERRIDE_ACTIONS = ("add", "drop", "correct")
+
+
+def _read_override_rows(path: Path) -> list[tuple[int, dict]]:
+    if not path.is_file():
+        raise InputError(f"overrides {path}: no such file. Give a CSV with columns action,place_id,place,date,...")
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        reader = csv.DictReader(fh)
+        fields = [f.strip().lower() for f in reader.fieldnames or []]
+        if "action" not in fields or not ({"place_id", "place"} & set(fields)):
+            raise InputError(
+                f"overrides {path}: the header needs 'action' and 'place_id' or 'place' "
+                f"(found: {', '.join(fields) or 'none'})."
+            )
+        reader.fieldnames = fields
+        return [(i, {k: (v or "").strip() for k, v in row.items() if k}) for i, row in enumerate(reader, start=2)]
+
+
+def _parse_override_date(text: str, precision: str | None) -> tuple[pd.Timestamp, str]:
+    if not text:
+        return pd.NaT, "unknown"
+    parts = text.split("-")
+    try:
+        if len(parts) == 1:
+            return pd.Timestamp(dt.date(int(parts[0]), 1, 1)), precision or "year"
+        if len(parts) == 2:
+            return pd.Timestamp(dt.date(int(parts[0]), int(parts[1]), 1)), precision or "month"
+        return pd.Timestamp(dt.date(int(parts[0]), int(parts[1]), int(parts[2]))), precision or "day"
+    except ValueError as exc:
+        raise ValueError(f"date '{text}' is not YYYY, YYYY-MM or YYYY-MM-DD") from exc
+
+
+def apply_overrides(events: pd.DataFrame, path: str | os.PathLike, *, gazetteer=None) -> pd.DataFrame:
+    """Apply an analyst's overrides; they always win, and each is recorded.
+
+    The CSV has one row per override: ``action`` (``add``, ``drop`` or ``correct``), the
+    place (``place_id``, or ``place`` matched by name against ``place`` and
+    ``name_as_written``), ``date`` (``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``; for ``drop``
+    and ``correct`` it selects the events whose date falls within it, blank = every event
+    of the place) and, for ``add`` and ``correct``, any of ``event_type, gainer, loser,
+    date_precision, lat, lon, confidence, note``. A ``correct`` row changes only the
+    fields it fills (``new_date`` moves the date).
+
+    Returns
+    -------
+    DataFrame
+        A new event table; overridden events carry an ``override:<action>:<file>:<line>``
+        flag and ``DataFrame.attrs["overrides"]`` lists every override and how many events
+        it touched.
+
+    Raises
+    ------
+    InputError
+        Every malformed row (unknown action, bad date, unknown event type, an ``add``
+        without coordinates that the gazetteer cannot place), reported together.
+    """
+    path = Path(path)
+    rows = _read_override_rows(path)
+    out = _normalise(events, EVENT_COLUMNS).to_dict("records")
+    problems: list[str] = []
+    log: list[dict] = []
+    for line, row in rows:
+        where = f"{path.name}, line {line}"
+        action = row.get("action", "").lower()
+        if action not in _OVERRIDE_ACTIONS:
+            problems.append(f"{where}: action {row.get('action')!r} is not one of add, drop, correct")
+            continue
+        try:
+            date, precision = _parse_override_date(row.get("date", ""), row.get("date_precision") or None)
+            new_date = _parse_override_date(row.get("new_date", ""), row.get("date_precision") or None) if row.get("new_date") else None
+        except ValueError as exc:
+            problems.append(f"{where}: {exc}")
+            continue
+        if row.get("date_precision") and row["date_precision"] not in PRECISIONS:
+            problems.append(f"{where}: date_precision {row['date_precision']!r} is not one of {', '.join(PRECISIONS)}")
+            continue
+        if row.get("event_type") and row["event_type"] not in EVENT_TYPES:
+            problems.append(f"{where}: event_type {row['event_type']!r} is not one of {', '.join(EVENT_TYPES)}")
+            continue
+        tag = f"override:{action}:{path.name}:{line}"
+        if action == "add":
+            lat, lon, place_id, place, country = row.get("lat"), row.get("lon"), row.get("place_id", ""), row.get("place", ""), row.get("country", "")
+            if (not lat or not lon) and gazetteer is not None:
+                hit = gazetteer.get(place_id) if place_id else gazetteer.resolve(place)
+                if hit is not None:
+                    lat, lon, place_id = hit.lat, hit.lon, place_id or hit.place_id
+                    place, country = place or hit.name, country or hit.country
+            try:
+                lat_f, lon_f = float(lat), float(lon)
+            except (TypeError, ValueError):
+                problems.append(f"{where}: an added event needs lat and lon (or a place the gazetteer knows)")
+                continue
+            if not row.get("event_type"):
+                problems.append(f"{where}: an added event needs an event_type")
+                continue
+            out.append({
+                "event_id": _event_id(place_id or place, row["event_type"], date, row.get("gainer", ""), line),
+                "place_id": place_id or f"override:{fold(place)}", "place": place or place_id,
+                "country": country, "name_as_written": place or place_id, "lat": lat_f, "lon": lon_f,
+                "event_type": row["event_type"], "gainer": row.get("gainer", ""), "loser": row.get("loser", ""),
+                "date": date, "date_precision": precision if not pd.isna(date) else "unknown",
+                "confidence": float(row.get("confidence") or 1.0), "evidence": row.get("note", ""),
+                "sources": f"override:{path.name}:{line}", "n_sources": 0,
+                "citations": json.dumps([{"article": f"override:{path.name}:{line}", "title": "", "url": "", "published": "", "evidence": row.get("note", ""), "name_as_written": place}]),
+                "flags": tag,
+            })
+            log.append({"line": line, "action": action, "place": place or place_id, "date": row.get("date", ""), "events": 1})
+            continue
+        matched = [e for e in out if _override_matches(e, row, date, precision)]
+        if action == "drop":
+            out = [e for e in out if not any(e is m for m in matched)]
+        else:
+            for e in matched:
+                for col in ("event_type", "gainer", "loser", "place", "country", "evidence"):
+                    if row.get(col):
+                        e[col] = row[col]
+                if row.get("note"):
+                    e["evidence"] = row["note"]
+                for col in ("lat", "lon", "confidence"):
+                    if row.get(col):
+                        e[col] = float(row[col])
+                if new_date is not None:
+                    e["date"], e["date_precision"] = new_date
+                elif row.get("date_precision"):
+                    e["date_precision"] = row["date_precision"]
+                e["flags"] = ";".join(f for f in [e["flags"], tag] if f)
+        log.append({"line": line, "action": action, "place": row.get("place_id") or row.get("place"), "date": row.get("date", ""), "events": len(matched)})
+    if problems:
+        raise InputError(f"overrides {path}: " + "; ".join(problems) + ". Fix these rows and run again.")
+    result = _normalise(pd.DataFrame(out, columns=EVENT_COLUMNS), EVENT_COLUMNS) if out else empty_events()
+    result.attrs["overrides"] = log
+    return result
+
+
+def _override_matches(e: dict, row: dict, date, precision: str) -> bool:
+    if row.get("place_id"):
+        if e["place_id"] != row["place_id"]:
+            return False
+    elif fold(row.get("place", "")) not in (fold(e["place"]), fold(e["name_as_written"])):
+        return False
+    if row.get("event_type") and row.get("action") == "drop" and e["event_type"] != row["event_type"]:
+        return False
+    if pd.isna(date):
+        return True
+    if pd.isna(e["date"]):
+        return False
+    d = pd.Timestamp(e["date"])
+    if precision == "year":
+        return d.year == date.year
+    if precision == "month":
+        return (d.year, d.month) == (date.year, date.month)
+    if precision == "week":
+        return abs((d - date).days) <= 7
+    return d.normalize() == date.normalize()
+
+
+# ------------------------------------------------------------------------------ IO
+
+
+def _atomic_write(path: Path, write) -> None:
+    path = Path(path)
+    if not path.parent.exists():
+        raise OutputError(f"{path}: the folder {path.parent} does not exist. Create it first.")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.tmp-", suffix=path.suffix)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def _date_text(v) -> str:
+    return "" if pd.isna(v) else pd.Timestamp(v).date().isoformat()
+
+
+def _for_text(df: pd.DataFrame) -> pd.DataFrame:
+    out = df.copy()
+    for c in _DATE_COLUMNS:
+        if c in out.columns:
+            out[c] = out[c].map(_date_text).astype(object)
+    return out
+
+
+def to_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write an event (or report) table as CSV; dates ``YYYY-MM-DD``, empty when unknown."""
+    cols = _columns_of(df)
+    out = _for_text(_normalise(df, cols))
+    _atomic_write(Path(path), lambda tmp: out.to_csv(tmp, index=False, lineterminator="\n"))
+    return Path(path)
+
+
+def read_csv(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a table written by :func:`to_csv` back with its dtypes."""
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: no such file.")
+    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    return _normalise(df, _columns_of(df))
+
+
+def _feature_collection(df: pd.DataFrame) -> dict:
+    cols = _columns_of(df)
+    norm = _normalise(df, cols)
+    bad = norm[norm["lat"].isna() | norm["lon"].isna()]
+    if len(bad):
+        raise InputError(f"{len(bad)} row(s) have no coordinates (first: {bad.iloc[0].get('place', '')!r}); drop them or add lat/lon.")
+    feats = []
+    for rec in _for_text(norm).to_dict("records"):
+        lon, lat = float(rec.pop("lon")), float(rec.pop("lat"))
+        props = {k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in rec.items()}
+        props["lat"], props["lon"] = lat, lon
+        feats.append({"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]}, "properties": props})
+    return {"type": "FeatureCollection", "features": feats}
+
+
+def to_geojson(df: pd.DataFrame, path: str | os.PathLike | None = None) -> dict:
+    """A GeoJSON FeatureCollection (RFC 7946: WGS84, ``[lon, lat]``) of dated points.
+
+    Each feature carries every column as a property (dates as ``YYYY-MM-DD`` strings next
+    to their ``date_precision``). Written to ``path`` when given; always returned.
+    """
+    fc = _feature_collection(df)
+    if path is not None:
+        text = json.dumps(fc, ensure_ascii=False, indent=1)
+        _atomic_write(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    return fc
+
+
+def read_geojson(source: str | os.PathLike | dict) -> pd.DataFrame:
+    """Read a FeatureCollection written by :func:`to_geojson` (a path or the dict)."""
+    if isinstance(source, dict):
+        fc = source
+    else:
+        p = Path(source)
+        try:
+            fc = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise InputError(f"{p}: not a readable GeoJSON file ({exc}).") from exc
+    if fc.get("type") != "FeatureCollection":
+        raise InputError("GeoJSON: expected a FeatureCollection.")
+    rows = []
+    for f in fc.get("features", []):
+        props = dict(f.get("properties") or {})
+        lon, lat = f["geometry"]["coordinates"][:2]
+        props["lon"], props["lat"] = lon, lat
+        rows.append(props)
+    df = pd.DataFrame(rows)
+    return _normalise(df, _columns_of(df)) if len(df) else empty_events()
+
+
+def to_gpkg(df: pd.DataFrame, path: str | os.PathLike, *, layer: str = "events") -> Path:
+    """Write a GeoPackage layer of points (EPSG:4326); dates stored as ISO text."""
+    import geopandas as gpd
+
+    cols = _columns_of(df)
+    norm = _for_text(_normalise(df, cols))
+    gdf = gpd.GeoDataFrame(norm, geometry=gpd.points_from_xy(norm["lon"], norm["lat"]), crs=WGS84)
+    path = Path(path)
+
+    def write(tmp):
+        os.remove(tmp)
+        gdf.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
+
+    _atomic_write(path, write)
+    return path
+
+
+def read_gpkg(path: str | os.PathLike, *, layer: str = "events") -> pd.DataFrame:
+    """Read a layer written by :func:`to_gpkg` back with its dtypes."""
+    import geopandas as gpd
+
+    gdf = gpd.read_file(path, layer=layer, engine="pyogrio")
+    df = pd.DataFrame(gdf.drop(columns="geometry"))
+    for c in df.columns:
+        if df[c].dtype == object or str(df[c].dtype).startswith(("str", "string")):
+            df[c] = df[c].fillna("")
+    return _normalise(df, _columns_of(df))
