@@ -371,6 +371,9 @@ class Gazetteer:
                     self._notable[int(pos[pid])] = True
                     self._strong[int(pos[pid])] = True
         self._index = dict(index)
+        # plain Python lists for the hot paths (pandas' scalar access costs microseconds)
+        self._col = {c: t[c].tolist() for c in ("place_id", "name", "country", "admin1", "feature_class",
+                                                   "feature_code", "population", "lat", "lon")}
         skel: dict[str, list[str]] = defaultdict(list)
         for k in self._index:
             s = skeleton(k)
@@ -447,11 +450,11 @@ class Gazetteer:
     # -- lookup ------------------------------------------------------------------------
 
     def _place(self, i: int, score: float = 0.0) -> Place:
-        r = self._table.iloc[i]
+        c = self._col
         return Place(
-            place_id=r["place_id"], name=r["name"], country=r["country"], lat=float(r["lat"]),
-            lon=float(r["lon"]), feature_class=r["feature_class"], feature_code=r["feature_code"],
-            population=int(r["population"]), admin1=r["admin1"], score=round(min(float(score), 1.0), 4),
+            place_id=c["place_id"][i], name=c["name"][i], country=c["country"][i], lat=float(c["lat"][i]),
+            lon=float(c["lon"][i]), feature_class=c["feature_class"][i], feature_code=c["feature_code"][i],
+            population=int(c["population"][i]), admin1=c["admin1"][i], score=round(min(float(score), 1.0), 4),
         )
 
     def _candidates(self, name: str, *, fuzzy: bool = True) -> list[tuple[int, float, str]]:
@@ -499,9 +502,8 @@ class Gazetteer:
             empty when nothing matches.
         """
         cands = self._candidates(name, fuzzy=fuzzy)
-        t = self._table
         if country:
-            cands = [c for c in cands if t.at[c[0], "country"] == country.upper()]
+            cands = [c for c in cands if self._col["country"][c[0]] == country.upper()]
         rows = [i for i, _, _ in cands]
         df = self.places.iloc[rows].copy()
         df["match"] = [m for _, m, _ in cands]
@@ -521,28 +523,27 @@ class Gazetteer:
                 continue
             ctx.names.add(m.key)
             for i in self._index.get(m.key, {}):
-                code = self._table.at[i, "feature_code"]
+                code = self._col["feature_code"][i]
                 if code == "PCLI":
-                    ctx.countries.add(self._table.at[i, "country"])
+                    ctx.countries.add(self._col["country"][i])
                 elif code == "ADM1":
-                    ctx.admin1.add(self._table.at[i, "name"])
+                    ctx.admin1.add(self._col["name"][i])
             best = self._rank(self._candidates(m.text, fuzzy=False), None)
             if best and (len(best) == 1 or best[0][1] - best[1][1] > 0.15):
                 i = best[0][0]
                 # only prominent places anchor the context: an obscure namesake would pull
                 # the other names toward itself
-                if self._notable[i] and self._table.at[i, "feature_code"] not in ("PCLI", "ADM1", "ADMD"):
-                    ctx.points.append((float(self._table.at[i, "lat"]), float(self._table.at[i, "lon"])))
+                if self._notable[i] and self._col["feature_code"][i] not in ("PCLI", "ADM1", "ADMD"):
+                    ctx.points.append((float(self._col["lat"][i]), float(self._col["lon"][i])))
         return ctx
 
     def _rank(self, cands, context: ResolutionContext | None, country: str | None = None):
         """[(row, score, why)] best first."""
-        t = self._table
         out = []
         for i, match, method in cands:
             score = match * (0.4 + 0.6 * self._prior[i])
             why = [f"{method} name match {match:.2f}", f"prior {self._prior[i]:.2f}"]
-            c = t.at[i, "country"]
+            c = self._col["country"][i]
             if country and c != country.upper():
                 continue
             if context is not None:
@@ -550,13 +551,13 @@ class Gazetteer:
                 if context.countries and c in context.countries:
                     score += 0.05 * m
                     why.append(f"country {c} named in text")
-                a1 = t.at[i, "admin1"]
+                a1 = self._col["admin1"][i]
                 if a1 and a1 in context.admin1:
                     score += 0.1 * m
                     why.append(f"governorate {a1} named in text")
-                if context.points and t.at[i, "feature_code"] not in ("PCLI", "ADM1", "ADMD"):
+                if context.points and self._col["feature_code"][i] not in ("PCLI", "ADM1", "ADMD"):
                     pts = np.array(context.points)
-                    d = float(np.min(_haversine_km(t.at[i, "lat"], t.at[i, "lon"], pts[:, 0], pts[:, 1])))
+                    d = float(np.min(_haversine_km(self._col["lat"][i], self._col["lon"][i], pts[:, 0], pts[:, 1])))
                     if d < 100:
                         bonus = 0.15 * m * (1 - d / 100)
                         score += bonus
@@ -567,7 +568,7 @@ class Gazetteer:
         for row in out:
             if row[0] not in best or row[1] > best[row[0]][1]:
                 best[row[0]] = row
-        return sorted(best.values(), key=lambda r: (-r[1], t.at[r[0], "place_id"]))
+        return sorted(best.values(), key=lambda r: (-r[1], self._col["place_id"][r[0]]))
 
     def resolve(
         self,
@@ -607,8 +608,8 @@ class Gazetteer:
             reason = "best score"
             if len(ranked) > 1:
                 second = ranked[1]
-                d = float(_haversine_km(self._table.at[top[0], "lat"], self._table.at[top[0], "lon"],
-                                        self._table.at[second[0], "lat"], self._table.at[second[0], "lon"]))
+                lat, lon = self._col["lat"], self._col["lon"]
+                d = float(_haversine_km(lat[top[0]], lon[top[0]], lat[second[0]], lon[second[0]]))
                 margin = top[1] - second[1]
                 if d > 40 and margin < 0.03:
                     place, reason = None, (
