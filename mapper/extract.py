@@ -488,6 +488,12 @@ class _Spans:
         return i < len(self.starts) and self.starts[i] < e
 
 
+#: a nominal trigger as the object of the winner's announcement ("X announced the capture of P")
+_CLAIMED_NOMINAL = re.compile(
+    r"\b(?:announc|declar|celebrat|hail|claim|confirm|proclaim|mark|complet)(?:e|ed|es|ing)\s+"
+    r"(?:(?:formally|officially|on\s+\w+|today|yesterday)\s+)?(?:the|its|their)\s+(?:full\s+|complete\s+|total\s+)?$",
+    re.IGNORECASE,
+)
 _ANAPHOR = re.compile(r"\bthe\s+(?:town|city|village|towns)\b", re.IGNORECASE)
 
 
@@ -538,6 +544,8 @@ def _mentions(text: str, gazetteer, actor_spans: _Spans) -> list:
             found.append(m)
     out = []
     for m in sorted(found, key=lambda m: m.start):
+        if clean[m.start:m.end] != text[m.start:m.end]:  # a possessive blanked inside the span
+            m = Mention(m.start, m.end, text[m.start:m.end], m.key, getattr(m, "notable", False), getattr(m, "cue", False))
         # "known as Ayn al-Arab": an English word read as an Arabic article
         lead = re.match(r"^(?:as|at|an|in|on)\s+(?=[A-Z‘ʿ'])", m.text)
         if lead:
@@ -994,6 +1002,9 @@ def _sentence_claims(sent: _Sentence, *, keep_uncertain: bool) -> list[_Claim]:
                         if gainer is None:
                             poss = [a for a in sent.actors if a.end <= t.start and re.match(r"^['’]s?\s+(?:[\w-]+\s+)?$", ctx.text[a.end:t.start])]
                             gainer = label(poss[-1]) if poss else None
+                        if gainer is None and _CLAIMED_NOMINAL.search(ctx.text, max(sent.start, t.start - 60), t.start):
+                            # "X announced / celebrated the liberation of P": X took it
+                            gainer = subj_label
                 if t.kind in ("expel", "victory"):
                     obj = [a for a in sent.actors if t.end <= a.start < p.start]
                     loser = label(obj[0]) if obj else None

@@ -666,7 +666,10 @@ class Gazetteer:
     _STOP = frozenset(
         ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday", "the", "a", "an", "it", "is", "in", "on", "at", "as", "he", "she", "they", "we", "but", "and", "or", "if", "this", "that", "these", "those", "there", "their", "its", "islamic", "state", "army", "forces", "president", "minister", "prime", "general", "sunday"]
     )
-    _SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "countryside", "district"})
+    #: lowercase words that may end a multi-word name ("Tabqa air base", "Raqqa province")
+    _SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "base", "airport", "airfield",
+                               "crossing", "refinery", "countryside", "district", "camp", "field",
+                               "oilfield"})
 
     def find_mentions(self, text: str, *, max_tokens: int = 5, strict: bool = True) -> list[Mention]:
         """Find gazetteer names in ``text``: longest match first, no overlaps.
