@@ -211,7 +211,7 @@ _HYPOTHETICAL = re.compile(
     re.IGNORECASE,
 )
 _CLAUSE_BREAK = re.compile(
-    r";|:\s|\s[\u2014\u2013-]\s|\bwhile\b|\bwhereas\b|\bbut\b|,\s*as\b|\bas\s+(?=(?:the\s+)?[A-Z])|\bwhen\b|,\s*which\b|,\s*who\b|\bsaid\b|\bsays\b|\btold\b|\baccording\s+to\b|\band\s+(?=(?:the\s+)?[A-Z][\w-]+\s+(?:forces|troops|army|fighters)\b)",
+    r";|:\s|\s[\u2014\u2013-]\s|\bwhile\b|\bwhereas\b|\bbut\b|,\s*as\b|\bas\s+(?=(?:the\s+)?[A-Z])|\bwhen\b|,\s*which\b|,\s*who\b|\bsaid\b|\bsays\b|\btold\b|\baccording\s+to\b|\band\s+(?=(?:the\s+)?[A-Z][\w-]+\s+(?:forces|troops|army|fighters)\b)|,\s*(?:after|before|because|once|until|since)\s+(?=(?:the|its|their|a|an)\s|[A-Z])",
     re.IGNORECASE,
 )
 _NOT_PLACES = re.compile(
