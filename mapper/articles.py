@@ -262,6 +262,9 @@ def _from_text_file(path: Path, meta: dict[str, dict[str, str]]) -> Article | Sk
         return Skipped(str(path), "binary content, not text", "Give the article as plain text (UTF-8).")
     text, encoding = decode_bytes(data)
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        return Skipped(str(path), "no text (only whitespace or control characters)",
+                       "Remove it or fill it with the article text.")
     notes = []
     if encoding not in ("utf-8",):
         notes.append(f"decoded as {encoding}")

@@ -607,6 +607,23 @@ def _gap_ok(gap: str, *, allow_in: bool = False) -> bool:
     return not _BLOCK.search(g)
 
 
+def _day_of(value) -> dt.date:
+    return value.date() if hasattr(value, "date") and callable(value.date) else value
+
+
+def _between(ctx, name: str, start: int, end: int) -> list:
+    """Items of ``ctx.<name>`` starting in ``[start, end)``, by bisection (long articles stay
+    linear, not quadratic)."""
+    items = getattr(ctx, name)
+    cache = ctx.__dict__.setdefault("_sorted", {})
+    key = (name, len(items), id(items))
+    if key not in cache:
+        ordered = sorted(items, key=lambda x: x.start)
+        cache[key] = (ordered, [x.start for x in ordered])
+    ordered, starts = cache[key]
+    return ordered[bisect.bisect_left(starts, start):bisect.bisect_left(starts, end)]
+
+
 class _Sentence:
     """One sentence with its places, actors, dates and triggers, and the grammar helpers
     (objects, subjects, clause bounds, dates) the claim rules use."""
@@ -615,10 +632,10 @@ class _Sentence:
         self.ctx = ctx
         self.start, self.end = span
         self.text = ctx.text[self.start:self.end]
-        self.places = [p for p in ctx.places if self.start <= p.start < self.end]
-        self.actors = [a for a in ctx.actors if self.start <= a.start < self.end]
-        self.dates = [d for d in ctx.dates if self.start <= d.start < self.end]
-        self.triggers = [t for t in ctx.triggers if self.start <= t.start and t.end <= self.end]
+        self.places = _between(ctx, "places", self.start, self.end)
+        self.actors = _between(ctx, "actors", self.start, self.end)
+        self.dates = _between(ctx, "dates", self.start, self.end)
+        self.triggers = [t for t in _between(ctx, "triggers", self.start, self.end) if t.end <= self.end]
 
     # -- spans ----------------------------------------------------------------------------
     def gap_text(self, a: int, b: int) -> str:
@@ -1243,6 +1260,11 @@ def _report_rows(article: Article, gazetteer, *, lexicon, keep_uncertain: bool, 
             continue
         pl = c.place.place
         s, e = c.sentence
+        if c.date is not None and article.published is not None and _day_of(c.date) > article.published:
+            # a report cannot describe a change after its own publication: a typo, a plan or
+            # a misread date; keep the claim, drop the date
+            c.date, c.precision = None, "unknown"
+            c.flags.append("date_after_publication")
         rows.append({
             "article": article.id, "place_id": pl.place_id, "place": pl.name, "country": pl.country,
             "name_as_written": c.place.text, "lat": float(pl.lat), "lon": float(pl.lon),

@@ -30,8 +30,9 @@ import pandas as pd
 
 from mapper import __version__
 from mapper.articles import Article, Skipped, read_articles
-from mapper.errors import InputError
+from mapper.errors import GazetteerError, InputError
 from mapper.outputs import StagedOutput, atomic_write_text, sha256_file, write_csv
+from mapper.schema import ACTORS, AREA_COLUMNS
 
 __all__ = ["build", "BuildResult", "DEMO_DIR", "demo_inputs"]
 
@@ -102,7 +103,13 @@ class _Progress:
         self.enabled = enabled
         self._progress = None
         if enabled:
-            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._progress = Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
                                       TimeElapsedColumn(), transient=False)
@@ -241,7 +248,148 @@ def _extract_all(articles, *, gaz, lex, jobs: int, geonames, actors, skipped, on
     return results
 
 
+
+# ---------------------------------------------------------------------------- lenient inputs
+
+_GEONAMES_FIX = ("A GeoNames dump has 19 tab-separated columns and decimal-degree coordinates; "
+                 "fix or delete the line (the other rows were used)")
+
+
+def _clean_geonames(path: Path, into: Path) -> tuple[Path, list[Skipped]]:
+    """A copy of a GeoNames dump without its malformed rows, and one record per dropped row."""
+    import gzip
+    import math
+
+    opener = gzip.open if path.suffix == ".gz" else open
+    problems: list[Skipped] = []
+    clean = into / "geonames-clean.txt"
+    with opener(path, "rt", encoding="utf-8", errors="strict", newline="") as src, \
+            clean.open("w", encoding="utf-8", newline="") as dst:
+        for lineno, line in enumerate(src, 1):
+            body = line.rstrip("\r\n")
+            if not body or body.startswith("#"):
+                continue
+            cols = body.split("\t")
+            why = None
+            if len(cols) != 19:
+                why = f"{len(cols)} columns, expected 19"
+            else:
+                try:
+                    lat, lon = float(cols[4]), float(cols[5])
+                    if math.isnan(lat + lon) or not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                        why = f"coordinates out of range ({cols[4]}, {cols[5]})"
+                except ValueError:
+                    why = f"bad coordinates {cols[4]!r}, {cols[5]!r}"
+            if why:
+                problems.append(Skipped(f"--geonames {path}, line {lineno}", f"malformed row skipped: {why}", _GEONAMES_FIX))
+            else:
+                dst.write(body + "\n")
+    return clean, problems
+
+
+def _load_gazetteer_lenient(geonames, workdir: Path, skipped: list[Skipped]):
+    """The gazetteer; a GeoNames dump's malformed rows are skipped and recorded, not fatal.
+
+    Returns (gazetteer, the dump path the extraction workers should load).
+    """
+    if not geonames:
+        return _load_gazetteer(None), None
+    try:
+        return _load_gazetteer(str(geonames)), str(geonames)
+    except GazetteerError as exc:
+        if "malformed row" not in str(exc):
+            raise  # missing, not UTF-8, no places at all: nothing sensible to go on with
+    clean, problems = _clean_geonames(Path(geonames), workdir)
+    skipped.extend(problems)
+    return _load_gazetteer(str(clean)), str(clean)
+
+
+def _load_lexicon_lenient(actors, skipped: list[Skipped]):
+    """The actor lexicon; a user file with bad rows is recorded and the default lexicon used."""
+    if not actors:
+        return _load_lexicon(None), None
+    try:
+        return _load_lexicon(str(actors)), str(actors)
+    except InputError as exc:
+        skipped.append(Skipped(f"--actors {actors}", f"not used: {exc}",
+                               "Fix the rows named above (actors must be one of "
+                               f"{', '.join(ACTORS)}); the built-in actor names were used"))
+        return _load_lexicon(None), None
+
+
+def _screen_articles(stream, *, today: dt.date, skipped: list[Skipped]):
+    """Articles with a publication date in the future lose that date (recorded)."""
+    import dataclasses
+
+    from mapper.dates import parse_header_date
+
+    for item in stream:
+        if isinstance(item, Article) and item.published is not None and item.published > today:
+            header = parse_header_date(item.text) if item.date_source != "header" else None
+            if header is not None and header > today:
+                header = None
+            skipped.append(Skipped(
+                item.path or item.id, f"{item.id}: published date {item.published.isoformat()} "
+                f"({item.date_source}) is in the future",
+                "The date was ignored" + (f" and the article's header date {header} used" if header else "")
+                + "; correct the publication date", repaired=True))
+            item = dataclasses.replace(item, published=header, date_source="header" if header else "none")
+        yield item
+
+
+def _metadata_notes(metadata, articles_seen: set[str]) -> list[Skipped]:
+    """Unknown columns of a metadata CSV and its rows naming no input file (recorded, not fatal)."""
+    import csv
+
+    from mapper.articles import decode_bytes
+
+    text, _ = decode_bytes(Path(metadata).read_bytes())
+    reader = csv.reader(text.splitlines())
+    header = [h.strip().lower() for h in next(reader, [])]
+    known = {"file", "published", "title", "url", "source", "outlet"}
+    notes = []
+    unknown = [h for h in header if h and h not in known]
+    if unknown:
+        notes.append(Skipped(f"--metadata {metadata}", f"unknown column(s) {', '.join(unknown)} ignored",
+                             "Use the columns file,published,title,url,source", repaired=True))
+    if "file" in header:
+        col = header.index("file")
+        for lineno, row in enumerate(reader, start=2):
+            if len(row) > col and row[col].strip() and Path(row[col].strip()).name not in articles_seen:
+                notes.append(Skipped(f"--metadata {metadata}, line {lineno}",
+                                     f"names {row[col].strip()!r}, which is not among the input files",
+                                     "Check the file name, or add the file to the inputs; the row was ignored",
+                                     repaired=True))
+    return notes
+
+
+def _override_notes(overrides, log: list[dict]) -> list[Skipped]:
+    """Overrides that matched no event (an unknown or misspelt place, a wrong date)."""
+    return [Skipped(f"--overrides {overrides}, line {o['line']}",
+                    f"{o['action']} {o.get('place')!r}{' on ' + o['date'] if o.get('date') else ''} matches no event "
+                    "(unknown place, or no event of it on that date)",
+                    "Check the place_id/place and date against events.csv; the row changed nothing")
+            for o in log if o.get("action") in ("drop", "correct") and not o.get("events")]
+
+
 # ---------------------------------------------------------------------------- build
+
+
+@contextmanager
+def _gpkg_stamp(day):
+    """GeoPackages stamped with the data's last date, not the clock: same input, same bytes."""
+    try:
+        import pyogrio
+    except ImportError:  # pragma: no cover - geopandas' fiona engine
+        yield
+        return
+    before = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    stamp = (pd.Timestamp(day) if day is not None else pd.Timestamp("1970-01-01")).strftime("%Y-%m-%dT00:00:00.000Z")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 
 
 def _parse_day(value, name: str) -> pd.Timestamp | None:
@@ -348,6 +496,8 @@ def build(
         raise InputError(f"--jobs {jobs}: must be 1 or more")
     if every not in ("event", "week", "month"):
         raise InputError(f"--every {every!r}: choose event, week or month")
+    if actor not in ACTORS:
+        raise InputError(f"--actor {actor!r}: not a known actor. Choose one of {', '.join(ACTORS)}.")
     if metadata is not None and not Path(metadata).is_file():
         raise InputError(f"--metadata {metadata}: no such file. Pass a CSV with columns file,published.")
     if overrides is not None and not Path(overrides).is_file():
@@ -356,16 +506,19 @@ def build(
     if since_ts is not None and until_ts is not None and since_ts > until_ts:
         raise InputError(f"--since {since} is after --until {until}: swap them")
 
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     timings: dict[str, float] = {}
     skipped: list[Skipped] = [Skipped(str(p), "no such file or folder", "check the path", False) for p in inputs if not p.exists()]
     inputs = [p for p in inputs if p.exists()]
 
+    today = started.date()
     stage = StagedOutput(out_dir)
     with stage, _Progress(progress) as bars:
         with _timed(timings, "gazetteer"):
-            gaz = _load_gazetteer(str(geonames) if geonames else None)
-            lex = _load_lexicon(str(actors) if actors else None)
+            work = stage.path / ".work"  # scratch files; removed before the swap
+            work.mkdir(exist_ok=True)
+            gaz, geonames_used = _load_gazetteer_lenient(geonames, work, skipped)
+            lex, actors_used = _load_lexicon_lenient(actors, skipped)
 
         # -- extract ---------------------------------------------------------------------
         with _timed(timings, "extract"):
@@ -381,11 +534,9 @@ def build(
                 n_read = reports["article"].nunique() if len(reports) else 0
                 results = []
             else:
-                stream = read_articles(inputs, metadata=metadata)
-                results = _extract_all(stream, gaz=gaz, lex=lex, jobs=jobs,
-                                       geonames=str(geonames) if geonames else None,
-                                       actors=str(actors) if actors else None, skipped=skipped,
-                                       on_article=task.advance)
+                stream = _screen_articles(read_articles(inputs, metadata=metadata), today=today, skipped=skipped)
+                results = _extract_all(stream, gaz=gaz, lex=lex, jobs=jobs, geonames=geonames_used,
+                                       actors=actors_used, skipped=skipped, on_article=task.advance)
                 for _, _, _, s in results:
                     if s is not None:
                         skipped.append(s)
@@ -399,6 +550,10 @@ def build(
                 n_read = sum(1 for _, _, _, s in results if s is None)
             task.done()
             undated = [a.id for a, _, _, s in results if s is None and a.published is None]
+            if metadata is not None:
+                seen = {Path(a.path).name for a, _, _, _ in results if a.path} | {s.input.split(",")[0] for s in skipped}
+                seen |= {Path(s.input).name for s in skipped}
+                skipped.extend(_metadata_notes(metadata, seen))
         unresolved = []
         if len(places):
             un = places[places["place_id"] == ""]
@@ -411,8 +566,21 @@ def build(
             events = ev_mod.corroborate(reports)
             override_log: list[dict] = []
             if overrides is not None:
-                events = ev_mod.apply_overrides(events, overrides, gazetteer=gaz)
-                override_log = list(events.attrs.get("overrides", []))
+                try:
+                    overridden = ev_mod.apply_overrides(events, overrides, gazetteer=gaz)
+                except InputError as exc:  # recorded; the run goes on without the overrides
+                    skipped.append(Skipped(f"--overrides {overrides}", f"not applied: {exc}",
+                                           "Fix the rows named above and run again; no override was applied"))
+                else:
+                    events = overridden
+                    override_log = list(events.attrs.get("overrides", []))
+                    skipped.extend(_override_notes(overrides, override_log))
+            future = events["date"].notna() & (events["date"] > pd.Timestamp(today))
+            for _, e in events[future].iterrows():
+                skipped.append(Skipped(f"event {e['event_id']} ({e['sources']})",
+                                       f"{e['place']} dated {e['date'].date().isoformat()}, in the future; left out",
+                                       "Check the article's date or correct it with an analyst override", repaired=True))
+            events = events[~future]
             if since_ts is not None:
                 events = events[events["date"].isna() | (events["date"] >= since_ts)]
             if until_ts is not None:
@@ -441,7 +609,11 @@ def build(
             write_csv(events, out / "events.csv")
             ev_mod.to_geojson(events, out / "events.geojson")
             write_csv(control, out / "control.csv")
-            territory.write_areas(areas, out / "territory.gpkg", out / "areas.csv")
+            with _gpkg_stamp(dates[-1] if len(dates) else None):
+                territory.write_areas(areas, out / "territory.gpkg", None)
+            table = pd.DataFrame(areas[[c for c in AREA_COLUMNS if c != "geometry"]])  # spreadsheet-safe too
+            table["area_km2"] = table["area_km2"].astype(float).round(1)
+            write_csv(table, out / "areas.csv")
 
         ref = None
         ref_path = Path(reference) if reference else (REFERENCE_CSV if REFERENCE_CSV.is_file() else None)
@@ -459,7 +631,7 @@ def build(
         run = {
             "mapper": __version__,
             "started": started.isoformat(timespec="seconds"),
-            "finished": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
             "versions": _versions(),
             "arguments": {
                 "argv": argv if argv is not None else sys.argv[1:],
@@ -479,6 +651,9 @@ def build(
             "timings_s": timings,
         }
         atomic_write_text(out / "run.json", json.dumps(run, indent=1, ensure_ascii=False, default=str) + "\n")
+        import shutil
+
+        shutil.rmtree(work, ignore_errors=True)
         final = stage.commit()
 
     return BuildResult(out_dir=final, reports=reports, events=events, control=control, areas=areas, places=places,

@@ -1,0 +1,235 @@
+"""Bad inputs through ``mapper build`` and ``mapper.pipeline.build`` (issue 8, "Bad input").
+
+One corpus holds every bad input of the issue beside good articles: an empty file, a binary
+file, a 100 MB text file, cp1252 and UTF-16 (BOM) text, JSON Lines with one broken line, a
+metadata CSV with unparseable dates, an unknown column and a row naming a missing file,
+articles dated in the future, an overrides CSV naming an unknown place, an actor lexicon
+naming an unknown actor and a GeoNames dump with bad rows. The same corpus goes through the
+command (a subprocess) and the Python API; each bad input must come out with a message that
+names it and the fix, the good articles must still give their events, ``run.json`` must list
+every problem and the exit code must be 1 (done, with skipped inputs).
+
+Inputs that make a run impossible (an output folder that cannot be written, an unknown
+``--actor``, a missing ``--metadata`` file) end with exit code 2 and a clear message, before
+any work, and leave nothing behind.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from mapper.errors import InputError, OutputError
+from mapper.pipeline import build
+
+REPO = Path(__file__).resolve().parents[1]
+
+# (geonameid, name, lat, lon, country): the places the good articles name
+_PLACES = [
+    (92004, "Rawa", 34.48331, 41.91603, "IQ"),
+    (173480, "Mayadin", 35.02089, 40.45346, "SY"),
+    (9990001, "Hajin", 34.694, 40.831, "SY"),
+    (9990002, "Anah", 34.372, 41.987, "IQ"),
+    (9990003, "Al Qaim", 34.369, 41.094, "IQ"),
+]
+
+
+def _geonames_row(gid, name, lat, lon, cc) -> str:
+    cols = [str(gid), name, name, name, f"{lat}", f"{lon}", "P", "PPL", cc, "", "", "", "", "",
+            "20000", "", "200", "Asia/Damascus", "2020-01-01"]
+    assert len(cols) == 19
+    return "\t".join(cols)
+
+
+# Text written for these tests; every sentence is our own.
+_GOOD = """Army retakes border town
+
+Iraqi troops recaptured the town of Rawa from Islamic State fighters on Friday, an army spokesman said.
+"""
+_CP1252 = """Offensive on the Euphrates \u2013 day three
+
+Syrian government forces captured Mayadin from the Islamic State on 14 October 2017, the caf\u00e9 owners said \u201cthe shelling has stopped\u201d.
+"""
+_UTF16 = """Last pocket shrinks
+
+The SDF captured Hajin from the Islamic State on 14 December 2018, a coalition statement said.
+"""
+_FILLER = ("The market in the old quarter reopened and the bakers lit their ovens before dawn. "
+           "Water trucks queued at the bridge while engineers checked the cables. ")
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory) -> dict:
+    d = tmp_path_factory.mktemp("bad-inputs")
+    arts = d / "articles"
+    arts.mkdir()
+    (arts / "good.txt").write_text(_GOOD, encoding="utf-8")
+    (arts / "cp1252.txt").write_bytes(_CP1252.encode("cp1252"))
+    (arts / "utf16.txt").write_bytes(_UTF16.encode("utf-16"))  # with its BOM
+    (arts / "empty.txt").write_bytes(b"")
+    (arts / "binary.txt").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 40)
+    (arts / "future.txt").write_text("Town changes hands\n\nIraqi troops captured Anah from the Islamic "
+                                     "State on Monday, officials said.\n", encoding="utf-8")
+    big = arts / "huge.txt"
+    block = (_FILLER * 200).encode("utf-8")
+    with big.open("wb") as fh:
+        for _ in range(100 * 2**20 // len(block) + 1):
+            fh.write(block)
+    assert big.stat().st_size >= 100 * 2**20
+    jsonl = arts / "feed.jsonl"
+    jsonl.write_text(
+        json.dumps({"id": "feed-1", "published": "2017-11-05", "title": "Border crossing",
+                    "text": "Iraqi forces captured Al Qaim from the Islamic State on 3 November 2017."}) + "\n"
+        + '{"id": "feed-2", "text": "this line is cut off\n'
+        + json.dumps({"id": "feed-3", "published": "2099-01-01", "title": "From the future",
+                      "text": "Iraqi forces captured Rawa from the Islamic State on 1 January 2099."}) + "\n",
+        encoding="utf-8")
+    meta = d / "metadata.csv"
+    meta.write_text(
+        "file,published,editor\n"
+        "good.txt,2017-11-19,ann\n"
+        "cp1252.txt,not a date,bob\n"
+        "utf16.txt,2018-12-15,cy\n"
+        "future.txt,2099-05-01,dee\n"
+        "missing.txt,2017-10-01,eve\n",
+        encoding="utf-8")
+    overrides = d / "overrides.csv"
+    overrides.write_text("action,place,date,note\ndrop,Atlantis,2017-10,no such place\n", encoding="utf-8")
+    overrides_add = d / "overrides_add.csv"
+    overrides_add.write_text("action,place,date,event_type,gainer,loser\n"
+                             "add,Atlantis,2017-10-02,captured,SDF,IS\n", encoding="utf-8")
+    actors = d / "actors.csv"
+    actors.write_text("pattern,actor\nblue helmets,Martians\n", encoding="utf-8")
+    geonames = d / "geonames.txt"
+    rows = [_geonames_row(*p) for p in _PLACES]
+    rows.insert(1, "170001\tBroken row\twith only\tfive columns\t35.0")
+    rows.insert(3, _geonames_row(170002, "Nowhere", "north", "east", "SY"))
+    rows.insert(4, _geonames_row(170003, "Offmap", 123.0, 40.0, "SY"))
+    geonames.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    return {"dir": d, "articles": arts, "metadata": meta, "overrides": overrides,
+            "overrides_add": overrides_add, "actors": actors, "geonames": geonames}
+
+
+#: (input name as it appears in messages, words the reason must contain)
+_EXPECTED = [
+    ("empty.txt", "empty"),
+    ("binary.txt", "binary"),
+    ("huge.txt", "too large"),
+    ("feed.jsonl, line 2", "not valid json"),
+    ("metadata.csv", "editor"),                # unknown column
+    ("metadata.csv", "missing.txt"),           # a row naming no input file
+    ("metadata.csv", "not a date"),            # unparseable date
+    ("future.txt", "future"),
+    ("feed-3", "future"),
+    ("actors.csv", "martians"),
+    ("geonames.txt, line 2", "columns"),
+    ("geonames.txt, line 4", "coordinates"),
+    ("geonames.txt, line 5", "coordinates"),
+]
+
+
+def _check_records(records: list[dict], *, overrides_line: str, overrides_word: str) -> None:
+    """Every bad input is recorded with a reason and a fix."""
+    for name, word in _EXPECTED + [(overrides_line, overrides_word)]:
+        hits = [r for r in records if name in r["input"] + " " + r["reason"]
+                and word in (r["input"] + " " + r["reason"]).lower()]
+        assert hits, f"nothing recorded for {name} ({word!r}): {json.dumps(records, indent=1)}"
+        for r in hits:
+            assert r["fix"].strip(), f"no fix given for {r}"
+    decoded = " ".join(r["input"] for r in records)
+    for good in ("good.txt", "cp1252.txt", "utf16.txt"):
+        assert good + ":" not in decoded and not any(r["input"].endswith(good) and not r["repaired"]
+                                                     for r in records), f"{good} was skipped"
+
+
+def _check_events(events_csv: Path) -> None:
+    """The good articles (every encoding, the good JSON Lines records) still gave their events."""
+    import pandas as pd
+
+    ev = pd.read_csv(events_csv, keep_default_na=False)
+    got = set(ev["place"])
+    for place in ("Rawa", "Mayadin", "Hajin", "Al Qaim"):
+        assert place in got, f"{place} missing from events: {sorted(got)}"
+    dates = pd.to_datetime(ev["date"].replace("", None))
+    assert (dates.dropna() <= pd.Timestamp.now()).all(), "an event dated in the future was kept"
+
+
+def _common_args(c: dict, overrides: Path) -> list[str]:
+    return ["--metadata", str(c["metadata"]), "--overrides", str(overrides), "--actors", str(c["actors"]),
+            "--geonames", str(c["geonames"]), "--every", "month", "--quiet"]
+
+
+def _cli(*args: str, timeout: float = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "mapper.cli", *args], capture_output=True, text=True,
+                          timeout=timeout, cwd=REPO)
+
+
+def test_bad_inputs_through_the_command(corpus, tmp_path):
+    out = tmp_path / "out"
+    p = _cli("build", str(corpus["articles"]), "--out", str(out), *_common_args(corpus, corpus["overrides"]))
+    assert p.returncode == 1, p.stderr
+    assert "Traceback" not in p.stderr, p.stderr
+    for name, word in _EXPECTED:
+        lines = [ln for ln in p.stderr.splitlines() if name in ln and word in ln.lower()]
+        assert lines, f"stderr says nothing about {name} ({word}):\n{p.stderr}"
+    assert "Atlantis" in p.stderr and "overrides.csv, line 2" in p.stderr
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    _check_records(run["skipped"], overrides_line="overrides.csv, line 2", overrides_word="atlantis")
+    assert run["counts"]["articles_skipped"] >= 5
+    _check_events(out / "events.csv")
+    assert not list(tmp_path.glob(".out.*")), "staging or work folders left behind"
+
+
+def test_bad_inputs_through_the_api(corpus, tmp_path):
+    out = tmp_path / "out"
+    result = build([corpus["articles"]], out, metadata=corpus["metadata"], overrides=corpus["overrides_add"],
+                   actors=corpus["actors"], geonames=corpus["geonames"], every="month")
+    assert result.exit_code == 1
+    records = [{"input": s.input, "reason": s.reason, "fix": s.fix, "repaired": s.repaired} for s in result.skipped]
+    # an 'add' of a place nobody knows, without coordinates: the file is not applied, and says why
+    _check_records(records, overrides_line="overrides_add.csv, line 2", overrides_word="lat and lon")
+    run = json.loads((out / "run.json").read_text(encoding="utf-8"))
+    assert run["skipped"] == records
+    _check_events(out / "events.csv")
+    assert not list(tmp_path.glob(".out.*"))
+
+
+def _unwritable(tmp_path: Path) -> Path:
+    """A folder nobody can create, root included: its parent is a regular file."""
+    afile = tmp_path / "afile"
+    afile.write_text("not a folder\n")
+    return afile / "out"
+
+
+@pytest.mark.parametrize("case", ["unwritable", "actor", "metadata"])
+def test_unrecoverable_inputs_end_with_exit_2(corpus, tmp_path, case):
+    out = tmp_path / "out"
+    extra: list[str] = []
+    if case == "unwritable":
+        out = _unwritable(tmp_path)
+    elif case == "actor":
+        extra = ["--actor", "Martians"]
+    else:
+        extra = ["--metadata", str(tmp_path / "nope.csv")]
+    good = corpus["articles"] / "good.txt"
+    p = _cli("build", str(good), "--out", str(out), "--quiet", *extra, timeout=120)
+    assert p.returncode == 2, (p.returncode, p.stderr)
+    assert "Traceback" not in p.stderr
+    msg = p.stderr
+    expect = {"unwritable": [str(out.parent), "--out"], "actor": ["Martians", "IS"],
+              "metadata": ["nope.csv", "file,published"]}[case]
+    for word in expect:
+        assert word in msg, msg
+    assert not out.exists()
+    assert not [x for x in tmp_path.iterdir() if x.name.startswith(".out")]
+
+    kwargs = {"unwritable": {}, "actor": {"actor": "Martians"}, "metadata": {"metadata": tmp_path / "nope.csv"}}[case]
+    error = OutputError if case == "unwritable" else InputError
+    with pytest.raises(error) as info:
+        build([good], out, **kwargs)
+    for word in expect:
+        assert word in str(info.value)
