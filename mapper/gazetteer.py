@@ -663,9 +663,19 @@ class Gazetteer:
     #: lowercase words that are also English: they open a name only when hyphenated (as-Sukhnah)
     _ENGLISH_CONNECT = frozenset({"as", "at", "an", "en", "ed", "er", "et", "um", "bin"})
     #: capitalised English words that some village somewhere is also called
-    _STOP = frozenset(
-        ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "yesterday", "the", "a", "an", "it", "is", "in", "on", "at", "as", "he", "she", "they", "we", "but", "and", "or", "if", "this", "that", "these", "those", "there", "their", "its", "islamic", "state", "army", "forces", "president", "minister", "prime", "general", "sunday"]
-    )
+    _STOP = frozenset({
+        "january", "february", "march", "april", "may", "june", "july", "august", "september",
+        "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday",
+        "saturday", "sunday", "today", "yesterday", "the", "a", "an", "it", "is", "in", "on",
+        "at", "as", "he", "she", "they", "we", "but", "and", "or", "if", "this", "that", "these",
+        "those", "there", "their", "its", "islamic", "state", "army", "forces", "president",
+        "minister", "prime", "general", "iraqi", "iraqis", "syrian", "syrians", "kurdish",
+        "kurd", "kurds", "arab", "arabs", "turkish", "turk", "turks", "american", "americans",
+        "russian", "russians", "iranian", "iranians", "british", "french", "jordanian", "lebanese",
+        "saudi", "sunni", "sunnis", "shiite", "shiites", "shia", "yazidi", "yazidis", "christian",
+        "christians", "muslim", "muslims", "turkmen", "assyrian", "druze", "alawite", "jihadist",
+        "jihadists",
+    })
     #: lowercase words that may end a multi-word name ("Tabqa air base", "Raqqa province")
     _SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "base", "airport", "airfield",
                                "crossing", "refinery", "countryside", "district", "camp", "field",

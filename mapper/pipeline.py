@@ -20,6 +20,7 @@ import os
 import platform
 import sys
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -30,7 +31,7 @@ import pandas as pd
 
 from mapper import __version__
 from mapper.articles import Article, Skipped, read_articles
-from mapper.errors import GazetteerError, InputError
+from mapper.errors import GazetteerError, InputError, MapperWarning
 from mapper.outputs import StagedOutput, atomic_write_text, sha256_file, write_csv
 from mapper.schema import ACTORS, AREA_COLUMNS
 
@@ -513,7 +514,10 @@ def build(
 
     today = started.date()
     stage = StagedOutput(out_dir)
-    with stage, _Progress(progress) as bars:
+    caught: list[warnings.WarningMessage] = []
+    with stage, _Progress(progress) as bars, warnings.catch_warnings(record=True) as caught:
+        # the run's own warnings are collected into run.json (and re-emitted at the end)
+        warnings.simplefilter("always", MapperWarning)
         with _timed(timings, "gazetteer"):
             work = stage.path / ".work"  # scratch files; removed before the swap
             work.mkdir(exist_ok=True)
@@ -650,12 +654,18 @@ def build(
             "undated_articles": undated,
             "timings_s": timings,
         }
+        run["warnings"] = [
+            {"category": w.category.__name__, "message": str(w.message)}
+            for w in caught if issubclass(w.category, MapperWarning)
+        ]
         atomic_write_text(out / "run.json", json.dumps(run, indent=1, ensure_ascii=False, default=str) + "\n")
         import shutil
 
         shutil.rmtree(work, ignore_errors=True)
         final = stage.commit()
 
+    for w in caught:
+        warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
     return BuildResult(out_dir=final, reports=reports, events=events, control=control, areas=areas, places=places,
                        skipped=skipped, unresolved=unresolved, summary=summary, timings=timings)
 

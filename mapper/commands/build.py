@@ -44,15 +44,34 @@ def register(sub) -> None:
 def _run(paths, metadata, args) -> int:
     from mapper.pipeline import build
 
+    import warnings
+
+    from mapper.errors import MapperWarning
+
     out = Path(args.out or "mapper-out")
     progress = not args.quiet and sys.stderr.isatty()
-    result = build(
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", MapperWarning)
+        result = _call_build(build, paths, out, metadata, args, progress)
+    for w in caught:
+        if issubclass(w.category, MapperWarning):
+            print(f"mapper: warning: {w.message}", file=sys.stderr)
+        else:
+            warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
+    return _report(result, args)
+
+
+def _call_build(build, paths, out, metadata, args, progress):
+    return build(
         paths, out, metadata=metadata, since=args.since, until=args.until, every=args.every,
         radius_km=args.radius_km, actor=args.actor, overrides=args.overrides, actors=args.actors,
         geonames=args.geonames, self_contained=args.self_contained, jobs=args.jobs,
         reference=args.reference, progress=progress, engine=args.engine, scheduler=args.scheduler,
         argv=sys.argv[1:],
     )
+
+
+def _report(result, args) -> int:
     for s in result.skipped:
         print(f"mapper: {s}", file=sys.stderr)
     if not args.quiet:
