@@ -514,7 +514,6 @@ def build(
 
     today = started.date()
     stage = StagedOutput(out_dir)
-    caught: list[warnings.WarningMessage] = []
     with stage, _Progress(progress) as bars, warnings.catch_warnings(record=True) as caught:
         # the run's own warnings are collected into run.json (and re-emitted at the end)
         warnings.simplefilter("always", MapperWarning)
@@ -530,11 +529,11 @@ def build(
             if engine == "dask":
                 from mapper.distributed import run_extraction
 
-                reports, dask_skipped = run_extraction(
+                reports, dask_skipped, places = run_extraction(
                     inputs, engine="dask", scheduler=scheduler, metadata=metadata, gazetteer=gaz, lexicon=lex,
+                    with_places=True,
                 )
                 skipped.extend(dask_skipped)
-                places = pd.DataFrame()
                 n_read = reports["article"].nunique() if len(reports) else 0
                 results = []
             else:
@@ -557,6 +556,8 @@ def build(
             if metadata is not None:
                 seen = {Path(a.path).name for a, _, _, _ in results if a.path} | {s.input.split(",")[0] for s in skipped}
                 seen |= {Path(s.input).name for s in skipped}
+                # every input file counts as seen, whichever engine read it
+                seen |= {f.name for p in inputs for f in ([p] if p.is_file() else p.rglob("*"))}
                 skipped.extend(_metadata_notes(metadata, seen))
         unresolved = []
         if len(places):

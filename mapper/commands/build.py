@@ -42,11 +42,10 @@ def register(sub) -> None:
 
 
 def _run(paths, metadata, args) -> int:
-    from mapper.pipeline import build
-
     import warnings
 
     from mapper.errors import MapperWarning
+    from mapper.pipeline import build
 
     out = Path(args.out or "mapper-out")
     progress = not args.quiet and sys.stderr.isatty()

@@ -36,6 +36,9 @@ def register(sub) -> None:
     e.add_argument("--overrides", metavar="FILE", help="analyst overrides CSV (add/drop/correct events); implies --events")
     e.add_argument("--keep-uncertain", action="store_true", help="keep hypothetical/denied claims with low confidence and a flag")
     e.add_argument("--min-confidence", type=float, default=0.0, metavar="X", help="drop reports below this confidence")
+    from mapper.distributed import add_engine_arguments
+
+    add_engine_arguments(e)
     e.set_defaults(func=run_extract)
 
 
@@ -98,10 +101,20 @@ def run_extract(args) -> int:
     lexicon = ActorLexicon.from_file(args.actors) if args.actors else None
     gaz = _gazetteer(args)
     skipped: list = []
-    df = extract_corpus(
-        read_articles(args.paths, metadata=args.metadata), gaz, lexicon=lexicon,
-        keep_uncertain=args.keep_uncertain, min_confidence=args.min_confidence, skipped=skipped,
-    )
+    if getattr(args, "engine", "local") == "dask" or getattr(args, "reports_parquet", None):
+        from mapper.distributed import run_extraction
+
+        df, skipped = run_extraction(
+            args.paths, engine=args.engine, scheduler=args.scheduler, metadata=args.metadata,
+            gazetteer=gaz, lexicon=lexicon, reports_parquet=args.reports_parquet,
+            blocksize=args.blocksize, keep_uncertain=args.keep_uncertain,
+            min_confidence=args.min_confidence,
+        )
+    else:
+        df = extract_corpus(
+            read_articles(args.paths, metadata=args.metadata), gaz, lexicon=lexicon,
+            keep_uncertain=args.keep_uncertain, min_confidence=args.min_confidence, skipped=skipped,
+        )
     _report_skipped(skipped, "extract")
     if args.events or args.overrides:
         df = ev.corroborate(df)
