@@ -4,6 +4,8 @@
 
 Runs, one after the other, each in its own process (so peak-memory figures are per benchmark):
 
+- ``bench_gazetteer.py``: load time of the packaged gazetteer and of the 33k-place dump,
+  lookups per second after load;
 - ``bench_extract.py --n N``: extraction articles/s beside a tokenisation pass and
   flashgeotext, and peak memory at 1k and N articles;
 - ``bench_territory.py``: 52 weekly snapshots over the 33,205-place dump, time and memory;
@@ -37,6 +39,7 @@ REPO = HERE.parent
 
 #: (name, script arguments, seconds kept back for it while the ones before it run)
 BENCHMARKS = [
+    ("gazetteer", ["bench_gazetteer.py"], 10),
     ("territory", ["bench_territory.py"], 20),
     ("maps", ["bench_maps.py"], 40),
     ("extract", ["bench_extract.py"], 150),
@@ -174,7 +177,16 @@ def parse_dask(out: str, err: str = "") -> list[Row]:
     return rows
 
 
-PARSERS = {"extract": parse_extract, "territory": parse_territory, "maps": parse_maps, "dask": parse_dask}
+def parse_gazetteer(out: str) -> list[Row]:
+    rows: list[Row] = []
+    for line in out.splitlines():
+        m = re.match(r"^([^:]+):\s+(.*)$", line)
+        if m:
+            rows.append(("gazetteer", m[1].strip(), m[2].strip()))
+    return rows
+
+
+PARSERS = {"gazetteer": parse_gazetteer, "extract": parse_extract, "territory": parse_territory, "maps": parse_maps, "dask": parse_dask}
 
 
 def _parse(name: str, out: str, err: str) -> list[Row]:
