@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from mapper.schema import ACTORS as SCHEMA_ACTORS
+
 REPO = Path(__file__).resolve().parents[1]
 EXAMPLES = REPO / "data" / "examples"
 ARTICLES = EXAMPLES / "articles"
@@ -21,17 +23,7 @@ METADATA = EXAMPLES / "metadata.csv"
 EXPECTED = EXAMPLES / "expected_events.csv"
 
 EVENT_TYPES = {"captured", "entered", "held", "withdrew", "besieged"}
-ACTORS = {
-    "",
-    "IS",
-    "Syrian government",
-    "Iraqi government",
-    "SDF",
-    "Kurdish forces",
-    "Turkish-backed rebels",
-    "Syrian rebels",
-    "other",
-}
+ACTORS = {"", *SCHEMA_ACTORS}
 PRECISIONS = {"day", "week", "month", "year"}
 WINDOW = 60
 
