@@ -28,7 +28,7 @@ __all__ = ["ActorLexicon", "ActorMention", "SDF_FOUNDED", "government_of"]
 #: the Syrian Democratic Forces were announced on 10 October 2015
 SDF_FOUNDED = dt.date(2015, 10, 10)
 
-#: placeholder labels settled by context
+#: provisional labels settled by context
 GOVERNMENT = "government"
 GENERIC = "generic"
 YPG = "ypg"
@@ -43,7 +43,7 @@ def government_of(country: str | None) -> str | None:
 class ActorMention:
     """An actor named in a sentence.
 
-    ``actor`` is a label of :data:`mapper.schema.ACTORS`, or a placeholder (``government``,
+    ``actor`` is a label of :data:`mapper.schema.ACTORS`, or a provisional label (``government``,
     ``generic``, ``ypg``) that :meth:`resolve` settles from context.
     """
 
@@ -259,7 +259,7 @@ class ActorLexicon:
 
 
 def resolve_all(mentions: Iterable[ActorMention], **context) -> list[ActorMention]:
-    """Mentions with their placeholder labels settled (unsettled ones dropped)."""
+    """Mentions with their provisional labels settled (unsettled ones dropped)."""
     out = []
     for m in mentions:
         label = m.resolve(**context)

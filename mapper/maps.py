@@ -25,7 +25,7 @@ state). Its size grows with the number of changes, not with dates x polygons.
 
 Safety. Strings from articles (titles, names as written, evidence, URLs) are HTML-escaped and
 their braces turned into entities before they reach a page, and the JSON payload escapes
-``< > & { }`` as ``\\uXXXX``: branca renders a macro's output through jinja a second time, so
+``< > & { }`` as JSON unicode escapes (``\\u003c`` ...): branca renders a macro's output through jinja a second time, so
 template syntax in a report (``{{ 7*7 }}``) must never reach a template. Only ``http(s)`` URLs
 become links.
 """
