@@ -130,8 +130,10 @@ _SWAPS = (
 _FINAL_H = re.compile(r"(?<=[aeiu])h$")
 _FINAL_E = re.compile(r"e$")
 _DOUBLE = re.compile(r"(.)\1+")
+_NOT_ALNUM = re.compile(r"[\W_]+")
 
 
+@lru_cache(maxsize=200_000)
 def _fold_token(tok: str) -> str:
     tok = _FINAL_H.sub("", tok)
     for src, dst in _SWAPS:
@@ -175,7 +177,7 @@ def fold(name: str) -> str:
 
 def _fold_once(name: str) -> str:
     toks = _drop_articles(tokens(name))
-    key = "".join(ch for t in toks for ch in _fold_token(t) if ch.isalnum())
+    key = _NOT_ALNUM.sub("", "".join(map(_fold_token, toks)))
     return _DOUBLE.sub(r"\1", key)
 
 
