@@ -732,7 +732,9 @@ class _Sentence:
         ``"pronoun"``; the caller resolves it against the previous sentence.
         """
         cs = self.clause_start(t.start)
-        cands = [a for a in self.actors if cs <= a.start and a.end <= t.start and self._actor_ok_as_subject(a)]
+        # an actor opening the clause is its subject even after "and" ("... and Iraqi troops drove")
+        cands = [a for a in self.actors if cs <= a.start and a.end <= t.start
+                 and (self._actor_ok_as_subject(a) or re.match(r"^\s*(?:the\s+)?$", self.ctx.text[cs:a.start]))]
         if cands:
             return cands[0]
         head = self.ctx.text[cs:t.start]

@@ -405,3 +405,29 @@ def test_district_capture_means_fighting_inside_the_town(gazetteer):
     assert list(df["event_type"]) == ["held"]
     # a dateline is where the story was filed, not the town fought over
     assert len(run(gazetteer, "BAGHDAD (Agency) -- Kurdish fighters have retaken a neighbourhood lost last week.")) == 0
+
+
+def test_winner_announcing_a_nominal_capture_is_the_gainer(gazetteer):
+    df = run(gazetteer, "The SDF formally announced the liberation of Raqqa on Tuesday.")
+    assert claims(df) == {("Raqqa", "captured", "SDF", "")}
+    df = run(gazetteer, "Iraqi forces celebrated the recapture of Ramadi from Islamic State militants on Sunday.")
+    assert claims(df) == {("Ramadi", "captured", "Iraqi government", "IS")}
+
+
+def test_subordinate_clause_keeps_its_own_subject(gazetteer):
+    text = ("The Islamic State had lost its last patch of land, after the US-backed fighters "
+            "raised their flag over the village of Baghuz.")
+    df = run(gazetteer, text)
+    assert set(df["gainer"]) == {"SDF"} and set(df["loser"]) <= {"IS", ""}
+
+
+def test_actor_opening_a_coordinated_clause_is_its_subject(gazetteer):
+    text = ("The group suffered two defeats on Friday when Syrian forces recaptured Deir ez-Zor "
+            "and Iraqi troops drove the jihadists out of al-Qaim.")
+    got = {r.name_as_written: r.gainer for r in run(gazetteer, text).itertuples()}
+    assert got == {"Deir ez-Zor": "Syrian government", "al-Qaim": "Iraqi government"}
+
+
+def test_report_never_dated_after_publication(gazetteer):
+    df = run(gazetteer, "Iraqi troops captured Rawa from the Islamic State on 3 March 2030.")
+    assert df["date"].isna().all() and "date_after_publication" in df["flags"].iloc[0]
