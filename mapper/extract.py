@@ -198,7 +198,7 @@ _BLOCK = re.compile(
 )
 _DIRECTIONAL_OF = re.compile(r"\b(?:west|east|north|south|northwest|northeast|southwest|southeast|outskirts|edge|edges|gates|countryside|vicinity|environs|surroundings|approaches|road|roads|highway|province|governorate|region)\s+of\s*$", re.IGNORECASE)
 _PARTIAL = re.compile(
-    r"\b(?:most|much|parts?|half|portions?|sections?|areas|some|several|many|neighbou?rhoods|districts|quarters|pockets?|swathes?|chunks?|segments?|positions|points|blocks|streets|sectors|(?:nearly|almost|virtually|practically)\s+(?:all|the\s+whole|the\s+entire|entirely|completely|fully))\b",
+    r"\b(?:(?!100\b)\d{1,2}(?:\.\d+)?\s*(?:percent|per\s+cent|%)|two[- ]thirds|three[- ]quarters|a\s+third|a\s+quarter|most|much|parts?|half|portions?|sections?|areas|some|several|many|neighbou?rhoods|districts|quarters|pockets?|swathes?|chunks?|segments?|positions|points|blocks|streets|sectors|(?:nearly|almost|virtually|practically)\s+(?:all|the\s+whole|the\s+entire|entirely|completely|fully))\b",
     re.IGNORECASE,
 )
 _WHOLE = re.compile(r"\b(?:all|entire|entirety|whole|full|complete|total|rest|remainder|every)\b", re.IGNORECASE)

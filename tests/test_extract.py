@@ -431,3 +431,8 @@ def test_actor_opening_a_coordinated_clause_is_its_subject(gazetteer):
 def test_report_never_dated_after_publication(gazetteer):
     df = run(gazetteer, "Iraqi troops captured Rawa from the Islamic State on 3 March 2030.")
     assert df["date"].isna().all() and "date_after_publication" in df["flags"].iloc[0]
+
+
+def test_share_of_a_town_is_partial_control(gazetteer):
+    assert claims(run(gazetteer, "The SDF said it had captured 90 percent of Raqqa.")) == {("Raqqa", "entered", "SDF", "")}
+    assert claims(run(gazetteer, "Iraqi troops have retaken two-thirds of Mosul.")) == {("Mosul", "entered", "Iraqi government", "")}
