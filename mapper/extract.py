@@ -129,7 +129,8 @@ _TRIGGERS: list[tuple[str, str, float, str]] = [
     ("passive", "captured", 0.75, r"\b(?:came|come|comes|coming|fell|fallen|returned|returns|back)\s+(?:under|to)\s+(?:the\s+)?(?:full\s+|complete\s+|total\s+)?(?:control\s+of\b|(?=[\w\s'’-]{2,40}?\bcontrol\b))"),
     ("passive", "captured", 0.8, r"\b(?:fell|falls|fallen|falling|fall)\s+(?:back\s+)?(?:to|into\s+the\s+hands\s+of)\b"),
     ("passive", "captured", 0.8, rf"\b(?:has|have|had)\s+been\s+{_ADV}(?:cleared|purged|emptied)\s+of\b"),
-    ("held_passive", "held", 0.7, r"\b(?:is|are|was|were|remains?|remained|still)\s+(?:now\s+|still\s+)?(?:under|in)\s+(?:the\s+)?(?:full\s+|complete\s+|total\s+|firm\s+)?(?:control|hands)\s+of\b"),
+    # "P is under the control of X", "P remains in the hands of X" (not "X is in control of P")
+    ("held_passive", "held", 0.7, r"\b(?:is|are|was|were|remains?|remained|still)\s+(?:now\s+|still\s+)?(?:under\s+(?:the\s+)?|in\s+the\s+)(?:full\s+|complete\s+|total\s+|firm\s+)?(?:control|hands)\s+of\b"),
     # held: last stronghold / last town under its control
     ("held_last", "held", 0.75, r"\b(?:the\s+|its\s+|their\s+|as\s+the\s+)?(?:last|final|only\s+remaining)\s+(?:[\w-]+\s+){0,2}?(?:town|city|cities|towns|stronghold|bastion|enclave|urban\s+cent(?:re|er))s?(?:\s+of\s+note)?\s+(?:still\s+)?(?:under|in)\s+(?:its|their|the\s+group['’]s|the\s+jihadists['’]|the\s+militants['’]|IS|ISIS|ISIL|Daesh)\s+(?:full\s+|complete\s+|total\s+)?(?:control|grip|hands)\b"),
     ("held_leaving", "held", 0.7, r"\bleaving\b(?=[^.;]{0,120}?\b(?:as\s+)?the\s+(?:last|final|only)\s+(?:[\w-]+\s+){0,2}?(?:town|city|stronghold|bastion|enclave)s?\b)"),
@@ -152,7 +153,7 @@ _TRIGGERS: list[tuple[str, str, float, str]] = [
     # siege
     ("active", "besieged", 0.8, r"\b(?:encircl(?:e|ed|es|ing)|surround(?:ed|s|ing)?|besieg(?:e|ed|es|ing)|(?:laid|lay|lays|laying)\s+siege\s+to|(?:imposed|impose|tightened)\s+(?:a\s+)?siege\s+(?:on|around))\b"),
     # holding, present tense
-    ("active", "held", 0.7, r"\b(?:(?:now|fully|completely|still|firmly|effectively|totally)\s+)+(?:control(?:s)?|hold(?:s)?)\b|\b(?:is|are)\s+(?:now\s+)?in\s+(?:full\s+|complete\s+|total\s+)?control\s+of\b"),
+    ("active", "held", 0.7, r"\b(?:(?:now|fully|completely|still|firmly|effectively|totally)\s+)+(?:control(?:s)?|hold(?:s)?)\b|\b(?:is|are|remains?|remained)\s+(?:now\s+|still\s+|firmly\s+)?in\s+(?:full\s+|complete\s+|total\s+)?control\s+of\b"),
     # taking
     ("active", "captured", 0.85, r"\b(?:(?:re-?)?captur(?:e|es|ed|ing)|re-?t(?:ook|ake|akes|aken|aking)|seiz(?:e|es|ed|ing)|overr(?:an|un|uns|unning)|liberat(?:e|es|ed|ing)|fre(?:e|es|ed|eing)|reclaim(?:ed|s|ing)?|recover(?:ed|s|ing)?|conquer(?:ed|s|ing)?|overt(?:ook|ake|akes|aken)|secur(?:e|ed|es|ing)|(?:won|win|wins|winning)\s+back|t(?:ook|ake|akes|aken|aking)(?:\s+(?:back|over))?|(?:t(?:ook|ake|akes|aken|aking)|seiz(?:e|es|ed|ing)|(?:re)?gain(?:ed|s|ing)?|wrest(?:ed|s|ing)?|assum(?:e|ed|es|ing)|establish(?:ed|es|ing)?|restor(?:e|ed|es|ing)|impos(?:e|ed|es|ing)|regain(?:ed|s|ing)?|(?:re)?assert(?:ed|s|ing)?|wins?|won|extend(?:ed|s|ing)?)\s+(?:(?:full|complete|total|effective|partial|overall|firm|back)\s+)?control\s+(?:of|over)|wrest(?:ed|s|ing)?|clear(?:ed|s|ing)?|purg(?:ed|es|ing))\b"),
 ]
