@@ -1364,6 +1364,7 @@ def _anchored_names(ctx: _Context, article: Article) -> list[dict]:
     events (``extract_reports`` only reports gazetteer places).
     """
     text = ctx.text
+    gaz_stop = getattr(type(ctx.gaz), "_STOP", frozenset())
     known = [(p.start, p.end) for p in ctx.all_places if p.place is not None] + [(a.start, a.end) for a in ctx.actors]
     # anchors: resolved places that can hold ground and are prominent enough to be trusted
     resolved = [p for p in ctx.all_places if p.place is not None and p.eligible
@@ -1384,6 +1385,8 @@ def _anchored_names(ctx: _Context, article: Article) -> list[dict]:
         for a, b in names:
             if (a, b) in seen or _NOT_ANCHORABLE.match(text[a:b]):
                 continue
+            if any(w.lower() in gaz_stop for w in re.findall(r"[\w’']+", text[a:b])):
+                continue  # "the Syrian town of", "the Islamic State stronghold": not a name
             if any(a < kb and ka < b for ka, kb in known):
                 continue
             anchor = _nearest_anchor(ctx, resolved, counts, a, s, e)

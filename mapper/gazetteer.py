@@ -674,7 +674,20 @@ class Gazetteer:
         "russian", "russians", "iranian", "iranians", "british", "french", "jordanian", "lebanese",
         "saudi", "sunni", "sunnis", "shiite", "shiites", "shia", "yazidi", "yazidis", "christian",
         "christians", "muslim", "muslims", "turkmen", "assyrian", "druze", "alawite", "jihadist",
-        "jihadists",
+        "jihadists", "since", "source", "sources", "after", "before", "when", "while", "during",
+        "according", "meanwhile", "however", "also", "here", "some", "many", "several", "other",
+        "reuters", "afp", "news", "agency", "group", "government", "coalition", "city", "town",
+    })
+    #: common given names that are also village names: as a bare word they are far more
+    #: often a person ("Redur Khalil", "President Recep Tayyip Erdogan") than a place
+    _GIVEN_NAMES = frozenset({
+        "mohammed", "muhammad", "mohamed", "ahmed", "ahmad", "ali", "omar", "umar", "hassan",
+        "hasan", "hussein", "husayn", "abdullah", "ibrahim", "youssef", "yusuf", "mahmoud",
+        "mahmud", "khaled", "khalid", "saleh", "salih", "sabah", "recep", "mustafa", "mustapha",
+        "khalil", "hamza", "hamzah", "haider", "bashar", "hafez", "nouri", "fuad", "masoud",
+        "jamal", "karim", "majid", "nasser", "nasir", "rashid", "said", "saeed", "salman",
+        "suleiman", "sulayman", "tariq", "walid", "yasser", "ziad", "adnan", "ammar", "anwar",
+        "faisal", "fadel", "ghazi", "hamid", "hadi", "jasim", "qasim", "raad", "sami", "samir",
     })
     #: lowercase words that may end a multi-word name ("Tabqa air base", "Raqqa province")
     _SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "base", "airport", "airfield",
@@ -748,6 +761,8 @@ class Gazetteer:
             rows_idx = list(rows)
             notable = bool(self._notable[rows_idx].any())
             strong = bool(self._strong[rows_idx].any())
+            if k == 1 and low0.lstrip("‘ʿ") in self._GIVEN_NAMES:
+                notable = strong = False  # a person's name until a cue says otherwise
             prev = words[i - 1][2].lower() if i > 0 else ""
             cue = prev in self._CUES
             inside_name = (

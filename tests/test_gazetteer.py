@@ -211,3 +211,12 @@ def test_geopandas_geocode_with_gazetteer_geocoder(gazetteer):
     assert gdf.geometry.iloc[0].y == pytest.approx(35.95, abs=0.05)  # lat is y
     assert gdf.geometry.iloc[1].x == pytest.approx(43.12, abs=0.05)  # lon is x
     assert gdf.geometry.iloc[2] is None or gdf.geometry.iloc[2].is_empty
+
+
+def test_given_names_and_nationalities_are_not_places(gazetteer):
+    text = ("President Recep Tayyip Erdogan met commander Mustafa Hamza in Ankara. "
+            "Syrian and Iraqi officials attended. Since Monday, the village of Hamza has been calm.")
+    found = {m.text for m in gazetteer.find_mentions(text)}
+    assert "Recep" not in found and "Mustafa" not in found and "Syrian" not in found and "Since" not in found
+    assert "Ankara" in found
+    assert "Hamza" in found  # after "village of", the name is a place
