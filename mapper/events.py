@@ -24,14 +24,14 @@ import datetime as dt
 import hashlib
 import json
 import os
-import tempfile
 from collections import Counter
 from pathlib import Path
 
 import pandas as pd
 
-from mapper.errors import InputError, OutputError
+from mapper.errors import InputError
 from mapper.names import fold
+from mapper.outputs import atomic_write
 from mapper.schema import (
     EVENT_COLUMNS,
     EVENT_TYPES,
@@ -390,18 +390,7 @@ def _override_matches(e: dict, row: dict, date, precision: str) -> bool:
 
 
 def _atomic_write(path: Path, write) -> None:
-    path = Path(path)
-    if not path.parent.exists():
-        raise OutputError(f"{path}: the folder {path.parent} does not exist. Create it first.")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}.tmp-", suffix=path.suffix)
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.remove(tmp)
-        raise
+    atomic_write(path, write, create_parent=False)
 
 
 def _date_text(v) -> str:
@@ -493,7 +482,6 @@ def to_gpkg(df: pd.DataFrame, path: str | os.PathLike, *, layer: str = "events")
     path = Path(path)
 
     def write(tmp):
-        os.remove(tmp)
         gdf.to_file(tmp, layer=layer, driver="GPKG", engine="pyogrio")
 
     _atomic_write(path, write)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -28,8 +27,9 @@ from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
 from mapper.colors import actor_color
-from mapper.errors import InputError, OutputError
+from mapper.errors import InputError
 from mapper.maps import _day  # one date rule for maps and figures
+from mapper.outputs import atomic_write
 from mapper.schema import ACTORS, WGS84
 
 __all__ = ["area_chart", "save_figure", "snapshot_figure", "snapshots_gif"]
@@ -346,18 +346,6 @@ def area_chart(
     return fig
 
 
-def _atomic_target(path: Path) -> tuple[Path, Path]:
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-    except OSError as e:
-        raise OutputError(
-            f"{path}: cannot write here ({e.strerror}); choose a writable output folder."
-        ) from e
-    os.close(fd)
-    return path, Path(tmp)
-
-
 def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 100) -> Path:
     """Write ``fig`` atomically; the format follows the suffix (``.png``, ``.svg``, ``.pdf``).
 
@@ -366,20 +354,13 @@ def save_figure(fig: Figure, path: str | os.PathLike, *, dpi: int = 100) -> Path
     Path
         ``path``.
     """
-    path, tmp = _atomic_target(Path(path))
-    try:
-        fig.savefig(
-            tmp,
-            dpi=dpi,
-            format=path.suffix.lstrip(".") or "png",
-            metadata={"Software": None} if path.suffix.lower() == ".png" else None,
-        )
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    path = Path(path)
+    return atomic_write(path, lambda tmp: fig.savefig(
+        tmp,
+        dpi=dpi,
+        format=path.suffix.lstrip(".") or "png",
+        metadata={"Software": None} if path.suffix.lower() == ".png" else None,
+    ))
 
 
 def snapshots_gif(
@@ -419,12 +400,5 @@ def snapshots_gif(
         )
     durations = [duration_ms] * len(frames)
     durations[-1] = max(duration_ms, hold_last_ms)
-    path, tmp = _atomic_target(Path(path))
-    try:
-        iio.imwrite(tmp, np.stack(frames), extension=".gif", duration=durations, loop=0)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(Path(path), lambda tmp: iio.imwrite(
+        tmp, np.stack(frames), extension=".gif", duration=durations, loop=0))

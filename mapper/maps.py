@@ -39,7 +39,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
@@ -58,8 +57,10 @@ from jinja2 import Template
 import mapper
 from mapper import assets as _assets
 from mapper.colors import actor_color
-from mapper.errors import InputError, OutputError, SkippedInputWarning
+from mapper.errors import InputError, SkippedInputWarning
+from mapper.outputs import atomic_write
 from mapper.schema import ACTORS, WGS84
+from mapper.territory import DEFAULT_RADIUS_KM
 
 __all__ = [
     "BASEMAP_TOLERANCE",
@@ -739,7 +740,7 @@ def snapshot_map(
     *,
     actor: str = DEFAULT_ACTOR,
     previous_date: Any = None,
-    radius_km: float = 25.0,
+    radius_km: float = DEFAULT_RADIUS_KM,
     countries: gpd.GeoDataFrame | None = None,
     admin1: gpd.GeoDataFrame | None = None,
     rivers: gpd.GeoDataFrame | None = None,
@@ -818,7 +819,7 @@ def timeline_map(
     *,
     dates: Iterable[Any] | None = None,
     actor: str = DEFAULT_ACTOR,
-    radius_km: float = 25.0,
+    radius_km: float = DEFAULT_RADIUS_KM,
     countries: gpd.GeoDataFrame | None = None,
     admin1: gpd.GeoDataFrame | None = None,
     rivers: gpd.GeoDataFrame | None = None,
@@ -892,23 +893,7 @@ def write_html(text: str, path: str | os.PathLike) -> Path:
     OutputError
         The folder cannot be created or written.
     """
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as e:
-        raise OutputError(
-            f"{path}: cannot write here ({e.strerror}); choose a writable output folder."
-        ) from e
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    return atomic_write(Path(path), lambda tmp: tmp.write_text(text, encoding="utf-8", newline="\n"))
 
 
 def _stable_ids(root: Any) -> None:

@@ -18,6 +18,7 @@ import hashlib
 import os
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -26,6 +27,7 @@ from mapper.errors import OutputError
 
 __all__ = [
     "StagedOutput",
+    "atomic_write",
     "recover",
     "spreadsheet_safe",
     "write_csv",
@@ -39,22 +41,50 @@ _UMASK = os.umask(0)
 os.umask(_UMASK)
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` through a temporary file in the same folder."""
+def atomic_write(path: str | os.PathLike, write: Callable[[Path], object], *, create_parent: bool = True) -> Path:
+    """Write ``path`` through ``write(tmp)`` on a temporary path in the same folder, then rename.
+
+    ``tmp`` does not exist when ``write`` is called (drivers such as GPKG create the file
+    themselves). The result gets ordinary permissions (0666 less the umask); on any failure
+    the temporary file is removed and ``path`` is untouched.
+
+    Raises
+    ------
+    OutputError
+        The folder is missing (with ``create_parent=False``) or cannot be written.
+    """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    if not path.parent.exists() and not create_parent:
+        raise OutputError(f"{path}: the folder {path.parent} does not exist. Create it first.")
     try:
-        with os.fdopen(fd, "wb") as fh:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + path.suffix, dir=path.parent)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise OutputError(f"{path}: cannot write here ({exc.strerror or exc}); choose a writable "
+                          "output folder.") from exc
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
+    """Write ``data`` to ``path`` atomically (see :func:`atomic_write`)."""
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as fh:
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; outputs are ordinary files
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+
+    return atomic_write(path, write)
 
 
 def atomic_write_text(path: str | os.PathLike, text: str) -> Path:

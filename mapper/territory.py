@@ -41,7 +41,6 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -58,9 +57,9 @@ from mapper.errors import (
     DegreeAreaWarning,
     InputError,
     MapperWarning,
-    OutputError,
     SkippedInputWarning,
 )
+from mapper.outputs import atomic_write
 from mapper.schema import (
     AREA_COLUMNS,
     CONTROL_COLUMNS,
@@ -1033,23 +1032,6 @@ def _events_start(events: pd.DataFrame) -> pd.Timestamp:
 # ---------------------------------------------------------------------------------------------
 
 
-def _atomic(path: Path, write) -> None:
-    path = Path(path)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.stem}.", suffix=path.suffix, dir=path.parent)
-        os.close(fd)
-        os.unlink(tmp)  # the GPKG driver wants to create the file itself
-        try:
-            write(Path(tmp))
-            os.replace(tmp, path)
-        finally:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-    except OSError as e:
-        raise OutputError(f"{path}: cannot be written ({e}). Choose a writable output folder.") from e
-
-
 def write_areas(
     areas: gpd.GeoDataFrame,
     gpkg_path: str | os.PathLike | None,
@@ -1068,8 +1050,8 @@ def write_areas(
     if gpkg_path is not None:
         gpkg = out.copy()
         gpkg["date"] = gpkg["date"].dt.strftime("%Y-%m-%d")
-        _atomic(Path(gpkg_path), lambda p: gpkg.to_file(p, layer=layer, driver="GPKG"))
+        atomic_write(Path(gpkg_path), lambda p: gpkg.to_file(p, layer=layer, driver="GPKG"))
     if csv_path is not None:
         table = pd.DataFrame(out.drop(columns="geometry"))
         table["date"] = table["date"].dt.strftime("%Y-%m-%d")
-        _atomic(Path(csv_path), lambda p: table.to_csv(p, index=False, float_format="%.1f"))
+        atomic_write(Path(csv_path), lambda p: table.to_csv(p, index=False, float_format="%.1f"))

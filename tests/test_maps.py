@@ -20,6 +20,7 @@ from mapper import assets, maps
 from mapper.colors import ACTOR_COLORS, UNKNOWN_COLOR, actor_color
 from mapper.errors import InputError, OutputError, SkippedInputWarning
 from mapper.schema import ACTORS, EQUAL_AREA, WGS84
+from mapper.territory import DEFAULT_RADIUS_KM
 
 DATA_RE = maps.DATA_RE
 
@@ -219,7 +220,7 @@ def test_snapshot_payload(corpus, basemap):
     n_src = len({s for ss in upto["sources"] for s in ss.split(";")})
     assert f"from {upto['place_id'].nunique()} reported control points" in p["captions"][0]
     assert f"from {n_src} sources" in p["captions"][0]
-    assert "within 25 km" in p["captions"][0] and "0.005" in p["captions"][0]
+    assert f"within {DEFAULT_RADIUS_KM:g} km" in p["captions"][0] and "0.005" in p["captions"][0]
     # web tiles offered but not shown; basemap always drawn
     assert p["tiles"]["url"].startswith("https://")
     assert [b["name"] for b in p["basemap"]] == ["Countries", "Governorates", "Lakes", "Rivers"]
