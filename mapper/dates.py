@@ -58,6 +58,11 @@ _PATTERNS: list[tuple[str, str]] = [
     ("dmy", rf"\b(?:{_WEEKDAY},?\s+)?(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{_MONTH})(?:,?\s+(?P<y>{_YEAR}))?\b"),
     ("mdy", rf"\b(?:{_WEEKDAY},?\s+)?(?P<mon>{_MONTH})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?\b(?!:)(?:,?\s+(?P<y>{_YEAR})\b)?"),
     ("month_year", rf"\b(?P<mon>{_MONTH_FULL}|{_MONTH_ABBR})(?:\s+of)?,?\s+(?P<y>{_YEAR})\b"),
+    # "in May last year", "October this year"
+    ("month_rel_year", rf"\b(?P<mon>{_MONTH_FULL})\s+(?P<rel>last|this|the\s+previous)\s+year\b"),
+    # "22/01/2016" when the day is unambiguous (over 12); month-first otherwise is not guessed
+    ("numeric", rf"\b(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})/(?P<y>{_YEAR})\b"),
+    ("weekend", r"\b(?:(?:over|during|at|on)\s+the\s+weekend|(?:last|this|past)\s+weekend)\b"),
     ("rel_month", rf"\b(?P<rel>this|last|past|earlier this|early|late|mid|in|since|during|until|by|from|of|through)(?:\s+|-)(?P<mon>{_MONTH_FULL})\b"),
     ("weekday", rf"\b(?P<rel>last\s+|this\s+|on\s+|late\s+on\s+|early\s+on\s+|late\s+|early\s+)?(?P<wd>{_WEEKDAY})\b"),
     ("today", r"\b(?:today|tonight|this morning|this afternoon|this evening|earlier today|on the same day)\b"),
@@ -70,7 +75,7 @@ _PATTERNS: list[tuple[str, str]] = [
 ]
 _COMPILED = [(kind, re.compile(p, re.IGNORECASE)) for kind, p in _PATTERNS]
 # month and weekday names must be capitalised in running text (``may`` is a verb)
-_NEEDS_CAPITAL = {"rel_month", "weekday", "month_year", "dmy", "mdy"}
+_NEEDS_CAPITAL = {"rel_month", "weekday", "month_year", "dmy", "mdy", "month_rel_year"}
 
 
 @dataclass(frozen=True)
@@ -132,6 +137,23 @@ def _resolve_match(kind: str, m: re.Match, anchor: dt.date | None) -> tuple[dt.d
         return (d, "day") if d else (None, "unknown")
     if kind == "month_year":
         return dt.date(int(g["y"]), _MONTHS[g["mon"].rstrip(".").lower()], 1), "month"
+    if kind == "numeric":
+        a, b, y = int(g["a"]), int(g["b"]), int(g["y"])
+        if a > 12 and 1 <= b <= 12:
+            day, month = a, b
+        elif b > 12 and 1 <= a <= 12:
+            day, month = b, a
+        else:
+            return None, "unknown"  # 03/11/2017: ambiguous, never guessed
+        try:
+            return dt.date(y, month, day), "day"
+        except ValueError:
+            return None, "unknown"
+    if kind == "month_rel_year":
+        if anchor is None:
+            return None, "unknown"
+        shift = 0 if g["rel"].lower() == "this" else 1
+        return dt.date(anchor.year - shift, _MONTHS[g["mon"].lower()], 1), "month"
     if kind == "rel_month":
         if anchor is None:
             return None, "unknown"
@@ -153,6 +175,9 @@ def _resolve_match(kind: str, m: re.Match, anchor: dt.date | None) -> tuple[dt.d
         return None, "unknown"
     if kind == "today":
         return anchor, "day"
+    if kind == "weekend":
+        back = (anchor.weekday() - 5) % 7  # the latest Saturday on or before the anchor
+        return anchor - dt.timedelta(days=back), "week"
     if kind == "earlier":
         return anchor, "week"
     if kind == "yesterday":
@@ -194,6 +219,9 @@ _KIND_STEMS = {
     "last_unit": ("last", "past", "this", "earlier", "later", "previous"),
     "weekday": ("day",),
     "earlier": ("earlier",),
+    "weekend": ("weekend",),
+    "month_rel_year": ("year",),
+    "numeric": ("/",),
 }
 _DIGIT = re.compile(r"\d")
 
@@ -206,9 +234,9 @@ def _scan(text: str) -> list[tuple[str, re.Match]]:
     has_month = any(m in lower for m in _MONTH_STEMS)
     for kind, rx in _COMPILED:
         # cheap tests first: most sentences have no date at all
-        if kind in ("iso", "week_of", "iso_month", "year") and not has_digit:
+        if kind in ("iso", "week_of", "iso_month", "year", "numeric") and not has_digit:
             continue
-        if kind in ("dmy", "mdy", "month_year", "rel_month") and not has_month:
+        if kind in ("dmy", "mdy", "month_year", "rel_month", "month_rel_year") and not has_month:
             continue
         stems = _KIND_STEMS.get(kind)
         if stems and not any(st in lower for st in stems):

@@ -1,0 +1,166 @@
+"""Clauses: a sentence cut into chunks at commas and clause words, each with a type.
+
+chunk_sentence(tk, i, j, ...)  -> list[Chunk]
+
+A chunk is the stretch between two commas or clause words. Its type says how it hangs on
+the rest of the sentence:
+
+- ``main``: a clause with its own subject, or the continuation of one;
+- ``rel``: a relative clause ("which IS seized in 2014"), about the noun before it;
+- ``sub``: a subordinate clause ("after the army entered P", "when", "while", "since");
+- ``part``: a free participle ("driving out the militants", "backed by Turkey");
+- ``report``: the reporting clause of a claim ("the Observatory said", "according to X");
+- ``pp``: a prepositional phrase on its own ("On Sunday", "in northern Syria");
+- ``appos``: an appositive noun phrase ("a town near the border").
+
+The roles module reads subjects in the trigger's chunk first, then in the chunks it hangs on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .text import Tokens
+
+__all__ = ["Chunk", "chunk_sentence", "SUBORDINATORS", "RELATIVES", "REPORT_VERBS", "ADVERBS",
+           "PREPOSITIONS", "PASSIVE_AUX", "HAVE_AUX"]
+
+SUBORDINATORS = frozenset({"after", "before", "while", "whereas", "when", "because", "although", "though",
+                           "but", "until", "unless", "since", "as", "following", "amid", "despite", "once",
+                           "however", "whilst", "if", "whether", "so", "allowing", "leaving", "forcing",
+                           "prompting", "sparking"})
+RELATIVES = frozenset({"which", "who", "whom", "whose", "where"})
+REPORT_VERBS = frozenset({"said", "says", "say", "told", "tells", "added", "stated", "states", "announced",
+                          "announces", "reported", "reports", "confirmed", "confirms", "according", "claimed",
+                          "claims", "noted", "explained", "declared", "quoted", "cited", "insisted", "warned"})
+ADVERBS = frozenset({"now", "fully", "completely", "totally", "largely", "partially", "partly", "finally",
+                     "already", "recently", "reportedly", "successfully", "effectively", "quickly", "swiftly",
+                     "also", "officially", "just", "since", "eventually", "then", "later", "again", "still",
+                     "apparently", "virtually", "almost", "nearly", "formally", "entirely", "initially",
+                     "firmly", "allegedly", "briefly", "temporarily", "largely", "mostly", "all", "back",
+                     "soon", "subsequently", "reportedly", "previously", "once", "first", "earlier",
+                     "newly", "jointly", "quietly", "rapidly", "easily", "practically", "not", "never",
+                     "themselves", "itself", "both", "each", "yet", "even", "only", "ultimately", "overnight"})
+PREPOSITIONS = frozenset({"by", "with", "from", "against", "of", "to", "for", "alongside", "including", "between",
+                          "among", "than", "versus", "vs", "on", "at", "in", "into", "under", "over", "near",
+                          "toward", "towards", "via", "like", "unlike", "besides", "plus", "inside", "outside",
+                          "around", "across", "behind", "through", "within", "without", "beyond", "upon",
+                          "about", "after", "before", "during", "amid", "despite", "against"})
+PASSIVE_AUX = frozenset({"is", "are", "was", "were", "be", "been", "being", "get", "got", "gets", "gotten",
+                         "getting", "become", "became", "remain", "remains", "remained"})
+HAVE_AUX = frozenset({"has", "have", "had", "having", "'ve", "’ve", "'d", "’d"})
+_HARD = frozenset({";", "—", "–", "--", "―", ":", "|"})
+_PARTICIPLES_ED = frozenset({"backed", "supported", "located", "situated", "known", "made", "led", "aided",
+                             "helped", "based", "armed", "funded", "considered", "home", "famed", "renowned",
+                             "seen", "described", "dubbed", "called", "named", "formed", "established",
+                             "launched", "assisted", "reinforced", "flanked", "accompanied"})
+_NOT_PART_ING = frozenset({"during", "including", "according", "something", "nothing", "anything", "everything",
+                           "morning", "evening", "spring", "string", "building", "buildings", "fighting", "king",
+                           "following", "regarding", "concerning", "ring", "bring", "thing", "things", "wing",
+                           "ceiling", "clothing", "shooting", "bombing", "bombings", "shelling", "uprising",
+                           "meeting", "offering", "funding", "training", "ruling", "setting", "beginning"})
+_DETS = frozenset({"the", "a", "an", "its", "their", "his", "her", "this", "that", "these", "those", "some",
+                   "several", "many", "one", "two", "three", "four", "five", "another", "other", "most",
+                   "all", "each", "every", "both"})
+_CONJ = frozenset({"and", "or", "but", "then", "yet"})
+
+
+@dataclass(slots=True)
+class Chunk:
+    """Tokens ``[i, j)`` of a sentence; ``head`` is the first token after a leading conjunction."""
+
+    i: int
+    j: int
+    kind: str
+    head: int
+
+
+def _is_ing(w: str) -> bool:
+    return len(w) > 5 and w.endswith("ing") and w not in _NOT_PART_ING
+
+
+def chunk_sentence(tk: Tokens, i: int, j: int, *, trigger_at: set[int], date_tokens: set[int]) -> list[Chunk]:
+    """Chunks of the sentence ``[i, j)``.
+
+    ``trigger_at`` holds the token indices of trigger words (a chunk with one is a clause,
+    not a phrase); ``date_tokens`` the tokens inside date expressions.
+    """
+    lows, words = tk.lows, tk.words
+    cuts: list[int] = [i]
+    q = i
+    while q < j:
+        w = lows[q]
+        if w in _HARD or (w == "-" and not tk.glued(q) and q + 1 < j and not tk.glued(q + 1)):
+            cuts.append(q + 1)
+        elif w == ",":
+            cuts.append(q + 1)
+        elif q > i and (w in SUBORDINATORS or w in RELATIVES) and lows[q - 1] != ",":
+            if _opens_clause(tk, q, j, date_tokens):
+                cuts.append(q)
+        elif w == "that" and q > i and lows[q - 1] in REPORT_VERBS:
+            cuts.append(q)
+        elif w in REPORT_VERBS and q > i and w not in ("claims", "claimed", "reports", "states", "declared", "announced") \
+                and q + 1 < j and lows[q + 1] in ("that", "it", "they", "he", "she", "its", "the", "on", "a"):
+            cuts.append(q + 1)
+        q += 1
+    cuts.append(j)
+    chunks: list[Chunk] = []
+    for a, b in zip(cuts, cuts[1:]):
+        if b <= a:
+            continue
+        chunks.append(_classify(tk, a, b, trigger_at, date_tokens))
+    return chunks
+
+
+def _opens_clause(tk: Tokens, q: int, j: int, date_tokens: set[int]) -> bool:
+    """Whether a clause word at ``q`` (without a comma before it) opens a clause."""
+    lows = tk.lows
+    w = lows[q]
+    nxt = lows[q + 1] if q + 1 < j else ""
+    if w == "as":
+        return nxt not in ("well", "part", "of", "a", "an", "much", "many", "far", "long", "soon", "such", "the",
+                           "to", "if", "recently", "yet") and not lows[q - 1] in ("such", "known", "same", "as")
+    if w == "since":
+        if lows[q - 1] in ("has", "have", "had", "having", "ever", "long"):
+            return False  # "has since withdrawn": an adverb
+        return q + 1 not in date_tokens and nxt not in ("then", "2014", "2015", "2016", "2017", "2018", "2019")
+    if w in ("after", "before", "following", "amid", "despite", "until"):
+        return q + 1 not in date_tokens
+    if w in ("so", "once", "however"):
+        return False
+    if w in ("leaving", "allowing", "forcing", "prompting", "sparking"):
+        return True
+    return True
+
+
+def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set[int]) -> Chunk:
+    lows, words = tk.lows, tk.words
+    head = a
+    while head < b and lows[head] in (",", ";", ":", "—", "–", "-", "(", ")", "\"", "“", "”", "'"):
+        head += 1
+    while head < b and lows[head] in _CONJ:
+        head += 1
+    if head >= b:
+        return Chunk(a, b, "pp", head)
+    w = lows[head]
+    has_trigger = any(t in trigger_at for t in range(head, b))
+    if w in RELATIVES or (w == "that" and head > a and lows[a - 1:a] != [","] and False):
+        kind = "rel"
+    elif w in SUBORDINATORS:
+        kind = "sub"
+    elif w == "that":
+        kind = "main"
+    elif _is_ing(w) or w in _PARTICIPLES_ED:
+        kind = "part"
+    elif any(lows[t] in REPORT_VERBS for t in range(head, b)) and not has_trigger:
+        kind = "report"
+    elif w in PREPOSITIONS and not has_trigger:
+        kind = "pp"
+    elif all(t in date_tokens or lows[t] in (".", "on", "late", "early") for t in range(head, b)):
+        kind = "pp"
+    elif not has_trigger and (w in _DETS or w[:1].isdigit()) and not any(lows[t] in PASSIVE_AUX | HAVE_AUX for t in range(head, b)):
+        kind = "appos"
+    else:
+        kind = "main"
+    del words
+    return Chunk(a, b, kind, head)

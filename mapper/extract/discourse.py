@@ -1,0 +1,468 @@
+"""Discourse: reading past one clause.
+
+salient_place(state, k, q)      "the town", "the city", "it" -> the place the text is about
+settle_actors(state, claims)    pronouns, "the forces", "the army", "militants" -> actors;
+                                a side left unnamed is inferred from the article's other side
+merge(claims)                   a change stated twice in one article is one claim
+
+Salience: the nearest place before the pointer in its sentence, else the latest place of the
+two sentences before, else the headline's. Actors: "it"/"they" after "X said" is X; otherwise
+the subject of the last claim or clause; generic words ("the army", "militants") are settled
+by the country of the place and by the article's main insurgent; a rebel group tied to Turkey
+anywhere in the article is Turkish-backed throughout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from mapper.actors import SDF_FOUNDED, government_of
+
+from .clauses import REPORT_VERBS
+from .mentions import PlaceM
+from .state import ArticleState, Claim, Ref
+
+__all__ = ["salient_place", "region_of_salient", "settle_actors", "merge", "infer_sides"]
+
+_STATE_LABELS = frozenset({"Syrian government", "Iraqi government"})
+_FREEING = frozenset({"liberate", "liberation", "free", "clear", "purge", "rid", "recapture", "retake", "retaking",
+                      "regain", "reclaim", "recover", "recovery"})
+
+
+_FEATURE_HEADS = {"airbase": ("AIRB", "AIRF", "AIRP"), "base": ("AIRB", "AIRF", "MILB"), "airport": ("AIRP", "AIRF"),
+                  "dam": ("DAM",), "refinery": ("OILR",), "crossing": ("BCN", "PSTB"), "field": ("OILF", "GASF")}
+
+
+def salient_place(st: ArticleState, k: int, q: int) -> PlaceM | None:
+    """The place "the town", "the city" or "it" at token ``q`` of sentence ``k`` points to.
+
+    A head noun narrows the choice ("the airbase" is a place named as an air base, "the
+    village" one named as a village); places that claims were about come first; reference
+    points ("40 km north of P") never.
+    """
+    head = st.tk.lows[q] if 0 <= q < st.tk.n else ""
+    feature = _FEATURE_HEADS.get(head)
+    s = st.layout.sentences[k]
+
+    def fits(p: PlaceM) -> bool:
+        if feature:
+            return p.place is not None and p.place.feature_code in feature
+        if head in ("town", "city", "village", "hamlet", "settlement"):
+            return p.kind == "settlement"
+        return True
+
+    def pick(cands: list[PlaceM], *, last: bool) -> PlaceM | None:
+        cands = [p for p in cands if fits(p)]
+        if not cands:
+            return None
+        if head:
+            named = [p for p in cands if st.head_of.get(p.i) == head]
+            if named:
+                return named[-1]
+        claimed = [p for p in cands if p.i in st.claimed]
+        pool = claimed or [p for p in cands if p.kind == "settlement"] or cands
+        return pool[-1] if last else pool[0]
+
+    best = pick([p for p in st.scan.places if s.body_start <= p.i < q and _anchorable(st, p)], last=True)
+    if best is not None:
+        return best
+    for back in range(k - 1, max(-1, k - 4), -1):
+        sb = st.layout.sentences[back]
+        if sb.part not in ("body", "headline"):
+            continue
+        best = pick([p for p in st.scan.places if sb.body_start <= p.i < sb.j and _anchorable(st, p)], last=True)
+        if best is not None:
+            return best
+    for h in st.layout.headline_indices():
+        sh = st.layout.sentences[h]
+        best = pick([p for p in st.scan.places if sh.i <= p.i < sh.j and _anchorable(st, p)], last=False)
+        if best is not None:
+            return best
+    return None
+
+
+def _anchorable(st: ArticleState, p: PlaceM) -> bool:
+    from .roles import _is_reference
+
+    return p.eligible and p.i not in st.dateline_tokens and not _is_reference(st, p)
+
+
+def region_of_salient(st: ArticleState, k: int, q: int) -> PlaceM | None:
+    """The country of the place the text is about, as a region-level place."""
+    p = salient_place(st, k, q)
+    cc = p.place.country if p is not None and p.place is not None else None
+    if cc is None:
+        return None
+    place = st.gaz.get(f"mapper:country-{cc.lower()}")
+    if place is None:
+        return None
+    return PlaceM(q, q + 1, st.tk.starts[q], st.tk.ends[q], place.name, "", True, place=place, kind="country")
+
+
+def _label_of(st: ArticleState, ref: Ref | None, claim: Claim, *, role: str) -> str:
+    if ref is None:
+        return ""
+    if ref.label and ref.actor is None and ref.pronoun < 0:
+        return _settle(st, ref.label, claim)
+    if ref.actor is not None:
+        return _settle(st, ref.actor.label, claim, at=ref.actor.i)
+    if ref.pronoun >= 0:
+        return _pronoun(st, ref.pronoun, claim, role=role)
+    return ""
+
+
+def _country_of(claim: Claim) -> str | None:
+    p = claim.place.place
+    return getattr(p, "country", None) if p is not None else None
+
+
+def _settle(st: ArticleState, label: str, claim: Claim, *, at: int = -1) -> str:
+    """A canonical actor for a (maybe provisional) label, given the claim's place and date."""
+    country = _country_of(claim)
+    when = claim.date or (st.anchor if "background" not in getattr(claim, "flags", ()) else None)
+    if label == "government":
+        return government_of(country) or ""
+    if label == "generic":
+        return st.main_insurgent
+    if label == "anaphor":
+        q = at if at >= 0 else claim.trigger
+        word = st.tk.lows[q + 1] if at >= 0 and q + 1 < st.tk.n else ""
+        prefer = word in ("group", "organisation", "organization")
+        return _previous_subject(st, q, claim, prefer_nonstate=prefer) or _last_actor(st, q, claim,
+                                                                                      prefer_nonstate=prefer) or ""
+    if label == "ypg" or label == "kurdish":
+        if country == "SY" and (when is None or when >= SDF_FOUNDED):
+            if label == "ypg" or (when is not None and when >= SDF_FOUNDED):
+                return "SDF"
+        return "Kurdish forces"
+    if label == "us_backed":
+        if country == "SY":
+            return "SDF" if when is None or when >= SDF_FOUNDED else "Kurdish forces"
+        if country == "IQ":
+            return "Iraqi government"
+        return "other"
+    if label == "rebels":
+        return "Turkish-backed rebels" if st.turkish_backed else "Syrian rebels"
+    if label == "never":
+        return ""
+    return label
+
+
+def _last_actor(st: ArticleState, before: int, claim: Claim, *, exclude: str = "", prefer_nonstate: bool = False) -> str:
+    """The last side named before token ``before`` (this sentence, then the ones before)."""
+    best = ""
+    for a in st.scan.actors:
+        if a.i >= before:
+            break
+        if a.label in ("never", "anaphor"):
+            continue
+        lab = _settle(st, a.label, claim, at=a.i)
+        if not lab or lab == exclude:
+            continue
+        if prefer_nonstate and lab in _STATE_LABELS:
+            continue
+        best = lab
+    return best
+
+
+def _pronoun(st: ArticleState, q: int, claim: Claim, *, role: str) -> str:
+    """The side an "it", "they", "them", "its" stands for."""
+    lows = st.tk.lows
+    k = st.sent_of[q]
+    s = st.layout.sentences[k]
+    # "X said it had taken", "X say they have captured": the speaker
+    r = q - 1
+    if r >= s.body_start and lows[r] == "that":
+        r -= 1
+    if r >= s.body_start and lows[r] in REPORT_VERBS:
+        r -= 1
+        while r >= s.body_start:
+            a = st.actor_end.get(r + 1)
+            if a is not None and a.label not in ("never",):
+                lab = _settle(st, a.label, claim, at=a.i)
+                if lab:
+                    return lab
+            if lows[r] in (",", ".", ";") and r < q - 4:
+                break
+            r -= 1
+    w = lows[q]
+    if w == "them" or role == "loser":
+        # an object pronoun: the side last named that is not this clause's subject
+        other = claim.gainer_label if role == "loser" else claim.loser_label
+        return _last_actor(st, q, claim, exclude=other)
+    # a subject pronoun: the subject of the last clause with one
+    return _previous_subject(st, q, claim) or _last_actor(st, q, claim)
+
+
+def _previous_subject(st: ArticleState, q: int, claim: Claim, *, prefer_nonstate: bool = False) -> str:
+    """The subject of the nearest clause before token ``q`` (this sentence and two before)."""
+    k = st.sent_of[q]
+    for kk in range(k, max(-1, k - 3), -1):
+        subs = [(t, lab) for (t, lab) in st.sentence_subjects(kk) if t < q]
+        for _t, lab in reversed(subs):
+            got = _settle(st, lab, claim, at=_t)
+            if got and not (prefer_nonstate and got in _STATE_LABELS):
+                return got
+    return ""
+
+
+def settle_actors(st: ArticleState, claims: list[Claim]) -> None:
+    """Give every claim canonical gainer and loser labels (blank when unknown)."""
+    for c in claims:
+        if c.gainer is not None and not c.gainer.label:
+            c.gainer.label = _label_of(st, c.gainer, c, role="gainer")
+        if c.loser is not None and not c.loser.label:
+            c.loser.label = _label_of(st, c.loser, c, role="loser")
+        if c.gainer is not None and c.loser is not None and c.gainer.label == c.loser.label:
+            c.loser = None
+        if c.gainer is not None and c.gainer.label:
+            st.subjects.setdefault(c.k, []).append((c.trigger, c.gainer.label))
+
+
+def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
+    """Fill a side the sentence leaves unnamed from the article (flagged ``*_inferred``).
+
+    The loser of a capture is the holder an adjective named ("IS-held P"), else the side
+    the article sets against the gainer; a gainer left unnamed is the article's other side.
+    A withdrawal keeps its gainer blank.
+    """
+    counts = st.side_counts
+    for c in claims:
+        g = c.gainer_label
+        lo = c.loser_label
+        if c.event == "held":
+            continue
+        old = c.date is not None and st.anchor is not None and (st.anchor - c.date).days > 120
+        lemma = st.tk.lows[c.trigger]
+        freeing = any(lemma.startswith(f[:5]) for f in _FREEING)
+        if g and not lo and c.event in ("captured", "entered", "besieged"):
+            hint = st.holder_hints.get(getattr(c.place.place, "place_id", ""), "")
+            cand = _settle(st, hint, c) if hint else ""
+            if not cand or cand == g:
+                cand = _sentence_other(st, c, g)
+            if (not cand or cand == g) and freeing and g != "IS":
+                cand = "IS"
+            if (not cand or cand == g) and not old:
+                cand = _opponent(counts, g, when=c.date, country=_country_of(c))
+            if cand and cand != g:
+                c.loser = Ref(label=cand, inferred=True)
+                c.flags.add("loser_inferred")
+        elif lo and not g and c.event in ("captured", "entered", "besieged"):
+            cand = _sentence_other(st, c, lo) or ("" if old else _opponent(counts, lo, when=c.date, country=_country_of(c)))
+            if cand:
+                c.gainer = Ref(label=cand, inferred=True)
+                c.flags.add("gainer_inferred")
+        elif not g and not lo and c.event in ("besieged", "entered"):
+            prev = [o for o in claims if o.k == c.k and o.trigger < c.trigger and o.gainer_label]
+            subj = prev[-1].gainer_label if prev else ""
+            if not subj:
+                subs = st.sentence_subjects(c.k)
+                subj = _settle(st, subs[0][1], c, at=subs[0][0]) if subs else ""
+            if subj:
+                c.gainer = Ref(label=subj, inferred=True)
+                c.flags.add("gainer_inferred")
+                opp = _opponent(counts, subj, when=c.date, country=_country_of(c))
+                if opp:
+                    c.loser = Ref(label=opp, inferred=True)
+                    c.flags.add("loser_inferred")
+        elif not g and not lo and c.event in ("captured", "entered") and counts:
+            lemma = st.tk.lows[c.trigger]
+            top = [a for a, _ in counts.most_common()]
+            if any(lemma.startswith(f[:5]) for f in _FREEING) and "IS" in counts:
+                gainer = next((a for a in top if a != "IS"), "")
+                if gainer:
+                    c.gainer = Ref(label=gainer, inferred=True)
+                    c.loser = Ref(label="IS", inferred=True)
+                    c.flags.update({"gainer_inferred", "loser_inferred"})
+
+
+_SYRIA_ONLY = frozenset({"Syrian government", "SDF", "Turkish-backed rebels", "Syrian rebels"})
+
+
+def fits_country(label: str, country: str | None) -> bool:
+    """Whether a side can hold ground in a country (the Iraqi state does not in Syria)."""
+    if not country or not label:
+        return True
+    if label == "Iraqi government":
+        return country == "IQ"
+    if label in _SYRIA_ONLY:
+        return country == "SY"
+    return True
+
+
+def _opponent(counts: Counter, side: str, *, when: dt.date | None = None, country: str | None = None) -> str:
+    """The side the article most often names other than ``side`` (one that existed then and
+    fights in the place's country)."""
+    for a, _ in counts.most_common():
+        if a != side and a and not (a == "SDF" and when is not None and when < SDF_FOUNDED) and fits_country(a, country):
+            return a
+    return ""
+
+
+def _sentence_other(st: ArticleState, c: Claim, side: str) -> str:
+    """Another side named in the claim's sentence (not a source, not behind "backed by")."""
+    from .roles import _actor_ok
+
+    s = st.layout.sentences[c.k]
+    for a in st.scan.actors:
+        if not (s.body_start <= a.i < s.j) or a.label in ("never", "anaphor"):
+            continue
+        if not _actor_ok(st, a, s.body_start) and st.tk.lows[a.i - 1] not in ("with", "against", "from", "by", "of"):
+            continue
+        if st.tk.lows[a.i - 1] in ("backed", "supported") or (a.i >= 2 and st.tk.lows[a.i - 2] in ("backed", "supported")):
+            continue
+        own = c.gainer.actor if c.gainer is not None and c.gainer.actor is not None else None
+        if own is not None and abs(a.i - own.j) <= 3 and a.i >= own.i:
+            continue  # "militant opposition force Islamic State": one side named twice
+        lab = _settle(st, a.label, c, at=a.i)
+        if lab and lab != side and not (lab == "SDF" and c.date is not None and c.date < SDF_FOUNDED) \
+                and fits_country(lab, _country_of(c)):
+            return lab
+    return ""
+
+
+def merge(claims: list[Claim]) -> list[Claim]:
+    """One claim per change: same place and type, compatible sides and dates.
+
+    The kept claim takes the finest date, fills blank sides from the others, prefers the body
+    over the headline, and drops the ``site`` entries and withdrawals that a capture of the
+    same place by the same sides already states.
+    """
+    body_places = {_pkey(c) for c in claims if "headline" not in c.flags}
+    claims = [c for c in claims if "headline" not in c.flags or _pkey(c) not in body_places]
+    _refine_dates(claims)
+    out: list[Claim] = []
+    for c in sorted(claims, key=_rank):
+        twin = next((o for o in out if _same(o, c)), None)
+        if twin is None:
+            out.append(c)
+            continue
+        if not twin.gainer_label and c.gainer_label:
+            twin.gainer = c.gainer
+        if not twin.loser_label and c.loser_label:
+            twin.loser = c.loser
+        twin.confidence = min(0.99, max(twin.confidence, c.confidence) + 0.05)
+    # a restatement dated only from the story joins the dated claim it restates
+    dated = [c for c in out if not _borrowed(c)]
+    rest = []
+    for c in out:
+        if _borrowed(c) and c.date is not None:
+            twin = next((o for o in dated if o is not c and o.event == c.event and o.region == c.region
+                         and _same_place(o, c) and _sides_ok(o, c) and o.gainer_label and c.gainer_label), None)
+            if twin is not None:
+                if not twin.loser_label and c.loser_label:
+                    twin.loser = c.loser
+                continue
+        rest.append(c)
+    out = rest
+    keep: list[Claim] = []
+    for c in out:
+        if c.event == "entered" and "share" not in c.flags and any(
+            o.event == "captured" and _same_place(o, c) and o.gainer_label == c.gainer_label and o.gainer_label
+            and _dates_ok(o, c) and o.date is not None and c.date is not None for o in out
+        ):
+            continue  # "advanced inside P" on the day it "recaptured P"
+        if c.event == "entered" and "site" in c.flags and any(
+            o.event == "captured" and o.place.key == c.place.key and _sides_ok(o, c) and _dates_ok(o, c) for o in out
+        ):
+            continue
+        if c.event == "withdrew" and any(
+            o.event == "captured" and _same_place(o, c) and o.loser_label == c.loser_label and _dates_ok(o, c) for o in out
+        ):
+            continue
+        if c.event == "held" and any(
+            o.event == "captured" and _same_place(o, c) and o.gainer_label == c.gainer_label and o is not c
+            and (o.date == c.date or o.date is None or c.date is None) for o in out
+        ):
+            continue
+        keep.append(c)
+    return keep
+
+
+def _borrowed(c: Claim) -> bool:
+    return any(f in c.flags for f in ("date_from_lead", "date_from_publication", "date_from_context", "background"))
+
+
+def _pkey(c: Claim) -> str:
+    p = c.place.place
+    return p.place_id if p is not None else c.place.key
+
+
+def _refine_dates(claims: list[Claim]) -> None:
+    """A claim dated only from the story takes the explicit date of a claim on the same place
+    by the same side nearby ("captured the airbase" ... "fully controlling it on Sunday")."""
+    for c in claims:
+        if not any(f in c.flags for f in ("date_from_lead", "date_from_publication", "date_from_context")):
+            continue
+        for o in claims:
+            if o is c or any(f.startswith("date_from") for f in o.flags) or o.date is None or c.date is None:
+                continue
+            if _pkey(o) != _pkey(c) or o.gainer_label != c.gainer_label or abs(o.k - c.k) > 2:
+                continue
+            if o.event not in (c.event, "held", "captured") or o.precision != "day":
+                continue
+            if abs((o.date - c.date).days) <= 7:
+                c.date, c.precision = o.date, o.precision
+                c.flags.add("date_from_restatement")
+                break
+
+
+def _rank(c: Claim) -> tuple:
+    """Better claims first: body before headline, explicit dates before borrowed ones."""
+    from mapper.schema import PRECISION_RANK
+
+    borrowed = any(f.startswith("date_from") for f in c.flags)
+    return ("headline" in c.flags, "noun" in c.flags, borrowed, PRECISION_RANK.get(c.precision, 9), -c.confidence, c.k)
+
+
+def _same_place(a: Claim, b: Claim) -> bool:
+    """Same place: same id, and (when both were named) the same name; two names the
+    gazetteer files under one id ("Annah" and its "Rayhanna area") stay apart."""
+    pa, pb = a.place.place, b.place.place
+    if pa is not None and pb is not None:
+        if pa.place_id != pb.place_id:
+            return False
+        return not a.place.key or not b.place.key or a.place.key == b.place.key or a.region
+    return a.place.key == b.place.key
+
+
+def _sides_ok(a: Claim, b: Claim) -> bool:
+    return (not a.gainer_label or not b.gainer_label or a.gainer_label == b.gainer_label) and \
+        (not a.loser_label or not b.loser_label or a.loser_label == b.loser_label)
+
+
+def _dates_ok(a: Claim, b: Claim) -> bool:
+    if a.date is None or b.date is None:
+        return True
+    coarse = max(a.precision, b.precision, key=_prec_rank)
+    if coarse == "year":
+        return a.date.year == b.date.year
+    if coarse == "month":
+        return (a.date.year, a.date.month) == (b.date.year, b.date.month) or abs((a.date - b.date).days) <= 31
+    if coarse == "week":
+        return abs((a.date - b.date).days) <= 8
+    return abs((a.date - b.date).days) <= 1
+
+
+def _prec_rank(p: str) -> int:
+    return {"day": 0, "week": 1, "month": 2, "year": 3}.get(p, 4)
+
+
+def _same(a: Claim, b: Claim) -> bool:
+    return a.event == b.event and a.region == b.region and _same_place(a, b) and _sides_ok(a, b) and _dates_ok(a, b)
+
+
+def lead_date(st: ArticleState) -> tuple[dt.date | None, str]:
+    """The date of the article's lead: its first dated body sentence among the first three."""
+    seen = 0
+    for k, s in enumerate(st.layout.sentences):
+        if s.part != "body":
+            continue
+        seen += 1
+        if seen > 3:
+            break
+        for m, _i, _j in st.dates(k):
+            if m.date is not None and m.precision in ("day", "week"):
+                return m.date, m.precision
+    return None, "unknown"

@@ -1,0 +1,399 @@
+"""The Extractor: one object that reads an article into reports and place mentions.
+
+Extractor(gazetteer, *, grammar=None, actors=None, keep_uncertain=False, min_confidence=0.0)
+extractor.read(article)      -> Reading (reports and places from one pass)
+extractor.reports(article)   -> list[dict] with REPORT_COLUMNS
+extractor.places(article)    -> list[dict] with PLACE_COLUMNS_OUT
+
+Every command and engine (``build`` local, process pool and Dask, ``mapper extract``,
+``mapper places``) maps this one object over articles, so they give the same reports.
+
+Stages of one reading: normalise -> tokens and layout (text) -> one scan for places,
+actors, triggers and date cues (mentions) -> place resolution with the article as context ->
+claims per sentence (roles, with clauses) -> dates (timing) -> actors settled and sides
+inferred (discourse) -> one claim per change (merge) -> rows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import Counter
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+
+from mapper.articles import Article
+
+from . import discourse, roles, timing
+from .lexicon import Grammar
+from .mentions import ActorTable, PlaceM, default_actor_entries, scan
+from .state import ArticleState, Claim
+from .text import Layout, normalise, tokenize
+
+__all__ = ["Extractor", "Reading", "PLACE_COLUMNS_OUT"]
+
+PLACE_COLUMNS_OUT = ["article", "name_as_written", "place_id", "place", "country", "lat", "lon", "start", "end"]
+
+_SETTLEMENT_CODES_FEATURE = frozenset({"AIRB", "AIRP", "AIRF", "DAM", "BDG", "OILF", "GASF", "OILR", "CSTL", "PS",
+                                       "BCN", "MIL", "PRN", "HSP", "UNIV", "MSQE", "RUIN", "HLL", "MT", "PASS",
+                                       "RDJCT", "CMP", "STDM", "INSM", "PO", "ADMF", "BLDG"})
+_FEATURE_WORDS = {"hospital": "hospital", "airport": "airport", "airbase": "air base", "dam": "dam",
+                  "citadel": "citadel", "refinery": "refinery", "prison": "prison", "stadium": "stadium",
+                  "university": "university", "bridge": "bridge"}
+
+
+@dataclass
+class Reading:
+    """What one pass over an article gives: report rows and place rows."""
+
+    reports: list[dict] = field(default_factory=list)
+    places: list[dict] = field(default_factory=list)
+    unresolved: list[str] = field(default_factory=list)
+
+
+class Extractor:
+    """Reads articles into control-change reports and place mentions.
+
+    Parameters
+    ----------
+    gazetteer : Gazetteer, optional
+        Default the packaged one (:meth:`mapper.gazetteer.Gazetteer.load`).
+    grammar : Grammar, optional
+        The trigger grammar; default the packaged ``grammar.yaml``. Extend it with
+        ``Grammar.load(user_file)`` (``--grammar FILE``).
+    actors : ActorLexicon or iterable of (phrase, label), optional
+        Extra actor phrases, tried before the packaged ones (``--actors FILE``).
+    keep_uncertain : bool
+        Keep claims under a goal, modal, negation or denial with confidence 0.15 and an
+        ``uncertain:<cue>`` flag instead of dropping them.
+    min_confidence : float
+        Drop reports below this confidence.
+    """
+
+    def __init__(self, gazetteer=None, *, grammar: Grammar | None = None, actors=None,
+                 keep_uncertain: bool = False, min_confidence: float = 0.0):
+        if gazetteer is None:
+            from mapper.gazetteer import Gazetteer
+
+            gazetteer = Gazetteer.load()
+        self.gazetteer = gazetteer
+        self.grammar = grammar or Grammar.default()
+        self.actor_table = _actor_table(actors)
+        self.keep_uncertain = keep_uncertain
+        self.min_confidence = float(min_confidence)
+
+    def __getstate__(self):  # process pools and Dask pickle the extractor with its gazetteer
+        return self.__dict__
+
+    # -- the pass ------------------------------------------------------------------------
+
+    def read(self, article: Article) -> Reading:
+        """Reports and place mentions of one article, from one pass."""
+        st = self._state(article)
+        claims: list[Claim] = []
+        for k in range(len(st.layout.sentences)):
+            got = roles.read_sentence(st, k)
+            claims.extend(got)
+            st.claimed.update(c.place.i for c in got)
+        timing.date_claims(st, claims)
+        discourse.settle_actors(st, claims)
+        discourse.infer_sides(st, claims)
+        claims = discourse.merge(claims)
+        reading = Reading()
+        reading.reports = self._report_rows(st, claims)
+        reading.places = _place_rows(st)
+        reading.unresolved = sorted({p.text for p in st.scan.places if p.known and p.place is None})
+        return reading
+
+    def reports(self, article: Article) -> list[dict]:
+        return self.read(article).reports
+
+    def places(self, article: Article) -> list[dict]:
+        return self.read(article).places
+
+    # -- stages --------------------------------------------------------------------------
+
+    def _state(self, article: Article) -> ArticleState:
+        text = normalise(article.text or "")
+        tk = tokenize(text)
+        layout = Layout.of(tk, article.title or "")
+        sc = scan(tk, layout, gazetteer=self.gazetteer, grammar=self.grammar, actors=self.actor_table)
+        _resolve_places(self.gazetteer, sc, tk)
+        anchor = article.published
+        st = ArticleState(article=article, text=text, tokens=tk, layout=layout, scan=sc, grammar=self.grammar,
+                          gazetteer=self.gazetteer, anchor=anchor, year_hint=None)
+        st.keep_uncertain = self.keep_uncertain
+        st.last_date = None
+        st.salient_place = lambda k, q: discourse.salient_place(st, k, q)
+        st.region_of_salient = lambda k, q: discourse.region_of_salient(st, k, q)
+        st.hint = lambda p, ref: _hint(st, p, ref)
+        _article_sides(st)
+        _place_unknowns(st)
+        return st
+
+    def _report_rows(self, st: ArticleState, claims: list[Claim]) -> list[dict]:
+        art = st.article
+        rows = []
+        for c in claims:
+            p = c.place
+            pl = p.place
+            if pl is None:
+                continue
+            if c.event == "withdrew":
+                c.gainer = None
+            if not c.gainer_label and not c.loser_label:
+                continue
+            if c.event in ("captured", "entered", "besieged", "held") and not c.gainer_label:
+                if c.event != "captured" or not c.loser_label:
+                    continue
+            conf = c.confidence
+            for f, d in (("gainer_inferred", 0.1), ("loser_inferred", 0.05), ("coref", 0.1), ("headline", 0.05),
+                         ("noun", 0.05), ("date_from_publication", 0.05), ("date_from_lead", 0.03)):
+                if f in c.flags:
+                    conf -= d
+            conf = round(max(0.05, min(0.99, conf)), 3)
+            if conf < self.min_confidence:
+                continue
+            s = st.layout.sentences[c.k]
+            a, b = st.tk.starts[s.body_start], st.tk.ends[s.j - 1]
+            rows.append({
+                "article": art.id, "place_id": pl.place_id, "place": pl.name, "country": pl.country,
+                "name_as_written": p.text, "lat": float(pl.lat), "lon": float(pl.lon),
+                "event_type": c.event, "gainer": c.gainer_label or "", "loser": c.loser_label or "",
+                "date": c.date, "date_precision": c.precision if c.date is not None else "unknown",
+                "confidence": conf, "evidence": st.text[a:b], "span": f"{a}:{b}",
+                "published": art.published, "title": art.title or "", "url": art.url or "",
+                "flags": ";".join(sorted(c.flags)),
+            })
+        return rows
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _actor_table(actors) -> ActorTable:
+    if actors is None:
+        return ActorTable.default()
+    entries = getattr(actors, "phrases", None)
+    if entries is None:
+        entries = list(actors)
+    return ActorTable(list(entries) + default_actor_entries())
+
+
+def _resolve_places(gaz, sc, tk) -> None:
+    """Resolve the known names, with the article's own countries, governorates and
+    unambiguous prominent places as context."""
+    from mapper.gazetteer import ResolutionContext
+
+    ctx = ResolutionContext()
+    ctx.countries.update(sc.demonym_countries)
+    col = gaz._col
+    for p in sc.places:
+        if not p.known:
+            continue
+        ctx.names.add(p.key)
+        rows = gaz._index.get(p.key, {})
+        for r in rows:
+            code = col["feature_code"][r]
+            if code == "PCLI":
+                ctx.countries.add(col["country"][r])
+            elif code == "ADM1":
+                ctx.admin1.add(col["name"][r])
+        if len(rows) == 1:
+            (r,) = rows
+            if gaz._notable[r] and col["feature_code"][r] not in ("PCLI", "ADM1", "ADMD"):
+                ctx.points.append((float(col["lat"][r]), float(col["lon"][r])))
+    cache: dict[str, object] = {}
+    for p in sc.places:
+        if not p.known:
+            continue
+        if p.text not in cache:
+            cache[p.text] = gaz.resolve(p.text, context=ctx)
+        place = cache[p.text]
+        p.place = place
+        if place is None:
+            p.kind = "unknown"
+            continue
+        code = place.feature_code
+        if code in ("PCLI", "PCL", "PCLD", "PCLS", "PCLIX"):
+            p.kind = "country"
+        elif code in ("ADM1", "ADMD", "ADM2") and place.feature_class == "A":
+            p.kind = "admin1"
+        elif place.feature_class == "P":
+            p.kind = "settlement"
+        else:
+            p.kind = "feature"
+
+
+def _hint(st: ArticleState, p: PlaceM, ref) -> None:
+    if p.place is None:
+        return
+    label = ref.actor.label if ref.actor is not None else ref.label
+    if label:
+        st.holder_hints[p.place.place_id] = label
+
+
+def _article_sides(st: ArticleState) -> None:
+    """The article's sides: counts of canonical actors, its main insurgent, Turkish backing."""
+    countries = Counter(p.place.country for p in st.scan.places if p.place is not None and p.eligible)
+    main_country = countries.most_common(1)[0][0] if countries else None
+    st.main_country = main_country
+    st.main_insurgent = "IS"
+    labels = {a.label for a in st.scan.actors}
+    title = (st.article.title or "").lower() if st.article is not None else ""
+    st.turkish_backed = "Turkish-backed rebels" in labels or "turk" in title and "rebel" in title
+    dummy = SimpleNamespace(place=SimpleNamespace(place=SimpleNamespace(country=main_country)),
+                            date=st.anchor, trigger=0, gainer_label="", loser_label="")
+    counts: Counter = Counter()
+    for a in st.scan.actors:
+        if a.label in ("never", "anaphor"):
+            continue
+        lab = discourse._settle(st, a.label, dummy, at=a.i)
+        if lab:
+            counts[lab] += 1
+    st.side_counts = counts
+
+
+def _place_unknowns(st: ArticleState) -> None:
+    """Names the gazetteer lacks: a nearby gazetteer place with a close spelling, else an
+    approximate point at the place the text ties them to."""
+    gaz = st.gaz
+    resolved = [p for p in st.scan.places if p.place is not None and p.eligible]
+    if not resolved:
+        return
+    for p in st.scan.places:
+        if p.place is not None or not p.text.strip():
+            continue
+        near = _nearby_match(gaz, p, resolved)
+        if near is not None:
+            p.place = near
+            p.kind = "settlement" if near.feature_class == "P" else "feature"
+            continue
+        anchor = _anchor_for(st, p, resolved)
+        if anchor is not None:
+            p.approx = anchor
+
+
+def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM]):
+    """A gazetteer place within 60 km of the article's places whose name is spelled close."""
+    from mapper.names import fold, skeleton
+
+    key = p.key or fold(p.text)
+    if len(key) < 4:
+        return None
+    rows = _rows_near(gaz, [(q.place.lat, q.place.lon) for q in resolved], 60.0)
+    if not rows:
+        return None
+    from rapidfuzz import fuzz
+
+    keys_of = _keys_by_row(gaz)
+    sk = skeleton(key)
+    best, best_score = None, 0.0
+    for r in rows:
+        for kk in keys_of.get(r, ()):
+            score = fuzz.ratio(key, kk)
+            if skeleton(kk) == sk:
+                score += 8
+            if score > best_score:
+                best, best_score = r, score
+    if best is None or best_score < 84:
+        return None
+    return gaz._place(best, best_score / 100)
+
+
+def _rows_near(gaz, points: list[tuple[float, float]], km: float) -> list[int]:
+    grid = getattr(gaz, "_mapper_grid", None)
+    if grid is None:
+        grid = {}
+        lat, lon = gaz._col["lat"], gaz._col["lon"]
+        for r in range(len(lat)):
+            grid.setdefault((int(math.floor(lat[r] * 2)), int(math.floor(lon[r] * 2))), []).append(r)
+        gaz._mapper_grid = grid
+    lat, lon = gaz._col["lat"], gaz._col["lon"]
+    out = set()
+    for (la, lo) in points:
+        ci, cj = int(math.floor(la * 2)), int(math.floor(lo * 2))
+        for di in (-1, 0, 1):
+            for dj in (-1, 0, 1):
+                for r in grid.get((ci + di, cj + dj), ()):
+                    if r in out:
+                        continue
+                    if _km(la, lo, lat[r], lon[r]) <= km and gaz._col["feature_class"][r] in ("P", "S", "L", "T"):
+                        out.add(r)
+    return sorted(out)
+
+
+def _keys_by_row(gaz) -> dict[int, list[str]]:
+    got = getattr(gaz, "_mapper_keys_by_row", None)
+    if got is None:
+        got = {}
+        for key, rows in gaz._index.items():
+            for r in rows:
+                got.setdefault(r, []).append(key)
+        gaz._mapper_keys_by_row = got
+    return got
+
+
+def _km(lat1, lon1, lat2, lon2) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def _anchor_for(st: ArticleState, p: PlaceM, resolved: list[PlaceM]) -> object | None:
+    """The resolved place the text ties an unknown name to: the nearest in its sentence,
+    else the most named of the two sentences before."""
+    k = st.sent_of[p.i]
+    s = st.layout.sentences[k]
+    same = [q for q in resolved if s.i <= q.i < s.j and q.kind == "settlement"]
+    if same:
+        return min(same, key=lambda q: abs(q.i - p.i)).place
+    for back in range(k - 1, max(-1, k - 3), -1):
+        sb = st.layout.sentences[back]
+        before = [q for q in resolved if sb.i <= q.i < sb.j and q.kind == "settlement"]
+        if before:
+            counts = Counter(q.place.place_id for q in resolved)
+            return max(before, key=lambda q: (counts[q.place.place_id], q.i)).place
+    return None
+
+
+def _place_rows(st: ArticleState) -> list[dict]:
+    art = st.article
+    rows = []
+    lows = st.tk.lows
+    n = st.tk.n
+    for p in st.scan.places:
+        pl = p.place
+        if pl is not None:
+            rows.append(_prow(art.id, p.text, pl.place_id, pl.name, pl.country, pl.lat, pl.lon, p.start, p.end))
+            if p.eligible and p.kind == "settlement":
+                # a feature named by its town ("Hajin hospital", "Mosul's airport"): at the town
+                q = p.j
+                if q < n and lows[q] in ("'s", "’s"):
+                    q += 1
+                while q < n and lows[q] in ("international", "main", "old", "new", "military", "general", "national",
+                                             "central", "civil", "grand", "great", "ancient", "air"):
+                    q += 1
+                if q < n and (lows[q] in _FEATURE_WORDS or (lows[q] == "base" and lows[q - 1] == "air")):
+                    feature = _FEATURE_WORDS.get(lows[q], "air base")
+                    end = st.tk.ends[q]
+                    rows.append(_prow(art.id, st.text[p.start:end], pl.place_id,
+                                      f"{pl.name} ({feature}, placed at the town)", pl.country, pl.lat, pl.lon,
+                                      p.start, end))
+        elif p.approx is not None:
+            a = p.approx
+            rows.append(_prow(art.id, p.text, f"near:{a.place_id}", f"{p.text} (not in the gazetteer; placed at {a.name})",
+                              a.country, a.lat, a.lon, p.start, p.end))
+        else:
+            rows.append(_prow(art.id, p.text, "", "", "", float("nan"), float("nan"), p.start, p.end))
+    return rows
+
+
+def _prow(article, name, pid, place, country, lat, lon, start, end) -> dict:
+    return {"article": article, "name_as_written": name, "place_id": pid, "place": place, "country": country,
+            "lat": float(lat), "lon": float(lon), "start": int(start), "end": int(end)}
+
+
+def _today() -> dt.date:
+    return dt.date.today()

@@ -1,0 +1,511 @@
+"""Mentions: one scan of an article's tokens finds places, actors, triggers and date cues.
+
+scan(tokens, layout, gazetteer=..., grammar=..., actors=...)  -> Scan
+
+Places are gazetteer names (longest match, spans that start at a capitalised word or an
+Arabic article before one) and, in place slots ("the villages of A, B and C", "the N
+district"), capitalised names the gazetteer lacks. Actors come from a token trie built from
+``actors.yaml`` and the user's ``--actors`` phrases. Triggers come from the grammar's word
+table. A sentence with a date cue (a month, a weekday, a number, "yesterday") is marked so
+that date expressions are parsed only where a claim needs them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from importlib import resources
+
+from mapper.names import fold
+
+from .lexicon import Grammar, TriggerForm
+from .text import Layout, Tokens
+
+__all__ = ["PlaceM", "ActorM", "TrigM", "Scan", "ActorTable", "scan"]
+
+
+@dataclass(slots=True)
+class PlaceM:
+    """A place named in the text: tokens ``[i, j)``, characters ``[start, end)``."""
+
+    i: int
+    j: int
+    start: int
+    end: int
+    text: str
+    key: str
+    known: bool  # a gazetteer name (else a name the text puts in a place slot)
+    notable: bool = False
+    cue: bool = False
+    place: object | None = None  # gazetteer Place once resolved
+    kind: str = ""  # settlement | feature | admin1 | country | unknown
+    approx: object | None = None  # for an unknown name: the Place it is placed at
+
+    @property
+    def eligible(self) -> bool:
+        """A place that can change hands (a settlement or a feature, not a region)."""
+        return self.place is not None and self.kind in ("settlement", "feature")
+
+
+@dataclass(slots=True)
+class ActorM:
+    """An actor phrase: tokens ``[i, j)``; ``label`` canonical or provisional."""
+
+    i: int
+    j: int
+    start: int
+    end: int
+    text: str
+    label: str
+
+
+@dataclass(slots=True)
+class TrigM:
+    """A trigger word (and its particle): tokens ``[i, j)``; ``p`` is the particle's start
+    when the particle follows the object ("drove IS out of P")."""
+
+    i: int
+    j: int
+    form: TriggerForm
+    particle_at: int = -1
+
+
+@dataclass
+class Scan:
+    """Everything the single scan found in one article."""
+
+    places: list[PlaceM] = field(default_factory=list)
+    actors: list[ActorM] = field(default_factory=list)
+    triggers: list[TrigM] = field(default_factory=list)
+    date_cue: list[bool] = field(default_factory=list)  # per sentence
+    cue_sentence: list[bool] = field(default_factory=list)  # per sentence: has a trigger word
+    place_at: dict[int, PlaceM] = field(default_factory=dict)  # token index of the start -> place
+    actor_at: dict[int, ActorM] = field(default_factory=dict)
+    actor_end: dict[int, ActorM] = field(default_factory=dict)  # token index after the end -> actor
+    place_end: dict[int, PlaceM] = field(default_factory=dict)
+    demonym_countries: set[str] = field(default_factory=set)
+
+
+# ------------------------------------------------------------------------------ actors
+
+_GROUP = re.compile(r"\(([^()]*)\)")
+_ACTOR_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’](?=[^\W\d_]))*|\d+(?:st|nd|rd|th)?|[^\w\s]")
+
+
+def _expand(pattern: str) -> list[str]:
+    """Every phrase a pattern such as "(the|) Syrian (army|troops)" stands for."""
+    parts: list[list[str]] = []
+    pos = 0
+    for m in _GROUP.finditer(pattern):
+        if m.start() > pos:
+            parts.append([pattern[pos:m.start()]])
+        parts.append(m.group(1).split("|"))
+        pos = m.end()
+    parts.append([pattern[pos:]])
+    out = []
+    for combo in itertools.product(*parts):
+        phrase = " ".join("".join(combo).split())
+        if phrase:
+            out.append(phrase)
+    return out
+
+
+class ActorTable:
+    """A token trie of actor phrases: the longest phrase starting at a token wins.
+
+    Parameters
+    ----------
+    entries
+        ``(phrase, label)`` pairs; earlier entries win at equal length (user entries first).
+    """
+
+    def __init__(self, entries: Iterable[tuple[str, str]]):
+        self._trie: dict = {}
+        for phrase, label in entries:
+            for variant in _expand(phrase):
+                self._add(variant, label)
+
+    def _add(self, phrase: str, label: str) -> None:
+        exact: list[str | None] = []
+        keys: list[str] = []
+        for raw in phrase.replace("<", " ( ").replace(">", " ) ").split():
+            case = raw.startswith("=")
+            word = raw[1:] if case else raw
+            for t in _ACTOR_TOKEN.findall(word):
+                keys.append(t.lower())
+                exact.append(t if case else None)
+        node = self._trie
+        for k in keys:
+            node = node.setdefault(k, {})
+        node.setdefault(None, []).append((tuple(exact), label))
+
+    @classmethod
+    def default(cls) -> ActorTable:
+        global _DEFAULT_ACTORS
+        if _DEFAULT_ACTORS is None:
+            _DEFAULT_ACTORS = cls(default_actor_entries())
+        return _DEFAULT_ACTORS
+
+    def match(self, words: list[str], lows: list[str], i: int) -> tuple[int, str] | None:
+        """``(end, label)`` of the longest phrase starting at token ``i``, or ``None``."""
+        node = self._trie.get(lows[i])
+        if node is None:
+            return None
+        best = None
+        j = i + 1
+        n = len(lows)
+        while True:
+            ends = node.get(None)
+            if ends:
+                for exact, label in ends:
+                    if all(e is None or e == w for e, w in zip(exact, words[i:j])):
+                        best = (j, label)
+                        break
+            if j >= n:
+                break
+            node = node.get(lows[j])
+            if node is None:
+                break
+            j += 1
+        return best
+
+
+_DEFAULT_ACTORS: ActorTable | None = None
+
+
+def default_actor_entries() -> list[tuple[str, str]]:
+    """``(pattern, label)`` pairs of the packaged ``actors.yaml``."""
+    import yaml
+
+    doc = yaml.safe_load(resources.files("mapper.extract").joinpath("actors.yaml").read_text(encoding="utf-8"))
+    return [(str(p), str(label)) for label, phrases in doc.items() for p in phrases]
+
+
+# ------------------------------------------------------------------------------ places
+
+_CONNECT = frozenset({"al", "el", "ad", "ar", "as", "az", "ash", "at", "an", "ez", "es", "ed", "er", "en", "et",
+                      "abu", "bin", "ibn", "bani", "um", "umm", "ul", "il", "de", "di"})
+_ENGLISH_CONNECT = frozenset({"as", "at", "an", "en", "ed", "er", "et", "um", "bin", "de", "di", "il"})
+_SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "base", "airport", "airfield", "crossing",
+                           "refinery", "district", "camp", "field", "oilfield", "basin", "air"})
+_OUTLET_WORDS = frozenset({"news", "today", "times", "post", "agency", "network", "channel", "radio", "daily",
+                           "tribune", "herald", "journal", "press", "online", "media", "satellite", "tv",
+                           "television", "24", "magazine", "gazette", "observer", "telegraph", "monitor",
+                           "weekly", "point", "world", "review", "insider", "report", "chronicle", "star"})
+_TITLES = frozenset({"president", "minister", "mayor", "gen", "general", "commander", "spokesman", "spokeswoman",
+                     "colonel", "col", "brigadier", "lieutenant", "lt", "dr", "mr", "mrs", "ms", "imam", "governor",
+                     "emir", "king", "prince", "secretary", "envoy", "ambassador", "chief", "leader", "sgt", "maj",
+                     "capt", "major", "captain", "ayatollah", "cleric", "senator", "premier"})
+_PLACE_SLOT_BEFORE = frozenset({"village", "villages", "town", "towns", "city", "cities", "district", "districts",
+                                "neighbourhood", "neighbourhoods", "neighborhood", "neighborhoods", "area", "areas",
+                                "suburb", "suburbs", "hill", "hills", "region", "quarter", "quarters", "locality",
+                                "camp", "complex", "settlement", "hamlet", "hamlets"})
+_PLACE_SLOT_AFTER = frozenset({"village", "villages", "district", "districts", "neighbourhood", "neighbourhoods",
+                               "neighborhood", "neighborhoods", "area", "hill", "complex", "camp", "quarter",
+                               "suburb", "town", "region"})
+_NOT_NAMES = frozenset({"the", "a", "an", "this", "that", "those", "these", "some", "several", "two", "three", "four",
+                        "five", "many", "other", "most", "all", "both", "first", "second", "eastern", "western",
+                        "northern", "southern", "central", "upper", "lower", "old", "new", "in", "on", "at", "and",
+                        "but", "with", "after", "before", "its", "their", "his", "her"})
+_AREA_CODES = frozenset({"PCLI", "PCL", "PCLD", "PCLS", "PCLIX", "CONT", "RGN", "TERR", "ZN"})
+_ADMIN_CODES = frozenset({"ADM1", "ADMD", "ADM2"})
+_DEMONYM_COUNTRY = {"syrian": "SY", "syrians": "SY", "syria's": "SY", "iraqi": "IQ", "iraqis": "IQ", "turkish": "TR",
+                    "jordanian": "JO", "lebanese": "LB", "iranian": "IR", "saudi": "SA"}
+_DATE_CUES = frozenset({
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+    "november", "december", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "yesterday", "today",
+    "tonight", "ago", "week", "weekend", "month", "year", "earlier", "later", "last", "night", "morning",
+    "evening", "afternoon", "day", "summer", "winter", "spring", "autumn", "fall", "months", "weeks", "days",
+    "years", "hours", "dawn",
+})
+
+
+def _capital(word: str) -> bool:
+    c = word[:1]
+    return c.isupper() or (c in "‘ʿ'’" and word[1:2].isupper())
+
+
+def _place_kind(gaz, rows: Mapping[int, float]) -> str:
+    codes = {gaz._col["feature_code"][r] for r in rows}
+    classes = {gaz._col["feature_class"][r] for r in rows}
+    if codes and codes <= _AREA_CODES:
+        return "country"
+    if codes and codes <= (_ADMIN_CODES | _AREA_CODES):
+        return "admin1"
+    if "P" in classes:
+        return "settlement"
+    return "feature"
+
+
+def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: ActorTable) -> Scan:
+    """Find every place, actor, trigger and date cue of an article in one pass."""
+    words, lows, starts, ends, text = tk.words, tk.lows, tk.starts, tk.ends, tk.text
+    n = tk.n
+    sc = Scan()
+    index = gazetteer._index
+    notable_arr = gazetteer._notable
+    strong_arr = gazetteer._strong
+    stop = type(gazetteer)._STOP
+    given = type(gazetteer)._GIVEN_NAMES
+    cues = type(gazetteer)._CUES
+    table = grammar._table
+    cue_words = grammar.cue_words
+    sent_of = [0] * n
+    for k, s in enumerate(layout.sentences):
+        for t in range(s.i, s.j):
+            sent_of[t] = k
+    nsent = len(layout.sentences)
+    date_cue = [False] * nsent
+    cue_sentence = [False] * nsent
+    taken_upto = -1  # tokens before this index are inside a place or an actor already
+    i = 0
+    while i < n:
+        w = words[i]
+        low = lows[i]
+        k = sent_of[i]
+        if low in _DATE_CUES or (w[:1].isdigit()):
+            date_cue[k] = True
+        if low in cue_words:
+            cue_sentence[k] = True
+        if low in _DEMONYM_COUNTRY:
+            sc.demonym_countries.add(_DEMONYM_COUNTRY[low])
+        forms = table.get(low)
+        if forms:
+            hit = _trigger_at(tk, i, forms)
+            if hit is not None:
+                sc.triggers.append(hit)
+        if i >= taken_upto:
+            am = actors.match(words, lows, i)
+            if am is not None:
+                j, label = am
+                a = ActorM(i, j, starts[i], ends[j - 1], text[starts[i]:ends[j - 1]], label)
+                sc.actors.append(a)
+                sc.actor_at[i] = a
+                sc.actor_end[j] = a
+            pm = _place_at(tk, i, index, stop) if (_capital(w) or low in _CONNECT) else None
+            if pm is not None:
+                j, key = pm
+                rows = index[key]
+                rows_idx = list(rows)
+                notable = bool(notable_arr[rows_idx].any())
+                strong = bool(strong_arr[rows_idx].any())
+                if j - i == 1 and low.lstrip("‘ʿ") in given:
+                    notable = strong = False
+                prev = lows[i - 1] if i > 0 else ""
+                cue = prev in cues
+                keep = _keep_place(tk, i, j, notable=notable, strong=strong, cue=cue, sent_start=layout.sentences[k].i)
+                if keep and (am is None or am[0] <= j or strong):
+                    p = PlaceM(i, j, starts[i], ends[j - 1], text[starts[i]:ends[j - 1]], key, True, notable, cue)
+                    p.kind = _place_kind(gazetteer, rows)
+                    sc.places.append(p)
+                    sc.place_at[i] = p
+                    sc.place_end[j] = p
+                    taken_upto = j
+                    if am is not None and am[0] <= j:
+                        # "Damascus" the place, not an actor phrase inside it
+                        sc.actors.pop()
+                        del sc.actor_at[i]
+                        del sc.actor_end[am[0]]
+            elif am is not None:
+                taken_upto = am[0]
+        i += 1
+    sc.date_cue = date_cue
+    sc.cue_sentence = cue_sentence
+    if sc.triggers:
+        # a trigger word inside an actor or a place name is a noun there ("Iraqi forces")
+        inside = set()
+        for a in sc.actors:
+            inside.update(range(a.i, a.j))
+        for p in sc.places:
+            inside.update(range(p.i, p.j))
+        sc.triggers = [t for t in sc.triggers if t.i not in inside]
+    _unknown_names(tk, layout, sc, stop)
+    return sc
+
+
+def _trigger_at(tk: Tokens, i: int, forms: tuple[TriggerForm, ...]) -> TrigM | None:
+    lows = tk.lows
+    n = tk.n
+    for f in forms:
+        j = i + 1
+        late = -1
+        if f.particle:
+            m = len(f.particle)
+            if tuple(lows[j:j + m]) == f.particle:
+                j += m
+            elif f.frame.name == "expel" and f.particle[0] in ("out",):
+                # "drove the militants out of P": the particle after the object
+                for q in range(j, min(n, j + 8)):
+                    if lows[q] in (".", ";", ",") and q > j:
+                        break
+                    if tuple(lows[q:q + m]) == f.particle:
+                        late = q
+                        break
+                if late < 0:
+                    continue
+            else:
+                continue
+        if f.not_before:
+            nxt = lows[j:j + 3]
+            if any(tuple(nxt[:len(nb)]) == nb for nb in f.not_before):
+                continue
+        if f.needs:
+            window = lows[j:j + 12]
+            if not any(w in f.needs for w in window):
+                continue
+        return TrigM(i, j, f, late)
+    return None
+
+
+def _place_at(tk: Tokens, i: int, index: Mapping[str, object], stop: frozenset) -> tuple[int, str] | None:
+    """``(end, key)`` of the longest gazetteer name starting at token ``i``."""
+    words, lows, starts, ends, text = tk.words, tk.lows, tk.starts, tk.ends, tk.text
+    n = tk.n
+    w = words[i]
+    low = lows[i]
+    if not _capital(w):
+        # an Arabic article opens a name only before a capital (al-Qaim, ar-Raqqa)
+        if i + 1 >= n:
+            return None
+        hyphen = words[i + 1] == "-" and tk.glued(i + 1)
+        nxt = i + 2 if hyphen else i + 1
+        if nxt >= n or not _capital(words[nxt]) or (low in _ENGLISH_CONNECT and not hyphen):
+            return None
+    best = None
+    j = i
+    last_word = i
+    while j < n and j - i < 8:
+        wj = words[j]
+        if j > i:
+            gap = text[ends[j - 1]:starts[j]]
+            if wj in ("-", "‐", "‑") and not gap and j + 1 < n and tk.glued(j + 1):
+                j += 1
+                continue
+            if gap not in (" ", "") or (gap == "" and words[j - 1] not in ("-", "‐", "‑")):
+                break
+            lj = lows[j]
+            if not (_capital(wj) or lj in _CONNECT or lj in _SUFFIX_WORDS):
+                break
+        j += 1
+        last_word = j
+        if j - i == 1 and low in stop:
+            continue
+        if lows[j - 1] in _CONNECT:
+            continue
+        key = fold(text[starts[i]:ends[j - 1]])
+        if len(key) >= 3 and key in index:
+            best = (j, key)
+    del last_word
+    return best
+
+
+def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue: bool, sent_start: int) -> bool:
+    """Whether a gazetteer match is a place here, not a person, an outlet or a common word."""
+    words, lows = tk.words, tk.lows
+    n = tk.n
+    prev = lows[i - 1] if i > 0 else ""
+    if prev.rstrip(".") in _TITLES:
+        return False  # "President Bashar", "Gen. Hamid"
+    # an outlet named after a place: "Baghdad Today", "Pakistan Point News"
+    if j < n and lows[j] in _OUTLET_WORDS and _capital(words[j]) and not tk.text[tk.ends[j - 1]:tk.starts[j]].strip():
+        return False
+    before_cap = i > sent_start and _capital(words[i - 1]) and words[i - 1].isalpha() \
+        and not tk.text[tk.ends[i - 1]:tk.starts[i]].strip() and prev not in ("the",)
+    after_cap = j < n and _capital(words[j]) and words[j].isalpha() and not tk.text[tk.ends[j - 1]:tk.starts[j]].strip()
+    inside_name = before_cap or after_cap
+    if inside_name and not strong:
+        return False
+    return notable or cue
+
+
+def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> None:
+    """Capitalised names in place slots that the gazetteer lacks: "the villages of A and B",
+    "the N district", "including A, B and C" after a plural place noun."""
+    words, lows, starts, ends, text = tk.words, tk.lows, tk.starts, tk.ends, tk.text
+    n = tk.n
+    covered = set()
+    for p in sc.places:
+        covered.update(range(p.i, p.j))
+    for a in sc.actors:
+        covered.update(range(a.i, a.j))
+    found: list[PlaceM] = []
+
+    def name_at(q: int) -> int:
+        """End of a capitalised name starting at ``q`` (``q`` when none)."""
+        if q >= n or q in covered:
+            return q
+        r = q
+        while r < n and r - q < 5 and r not in covered:
+            w = words[r]
+            if r > q:
+                gap = text[ends[r - 1]:starts[r]]
+                if gap not in (" ", ""):
+                    break
+            if w in ("-", "'", "’") and r > q and r + 1 < n and tk.glued(r) and tk.glued(r + 1):
+                r += 1
+                continue
+            lw = lows[r]
+            if _capital(w) and w[:1].isalpha() and lw not in stop and lw not in _NOT_NAMES:
+                r += 1
+                continue
+            if lw in _CONNECT and r + 1 < n and (_capital(words[r + 1]) or words[r + 1] == "-"):
+                r += 1
+                continue
+            break
+        while r > q and lows[r - 1] in _CONNECT:
+            r -= 1
+        return r
+
+    def add(q: int, r: int) -> None:
+        if r <= q:
+            return
+        s, e = starts[q], ends[r - 1]
+        found.append(PlaceM(q, r, s, e, text[s:e], fold(text[s:e]), False, kind="unknown"))
+        covered.update(range(q, r))
+
+    def run_list(q: int) -> None:
+        """A list of names from token ``q``: "A, B, C and D"."""
+        while q < n:
+            r = name_at(q)
+            if r == q:
+                if q in sc.place_at:
+                    r = sc.place_at[q].j
+                else:
+                    return
+            else:
+                add(q, r)
+            if r < n and lows[r] in (",", "and"):
+                q = r + 1
+                if q < n and lows[q] == "and":
+                    q += 1
+                continue
+            return
+
+    for s in layout.sentences:
+        for q in range(s.i, s.j):
+            low = lows[q]
+            if low == "of" and q > s.i and lows[q - 1] in _PLACE_SLOT_BEFORE:
+                run_list(q + 1)
+            elif low in ("including", "namely") and q > s.i:
+                back = lows[max(s.i, q - 4):q]
+                if any(b in _PLACE_SLOT_BEFORE for b in back):
+                    run_list(q + 1)
+            elif low in ("are", "as", ":") and q > s.i and lows[q - 1] in _PLACE_SLOT_BEFORE:
+                run_list(q + 1)
+            elif low in _PLACE_SLOT_AFTER and q > s.i and q - 1 not in covered and _capital(words[q - 1]):
+                # "the Mashhour district", "Kocho village"
+                r = q
+                p = q - 1
+                while p > s.i and p - 1 not in covered and (_capital(words[p - 1]) or lows[p - 1] in _CONNECT or words[p - 1] == "-") \
+                        and lows[p - 1] not in stop and lows[p - 1] not in _NOT_NAMES:
+                    p -= 1
+                if lows[p] not in stop and lows[p] not in _NOT_NAMES and p > s.i:
+                    add(p, r)
+    for p in found:
+        sc.places.append(p)
+        sc.place_at[p.i] = p
+        sc.place_end[p.j] = p
+    sc.places.sort(key=lambda p: p.i)

@@ -1,0 +1,1336 @@
+"""Roles: who took what from whom, one small strategy per kind of construction.
+
+read_sentence(state, k) -> list[Claim]
+
+Strategies (each reads the sentence's chunks and mentions, and returns claims):
+
+- ``verbal``: a trigger of the grammar in active, passive, intransitive or noun form; its
+  frame maps the subject, the object and the prepositional phrases to place, gainer, loser
+  ("IS lost Raqqa to the SDF", "Mosul was retaken by Iraqi forces", "the fall of P to X");
+- ``control``: "took (full) control of P", "is in control of P", "P came under the control of
+  X", "P remains in the hands of X", "no longer under X control";
+- ``symbolic``: "raised their flag over P", "declared victory over X in P";
+- ``adjective``: "the ISIS-besieged city of P" (and "IS-held P" kept as a hint for later);
+- ``stronghold``: "P, the group's last stronghold", "the de facto capital of X, P".
+
+A place object may be a list ("the villages of A, B and C"), a share ("most of P", "the
+government compound in P": the claim becomes ``entered``), a region ("the whole of Nineveh
+province": a region-level claim) or a pointer to the salient place ("the town", "it").
+Claims under a goal, a modal, a condition, a negation or a denial are not made.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .clauses import ADVERBS, HAVE_AUX, PASSIVE_AUX, PREPOSITIONS, REPORT_VERBS, SUBORDINATORS, Chunk
+from .mentions import ActorM, PlaceM, TrigM
+from .state import ArticleState, Claim, Ref
+
+__all__ = ["read_sentence", "NP"]
+
+_PRONOUNS_SUBJ = frozenset({"it", "they", "he", "she", "we"})
+_PRONOUNS_OBJ = frozenset({"it", "them"})
+_DETS = frozenset({"the", "a", "an", "its", "their", "his", "her", "this", "that", "these", "those"})
+_SLOT_WORDS = frozenset({"by", "from", "to", "of", "into", "in", "inside", "over", "under", "on", "around", "out"})
+#: prepositions that end an object noun phrase (the place after them is not the object)
+_NP_BLOCK = frozenset({"in", "near", "at", "to", "from", "by", "with", "on", "toward", "towards", "into",
+                       "outside", "around", "across", "along", "through", "during", "after", "before", "since",
+                       "until", "against", "for", "under", "over", "via", "within", "without", "beyond",
+                       "behind", "past", "amid", "between", "that", "which", "who", "where", "when", "while",
+                       "as", "because", "but", "if", "said", "says", "told", "according", "than", "like",
+                       "out", "inside", "about", "off", "upon", "west", "east", "north", "south", "northwest",
+                       "northeast", "southwest", "southeast", "north-west", "north-east", "south-west",
+                       "south-east", "following", "despite", "toward", "is", "are", "was", "were", "has",
+                       "have", "had", "will", "would", "could", "may", "might", "can", "should", "must",
+                       "be", "been", "being", "do", "does", "did", "so", "then", "there", "here", "where",
+                       "whose", "whom", "some", "two-thirds"})
+#: sites that stand outside a town: taking "the Mosul dam" is not taking Mosul
+_OUTER_SITES = frozenset({"airport", "airbase", "base", "dam", "bridge", "refinery", "checkpoint", "checkpoints",
+                          "silos", "field", "oilfield", "oilfields", "fields", "crossing", "highway", "road", "roads",
+                          "camp", "plant", "factory", "border", "gate", "hills", "hill", "mountain", "mountains",
+                          "desert", "countryside", "outskirts", "province", "governorate", "region", "junction",
+                          "prison", "barracks", "regiment"})
+_ADJ_ACTOR = {"rebel": "rebels", "rebels": "rebels", "opposition": "rebels", "militant": "generic",
+              "militants": "generic", "jihadist": "generic", "terrorist": "generic", "insurgent": "generic",
+              "government": "government", "regime": "Syrian government", "kurdish": "kurdish", "kurd": "kurdish",
+              "army": "government", "extremist": "generic"}
+#: verbs whose base form is also the noun ("the capture of P", "a retreat from P")
+_NOUN_TOO = frozenset({"capture", "recapture", "retreat", "advance", "control", "hold", "siege", "fall",
+                       "surrender"})
+_ING_OK = frozenset({"remaining", "surrounding", "neighbouring", "neighboring", "adjoining", "including",
+                     "following", "besieging", "leading", "ruling", "fighting", "building", "buildings",
+                     "outlying", "sprawling", "adjacent", "bordering", "overlooking"})
+_SUBPLACE_NOUNS = frozenset({"neighbourhood", "neighbourhoods", "neighborhood", "neighborhoods", "district",
+                             "districts", "quarter", "quarters", "suburb", "suburbs", "complex", "camp"})
+_REGION_WHOLE = frozenset({"whole", "entire", "all", "entirety", "last", "remaining"})
+_TERRITORY = frozenset({"territory", "territories", "caliphate", "land", "lands", "ground"})
+
+
+@dataclass
+class NP:
+    """A noun phrase found in a slot."""
+
+    start: int
+    end: int
+    places: list[PlaceM] = field(default_factory=list)
+    actor: ActorM | None = None
+    pronoun: int = -1
+    coref: int = -1  # token of "the town", "the city"
+    partial: bool = False
+    whole: bool = False
+    hedge: bool = False
+    final: bool = False
+    site: str = ""  # "inner" | "outer"
+    territory: bool = False  # "the last of its territory"
+    regions: list[PlaceM] = field(default_factory=list)
+    holder: ActorM | None = None  # "the last district held by IS in P": the loser
+    subplace: bool = False  # "the A and B neighbourhoods": the names are parts of a town
+
+
+# ------------------------------------------------------------------------------ entry
+
+
+def read_sentence(st: ArticleState, k: int) -> list[Claim]:
+    """Every claim of sentence ``k``."""
+    s = st.layout.sentences[k]
+    if s.part not in ("body", "headline") or not st.scan.cue_sentence[k]:
+        return []
+    out: list[Claim] = []
+    for t in st.scan.triggers:
+        if s.body_start <= t.i < s.j:
+            out += _verbal(st, k, t)
+    out += _control(st, k)
+    out += _symbolic(st, k)
+    out += _adjective(st, k)
+    out += _stronghold(st, k)
+    _continuing(st, k, out)
+    if s.part == "headline":
+        for c in out:
+            c.flags.add("headline")
+    return out
+
+
+# ------------------------------------------------------------------------------ helpers
+
+
+def _prev_word(st: ArticleState, q: int, lo: int) -> int:
+    """Index of the nearest token before ``q`` (down to ``lo``) that is not an adverb."""
+    lows = st.tk.lows
+    q -= 1
+    while q >= lo and (lows[q] in ADVERBS or lows[q] in ("-", "'", "\"", "“", "”") or q in st.date_tokens(st.sent_of[q])
+                       and lows[q] not in ("to",)):
+        q -= 1
+    return q
+
+
+def blocked(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> str:
+    """Why the claim governed by the word at ``q`` is not a fact ("" when it is)."""
+    g = st.grammar
+    lows = st.tk.lows
+    lo = chunk.head if chunk is not None else st.layout.sentences[k].body_start
+    if chunk is not None and lows[chunk.head] in g.conditional:
+        return "conditional"
+    p = _prev_word(st, q, lo)
+    if p >= lo and lows[p] == "to":
+        pp = _prev_word(st, p, lo)
+        if pp < lo or lows[pp] not in g.catenatives:
+            return "goal"
+    if p >= lo and lows[p] in ("at", "for", "toward", "towards") and lows[q].endswith("ing"):
+        return "goal"
+    if p >= lo and lows[p] in ("the", "its", "their") and q in st.trig_at and st.trig_at[q].form.is_noun:
+        pp = p - 1
+        if pp >= lo and lows[pp] in ("for", "toward", "towards", "to", "on", "against"):
+            return "goal"  # "the offensive for the liberation of P"
+        if pp >= lo and lows[pp] in g.goal_nouns:
+            return "goal"
+    for r in range(lo, q - 1):
+        if lows[r] in g.threat and r + 1 < q and lows[r + 1] == "to":
+            return "goal"  # "SDF is trying to advance ... after securing the city"
+    # an infinitive of purpose earlier in the clause governs what follows it:
+    # "fought to recapture the town held by IS", "launched an operation to retake P"
+    for r in range(lo, q - 1):
+        if lows[r] == "to" and (r + 1 in st.trig_at or lows[r + 1] in ADVERBS and r + 2 in st.trig_at):
+            before = _prev_word(st, r, lo)
+            if before < lo or lows[before] not in g.catenatives:
+                return "goal"
+    # a modal, a negation or a denial governing the verb (a few words back)
+    r = q - 1
+    steps = 0
+    while r >= lo and steps < 5:
+        w = lows[r]
+        if w in g.modals:
+            return "modal"
+        if w in g.negations and not (w == "no" and r + 1 < len(lows) and lows[r + 1] == "longer"):
+            return "negated"
+        if w in g.denial:
+            return "denied"
+        if w in (",", ";") or r in st.actor_end or r in st.place_end:
+            break
+        r -= 1
+        steps += 1
+    for r in range(lo, q):
+        if lows[r] in g.denial and lows[r] not in ("claim", "claims"):
+            return "denied"
+        if lows[r] in ("if", "unless", "whether"):
+            return "conditional"
+    return ""
+
+
+def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
+    f = t.form
+    frame = f.frame
+    lows = st.tk.lows
+    if f.is_noun:
+        return "noun" if frame.has("noun") else None
+    if t.i > 0 and lows[t.i - 1] == "-" and st.tk.glued(t.i):
+        return None  # "IS-held": an adjective, read by the adjective strategy
+    lo = chunk.head if chunk else 0
+    p = _prev_word(st, t.i, lo)
+    prev = lows[p] if p >= lo else ""
+    g = st.grammar
+    if f.lemma in ("control", "hold") and (prev in g.control_gain or prev in g.control_keep or prev in g.control_lose
+                                           or prev in g.control_pass or prev in ("in", "under", "of")):
+        return None
+    if f.form in ("base", "s") and (prev in _DETS or prev in ("'s", "’s") or prev in st.grammar.control_whole
+                                    or prev in st.grammar.control_partial or prev in ("nearly", "total", "near",
+                                                                                      "military", "partial")):
+        return "noun" if f.lemma in _NOUN_TOO and frame.has("noun") else None
+    if f.participle:
+        if prev in PASSIVE_AUX:
+            return "passive" if frame.has("passive") else ("intransitive" if frame.has("intransitive") else None)
+        if prev in HAVE_AUX:
+            return "active"
+        nxt = lows[t.j:t.j + 3]
+        if "by" in nxt and (prev in (",", "") or p in st.place_end or prev in st.grammar.place_heads or f.form == "pp"):
+            return "passive" if frame.has("passive") else None
+        if prev in _DETS or (f.form == "pp" and prev not in HAVE_AUX):
+            return None  # "the liberated city": an adjective
+    if f.form == "ing" and prev in _DETS:
+        return None  # "the fighting"
+    return "active"
+
+
+def _is_reference(st: ArticleState, p: PlaceM) -> bool:
+    """A place named as a reference point: "north of P", "near P", "outside P", "from P",
+    "280 km north of the Iraqi capital of Baghdad", "the outskirts of P"."""
+    lows = st.tk.lows
+    g = st.grammar
+    q = p.i - 1
+    hops = 0
+    # walk back over the noun phrase that ends in the name ("the Iraqi capital of")
+    while q >= 0 and hops < 6 and (lows[q] in _DETS or lows[q] in g.place_heads or lows[q] == "of"
+                                   or lows[q] in ("iraqi", "syrian", "turkish", "northern", "southern", "eastern",
+                                                  "western", "central", "nearby", "key", "strategic", "main",
+                                                  "largest", "second", "border", "desert", "provincial", "capital",
+                                                  "mostly", "kurdish", "christian", "ancient", "historic", "city")):
+        if lows[q] == "of" and q >= 1 and (lows[q - 1] in g.directions or lows[q - 1] in g.relations):
+            return lows[q - 1] not in ("province", "governorate", "region", "side") or lows[q - 1] in g.directions
+        q -= 1
+        hops += 1
+    if q >= 0 and lows[q] == "of" and q - 1 >= 0 and lows[q - 1] in g.directions:
+        return True
+    if q >= 0 and lows[q] in ("near", "outside", "nearby", "toward", "towards", "beyond", "past", "around", "from",
+                              "between", "via", "across"):
+        return True
+    if q >= 1 and lows[q] == "to" and lows[q - 1] in ("close", "next", "adjacent", "road", "way", "route", "proximity"):
+        return True
+    return False
+
+
+def _eligible_place(st: ArticleState, p: PlaceM) -> bool:
+    return p.i not in st.dateline_tokens and (p.eligible or p.kind == "unknown")
+
+
+# ------------------------------------------------------------------------------ noun phrases
+
+
+def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> NP | None:
+    """The noun phrase starting at token ``q`` (before ``limit``): places, actor or pointer."""
+    g = st.grammar
+    lows = st.tk.lows
+    n = st.tk.n
+    np = NP(q, q)
+    steps = 0
+    last_noun = ""
+    while q < limit and steps < 16:
+        low = lows[q]
+        p = st.place_at.get(q)
+        if p is not None:
+            after = lows[p.j] if p.j < n else ""
+            if p.kind in ("country", "admin1"):
+                # "Iraq's second city", "Salahudin province's capital": a modifier, go on
+                r = p.j
+                if after in g.region_heads and r + 1 < n:
+                    r += 1
+                    after = lows[r]
+                if after in ("'s", "’s", "'", "’"):
+                    q = r + 1
+                    steps += 1
+                    continue
+                if np.whole or last_noun in _REGION_WHOLE or after in ("province", "governorate") and np.whole:
+                    np.regions.append(p)
+                    np.end = p.j
+                    _list_more(st, np, p.j, limit)
+                    return np
+                if p.i in st.dateline_tokens or (p.kind == "country" and after in g.place_heads):
+                    q = p.j
+                    steps += 1
+                    continue
+                np.places.append(p)
+                np.end = p.j
+                return np
+            if after in g.sites and after not in ("area", "areas", "parts", "part"):
+                # "Hajin hospital", "the Raqqa neighbourhood of X": a site of the town
+                np.site = "outer" if after in _OUTER_SITES else "inner"
+                if np.site == "inner":
+                    np.partial = True
+            np.places.append(p)
+            np.end = p.j
+            _list_more(st, np, p.j, limit)
+            if np.end < n and lows[np.end] in _SUBPLACE_NOUNS:
+                np.subplace = True
+                np.partial = True
+                np.site = "inner"
+                np.end += 1
+            return np
+        a = st.actor_at.get(q)
+        if a is not None:
+            if a.label == "never" or _actor_modifier(st, a, last_noun):
+                q = a.j
+                if q + 1 < n and lows[q] == "-" and st.tk.glued(q):
+                    q += 2  # "Islamic State-held", "ISIS-besieged"
+                steps += 1
+                last_noun = "of" if last_noun == "of" else last_noun
+                continue
+            np.actor = a
+            np.end = a.j
+            return np
+        if low in _PRONOUNS_OBJ and steps == 0:
+            np.pronoun = q
+            np.end = q + 1
+            return np
+        if low in g.place_heads and not low.endswith("s") and q > 0 and (lows[q - 1] in ("the", "this", "that") or last_noun in g.partial_whole) \
+                and (q + 1 >= limit or lows[q + 1] not in ("of", "'s", "’s")) and (q + 1 not in st.place_at):
+            np.coref = q
+            np.end = q + 1
+            return np
+        if low in _TERRITORY:
+            np.territory = True
+            np.end = q + 1
+            if last_noun in _REGION_WHOLE or np.whole or np.final:
+                return np
+        if low in g.partial_before and (low not in ("district", "districts", "neighbourhood", "neighbourhoods",
+                                                   "neighborhood", "neighborhoods", "quarter", "quarters", "area",
+                                                   "side") or (q + 1 < n and lows[q + 1] in ("of", "in"))):
+            if not (np.whole and low in ("rest", "remainder")):
+                np.partial = True
+        elif low in g.partial_whole:
+            np.whole = True
+        if low in g.partial_hedges:
+            np.hedge = True
+        if low in g.final_words:
+            np.final = True
+        if low in ("percent", "%", "per") and q > 0 and lows[q - 1][:1].isdigit() and lows[q - 1] != "100":
+            np.partial = True
+        if np.final and low in ("held", "controlled", "occupied", "run") and q + 1 < limit and lows[q + 1] == "by":
+            # "the last remaining district held by IS in P": skip the relative, note the holder
+            r = q + 2
+            while r < limit and r - q < 10 and lows[r] not in ("in", "inside", "of"):
+                a2 = st.actor_at.get(r)
+                if a2 is not None and np.holder is None:
+                    np.holder = a2
+                    r = a2.j
+                    continue
+                r += 1
+            if r < limit and lows[r] in ("in", "inside", "of"):
+                np.site = np.site or "inner"
+                np.partial = True
+                q = r + 1
+                steps += 2
+                continue
+            return None
+        if low in g.sites and q + 1 < limit and lows[q + 1] in ("in", "of", "inside"):
+            np.site = "outer" if low in _OUTER_SITES else "inner"
+            if np.site == "inner" and low not in ("villages",):
+                np.partial = True
+            q += 2
+            steps += 2
+            last_noun = low
+            continue
+        if low == "," and q + 1 < limit and lows[q + 1] in ("including", "namely"):
+            q += 2
+            continue
+        if low == "," and (last_noun in g.place_heads or last_noun in g.stronghold_nouns) and q + 1 in st.place_at:
+            q += 1  # "another critical city, Manbij"
+            continue
+        if low in ("in", "inside") and (last_noun in g.stronghold_nouns or last_noun in ("enclave", "pocket", "positions")):
+            np.site = np.site or "inner"
+            if last_noun in g.stronghold_nouns:
+                np.final = True
+                np.partial = True
+            q += 1
+            steps += 1
+            continue
+        if low.endswith("ing") and len(low) > 5 and low not in _ING_OK and steps > 0:
+            return None  # "local militias protecting the town": a clause, not the phrase
+        if low in ("including", "namely") and steps > 0:
+            q += 1
+            continue
+        if low in _NP_BLOCK and not (allow_in and low == "in"):
+            if low in g.directions and q + 1 < n and lows[q + 1] in ("of", "-"):
+                return None
+            if low not in g.directions:
+                return None
+        if low in (",", ";", ".", ":", "—", "–", "(", ")", "\"", "“", "”") and low != ",":
+            return None
+        if low == ",":
+            return None
+        if q in st.trig_at and steps > 0 and lows[q - 1] in ("and", "or"):
+            return None
+        if low == "and" and steps > 0 and q + 1 < limit and (q + 1) in st.trig_at:
+            return None
+        last_noun = low
+        q += 1
+        steps += 1
+    return None
+
+
+_NOUN_AFTER_ACTOR = frozenset({"compound", "headquarters", "building", "buildings", "offices", "office", "positions",
+                               "position", "base", "bases", "stronghold", "strongholds", "redoubt", "bastion",
+                               "enclave", "pocket", "territory", "lines", "line", "checkpoint", "checkpoints",
+                               "fighters", "militants", "main", "last", "de", "defences", "defenses", "hideouts",
+                               "complex", "facility", "barracks", "capital", "hub", "held", "controlled", "-",
+                               "guerrillas"})
+
+
+def _actor_modifier(st: ArticleState, a: ActorM, last_noun: str) -> bool:
+    """An actor inside a place phrase: "the government compound", "IS main redoubt",
+    "the enclave of IS guerrillas in P", "Islamic State-held al-Mayadin"."""
+    lows = st.tk.lows
+    nxt = lows[a.j] if a.j < st.tk.n else ""
+    if nxt in _NOUN_AFTER_ACTOR and not (nxt == "fighters" or nxt == "militants"):
+        return True
+    if last_noun == "of" and a.i >= 2 and (lows[a.i - 2] in st.grammar.place_heads or lows[a.i - 2] in st.grammar.sites
+                                           or lows[a.i - 2] in st.grammar.stronghold_nouns):
+        return True
+    return False
+
+
+def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
+    """Extend a place phrase over a list: "A, B and C", "A as well as the town of B"."""
+    lows = st.tk.lows
+    g = st.grammar
+    n = st.tk.n
+    target = np.regions if np.regions else np.places
+    while q < limit:
+        r = q
+        if lows[r] in (",", "and", "&", "or"):
+            r += 1
+            if r < limit and lows[r] in ("and", "or"):
+                r += 1
+        elif lows[r] == "as" and lows[r + 1:r + 3] == ["well", "as"]:
+            r += 3
+        elif lows[r] in ("along", "together") and r + 1 < n and lows[r + 1] == "with":
+            r += 2
+        else:
+            return
+        hops = 0
+        whole = False
+        while r < limit and hops < 4 and r not in st.place_at and (lows[r] in _DETS or lows[r] in g.place_heads
+                                                                 or lows[r] in g.partial_whole or lows[r] == "of"
+                                                                 or lows[r] in ("nearby", "neighbouring", "neighboring",
+                                                                                "adjacent", "desert", "border", "other")):
+            whole = whole or lows[r] in g.partial_whole
+            r += 1
+            hops += 1
+        p = st.place_at.get(r)
+        if p is None:
+            return
+        if p.kind in ("country", "admin1"):
+            if whole or lows[r - 1] in _REGION_WHOLE:
+                np.regions.append(p)
+                np.end = p.j
+                q = p.j
+                continue
+            return
+        target.append(p)
+        np.end = p.j
+        q = p.j
+
+
+def _right_args(st: ArticleState, k: int, start: int, chunk: Chunk | None, *, first_slot: str | None) -> dict[str, NP]:
+    """Noun phrases right of a trigger: the object (``first_slot``) and prepositional slots."""
+    lows = st.tk.lows
+    n = st.tk.n
+    limit = _right_limit(st, k, chunk)
+    out: dict[str, NP] = {}
+    q = start
+    if first_slot is not None:
+        np = scan_np(st, q, limit)
+        if np is not None:
+            out[first_slot] = np
+            q = np.end
+    steps = 0
+    while q < limit and steps < 24:
+        low = lows[q]
+        slot = None
+        if low == "out" and q + 1 < n and lows[q + 1] == "of":
+            slot, q2 = "out of", q + 2
+        elif low in _SLOT_WORDS and low != "out":
+            slot, q2 = low, q + 1
+        if slot is not None and slot not in out:
+            np = scan_np(st, q2, limit, allow_in=slot == "of")
+            if np is not None:
+                out[slot] = np
+                q = max(np.end, q2)
+                steps += 1
+                continue
+        if low in ("which", "who", "that", "when", "while", "after", "before", "as", "because", "but"):
+            break
+        if q in st.trig_at and q > start and lows[q - 1] not in ("and",) and lows[q] not in ("control", "hold"):
+            break
+        q += 1
+        steps += 1
+    return out
+
+
+def _right_limit(st: ArticleState, k: int, chunk: Chunk | None) -> int:
+    """End of a trigger's reach: its chunk, plus a list or an appositive and the phrase after."""
+    s = st.layout.sentences[k]
+    if chunk is None:
+        return s.j
+    chunks = st.chunks(k)
+    idx = chunks.index(chunk)
+    end = chunk.j
+    lows = st.tk.lows
+    # a list across commas ("A, B, C and D"), an appositive then "from X" ("seized Jarablus, a
+    # frontier town, from IS"), and "including A, B" all continue the phrase
+    for nxt in chunks[idx + 1:idx + 12]:
+        head = lows[nxt.head] if nxt.head < nxt.j else ""
+        if nxt.head in st.place_at or head in ("including", "namely") or \
+                (head in ("and", "or") and nxt.head + 1 in st.place_at):
+            end = nxt.j
+            continue
+        if nxt.kind == "appos":
+            end = nxt.j
+            continue
+        if head in ("from", "to", "by") and nxt.kind == "pp":
+            end = nxt.j
+        break
+    return end
+
+
+# ------------------------------------------------------------------------------ subjects
+
+
+def _actor_ok(st: ArticleState, a: ActorM, lo: int) -> bool:
+    """An actor that can be a subject: a side, not after a preposition ("backed by X")."""
+    if a.label == "never":
+        return False
+    lows = st.tk.lows
+    q = a.i - 1
+    while q >= lo and lows[q] in ("the", "a", "an", "its", "their", "and", "both", "(", "\"", "“"):
+        if lows[q] == "and":
+            # "X and Y took P": Y is part of the subject, unless X was behind a preposition
+            q -= 1
+            b = st.actor_end.get(q + 1)
+            if b is not None:
+                return _actor_ok(st, b, lo)
+            break
+        q -= 1
+    if q >= lo and (lows[q] in PREPOSITIONS or lows[q] in ("backed", "supported", "aided", "assisted", "allied",
+                                                             "alongside", "helped", "joined")):
+        if q == lo and lows[q] in SUBORDINATORS:
+            return True  # "after Iraqi forces pushed them out": the clause word, not a preposition
+        return False
+    return True
+
+
+def subject_actor(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> Ref | None:
+    """The actor subject of the verb at ``t``: in its chunk, else the clause it continues."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    lo = chunk.head if chunk else s.body_start
+    q = t - 1
+    while q >= lo:
+        a = st.actor_end.get(q + 1)
+        if a is not None and a.i >= lo:
+            if _actor_ok(st, a, lo):
+                return _owner(st, a)
+            q = a.i - 1
+            continue
+        w = lows[q]
+        if w in _PRONOUNS_SUBJ and not (q + 1 < st.tk.n and lows[q + 1] in ("is", "was") and w == "it" and False):
+            return Ref(pronoun=q)
+        if w in ("that",) and q > lo:
+            break
+        if w in REPORT_VERBS and q < t - 1:
+            break
+        q -= 1
+    if chunk is None:
+        return None
+    # the clause this chunk continues: a main chunk before it (or, for a participle or a
+    # subordinate clause opening the sentence, the main clause after it)
+    chunks = st.chunks(k)
+    idx = chunks.index(chunk)
+    if chunk.kind == "main" and lows[chunk.head] in PASSIVE_AUX | HAVE_AUX | {"will", "would", "had"}:
+        # "the PMF, a coalition of militias, were securing P": the subject is the noun
+        # phrase the appositives hang on
+        chain = []
+        for c in reversed(chunks[:idx]):
+            if c.kind in ("appos", "main", "part"):
+                chain.append(c)
+                continue
+            break
+        for c in reversed(chain):
+            r = _clause_subject(st, c)
+            if r is not None:
+                return r
+    if chunk.kind in ("main", "part", "sub", "pp"):
+        for c in reversed(chunks[:idx]):
+            if c.kind in ("main",):
+                r = _clause_subject(st, c)
+                if r is not None:
+                    return r
+                if chunk.kind == "main":
+                    continue
+            if c.kind in ("report",):
+                if lows[chunk.head] in PASSIVE_AUX | HAVE_AUX or lows[chunk.i] in ("and",) or \
+                        (chunk.head > chunk.i and lows[chunk.head - 1] == "and"):
+                    continue  # "IS took Mosul, CNN said, and has now seized P"
+                break
+        if chunk.kind in ("part", "sub", "pp"):
+            for c in chunks[idx + 1:]:
+                if c.kind == "main":
+                    return _clause_subject(st, c)
+    return None
+
+
+def _owner(st: ArticleState, a: ActorM) -> Ref:
+    """"fighters from the group" -> the group; "its fighters" -> what "its" stands for."""
+    lows = st.tk.lows
+    if a.label == "anaphor":
+        if a.j + 1 < st.tk.n and lows[a.j] in ("from", "of"):
+            b = st.actor_at.get(a.j) or st.actor_at.get(a.j + 1)
+            if b is not None and b.label != "never":
+                return Ref(actor=b)
+        if a.i > 0 and lows[a.i - 1] in ("its", "their"):
+            return Ref(pronoun=a.i - 1)
+    return Ref(actor=a)
+
+
+def _clause_subject(st: ArticleState, c: Chunk) -> Ref | None:
+    """The first actor (or subject pronoun) of a chunk that is not after a preposition."""
+    lows = st.tk.lows
+    q = c.head
+    while q < c.j:
+        a = st.actor_at.get(q)
+        if a is not None:
+            if _actor_ok(st, a, c.head):
+                return _owner(st, a)
+            q = a.j
+            continue
+        if lows[q] in _PRONOUNS_SUBJ:
+            return Ref(pronoun=q)
+        if q in st.trig_at:
+            return None
+        q += 1
+    return None
+
+
+def subject_place(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> NP | None:
+    """The place subject of a passive or intransitive verb at ``t``."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    lo = chunk.head if chunk else s.body_start
+    if chunk is not None and chunk.kind == "rel":
+        return _antecedent(st, k, chunk)
+    np = _place_left(st, t, lo)
+    if np is not None:
+        return np
+    if chunk is None:
+        return None
+    chunks = st.chunks(k)
+    idx = chunks.index(chunk)
+    # "Ramadi, which had fallen in May, was liberated": skip the relative clause
+    only_aux = all(lows[q] in PASSIVE_AUX or lows[q] in HAVE_AUX or lows[q] in ADVERBS or lows[q] in ("and",)
+                   for q in range(chunk.head, t))
+    if only_aux:
+        for c in reversed(chunks[:idx]):
+            if c.kind in ("rel", "appos", "pp", "part"):
+                continue
+            return _place_left(st, c.j, c.head)
+    return None
+
+
+def _place_left(st: ArticleState, t: int, lo: int) -> NP | None:
+    """The nearest place (or "the town", "it") left of ``t``, with a list before it."""
+    lows = st.tk.lows
+    g = st.grammar
+    q = t - 1
+    while q >= lo:
+        p = st.place_end.get(q + 1)
+        if p is not None and p.i >= lo:
+            if p.kind in ("country", "admin1"):
+                before = lows[max(lo, p.i - 3):p.i]
+                if any(w in _REGION_WHOLE for w in before):
+                    np = NP(p.i, p.j, regions=[p])
+                    _list_left(st, np, _np_start(st, p.i, lo), lo)
+                    return np
+                q = p.i - 1
+                continue
+            if _is_reference(st, p) or p.i in st.dateline_tokens:
+                q = p.i - 1
+                continue
+            if p.j < st.tk.n and lows[p.j] in _OUTER_SITES and lows[p.j] not in ("province", "governorate", "region"):
+                q = p.i - 1  # "the Baaj-Shingal road was controlled": the road, not the town
+                continue
+            np = NP(p.i, p.j, places=[p])
+            _prefix_flags(st, np, _np_start(st, p.i, lo, deep=True), p.i)
+            _list_left(st, np, _np_start(st, p.i, lo), lo)
+            return np
+        w = lows[q]
+        if w in g.place_heads and not w.endswith("s") and q > 0 and lows[q - 1] in ("the", "this") \
+                and (q + 1 >= st.tk.n or lows[q + 1] != "of"):
+            np = NP(q - 1, q + 1, coref=q)
+            _prefix_flags(st, np, _np_start(st, q - 1, lo, deep=True), q - 1)
+            return np
+        if w == "it" and q + 1 < st.tk.n and lows[q + 1] in PASSIVE_AUX | HAVE_AUX:
+            return NP(q, q + 1, coref=q)
+        q -= 1
+    return None
+
+
+def _np_start(st: ArticleState, q: int, lo: int, *, deep: bool = False) -> int:
+    """Start of the noun phrase that ends in the name at ``q``: "the entire Nineveh province";
+    with ``deep``, also over "a key residential complex in the besieged town of"."""
+    lows = st.tk.lows
+    g = st.grammar
+    hops = 0
+    while q - 1 >= lo and hops < 12:
+        w = lows[q - 1]
+        ok = w in _DETS or w in g.partial_whole or w in g.place_heads or w in ("of", "northern", "southern", "eastern",
+                                                                               "western", "central")
+        if deep and not ok:
+            ok = (w in g.sites or w in g.partial_before or w in g.partial_hedges or w in ("in", "inside", "key",
+                  "residential", "besieged", "main", "government", "strategic", "southern", "half", "old", "new")
+                  or w[:1].isdigit() or w in ("percent", "%")) and (q - 1) not in st.actor_end and (q - 1) not in st.place_end
+        if not ok:
+            break
+        q -= 1
+        hops += 1
+    return q
+
+
+def _prefix_flags(st: ArticleState, np: NP, a: int, b: int) -> None:
+    """Shares and sites written before a place: "most of", "a key complex in", "half of"."""
+    lows = st.tk.lows
+    g = st.grammar
+    words = lows[a:b]
+    whole = any(w in g.partial_whole for w in words)
+    for i, w in enumerate(words):
+        nxt = words[i + 1] if i + 1 < len(words) else ""
+        if w in g.sites and nxt in ("in", "of", "inside") and w not in ("villages", "area", "areas"):
+            np.site = "outer" if w in _OUTER_SITES else "inner"
+            if np.site == "inner":
+                np.partial = True
+        elif w in g.partial_before and w not in ("area", "areas", "side") and not whole:
+            np.partial = True
+        elif w in ("percent", "%") and i > 0 and words[i - 1][:1].isdigit() and words[i - 1] != "100":
+            np.partial = True
+    if any(w in g.partial_hedges for w in words) and whole:
+        np.partial = True
+
+
+def _list_left(st: ArticleState, np: NP, q: int, lo: int) -> None:
+    """Extend a place subject leftwards over "A, B and C"."""
+    lows = st.tk.lows
+    g = st.grammar
+    while q - 1 >= lo and lows[q - 1] in (",", "and"):
+        r = q - 1
+        if lows[r] == "and" and r - 1 >= lo and lows[r - 1] == ",":
+            r -= 1
+        r -= 1
+        while r >= lo and (lows[r] in _DETS or lows[r] in g.place_heads or lows[r] == "of") and r not in st.place_end:
+            r -= 1
+        p = st.place_end.get(r + 1)
+        if p is None or p.i < lo:
+            return
+        if p.kind in ("country", "admin1"):
+            return
+        np.places.insert(0, p)
+        np.start = p.i
+        q = p.i
+
+
+def _antecedent(st: ArticleState, k: int, chunk: Chunk) -> NP | None:
+    """The place a relative clause is about: the last place before its chunk."""
+    s = st.layout.sentences[k]
+    lo = s.body_start
+    q = chunk.i - 1
+    while q >= lo and st.tk.lows[q] in (",", "(", "—", "–"):
+        q -= 1
+    np = _place_left(st, q + 1, max(lo, q - 12))
+    return np
+
+
+# ------------------------------------------------------------------------------ claims
+
+
+def _make(st: ArticleState, k: int, np: NP, event: str, q: int, chunk: Chunk | None, *, gainer: Ref | None,
+          loser: Ref | None, confidence: float, construction: str, flags: set[str] | None = None) -> list[Claim]:
+    """Claims for each place of ``np`` (regions as region-level claims)."""
+    out: list[Claim] = []
+    fl = set(flags or ())
+    ev = event
+    if np.final and np.partial and ev == "captured" and not np.subplace:
+        # "the last remaining district of P": its capture completes the capture of P
+        np.partial = False
+        np.site = ""
+        fl.add("final")
+        if loser is None and np.holder is not None:
+            loser = Ref(actor=np.holder)
+    if np.subplace:
+        town = _containing_town(st, k, np)
+        if town is None:
+            return []
+        np = NP(np.start, np.end, places=[town], partial=True, site="inner")
+    if np.partial or (np.hedge and np.whole):
+        if ev == "captured":
+            ev = "entered"
+        elif ev == "held":
+            return []
+        fl.add("partial")
+        if not np.site and not np.subplace:
+            fl.add("share")
+    if np.site == "outer":
+        return []
+    if np.site == "inner":
+        fl.add("site")
+    places = list(np.places)
+    if np.coref >= 0 or np.pronoun >= 0 and not places:
+        fl.add("coref")
+        target = st.salient_place(k, np.coref if np.coref >= 0 else np.pronoun)
+        if target is None:
+            return []
+        places = [target]
+    for p in places:
+        if not _eligible_place(st, p):
+            continue
+        out.append(Claim(place=p, event=ev, k=k, trigger=q, chunk=chunk, gainer=gainer, loser=loser,
+                         confidence=confidence, flags=set(fl), construction=construction))
+    for p in np.regions:
+        if ev in ("captured", "withdrew"):
+            out.append(Claim(place=p, event=ev, k=k, trigger=q, chunk=chunk, gainer=gainer, loser=loser,
+                             confidence=confidence * 0.9, flags=fl | {"region"}, region=True, construction=construction))
+    if np.territory and (np.final or np.whole) and ev in ("captured",) and not places and not np.regions:
+        region = st.region_of_salient(k, q)
+        if region is not None:
+            out.append(Claim(place=region, event=ev, k=k, trigger=q, chunk=chunk, gainer=gainer, loser=loser,
+                             confidence=confidence * 0.8, flags=fl | {"region"}, region=True, construction=construction))
+    return out
+
+
+def _containing_town(st: ArticleState, k: int, np: NP) -> PlaceM | None:
+    """The town a named neighbourhood belongs to: "... in P" after it, else the salient town."""
+    lows = st.tk.lows
+    q = np.end
+    if q < st.tk.n and lows[q] in ("in", "of", "inside") and q + 1 < st.tk.n:
+        r = q + 1
+        while r < st.tk.n and r - q < 5 and r not in st.place_at and lows[r] in _DETS | st.grammar.place_heads | {"of"}:
+            r += 1
+        p = st.place_at.get(r)
+        if p is not None and p.kind == "settlement":
+            return p
+    names = {id(p) for p in np.places}
+    p = st.salient_place(k, np.start)
+    if p is not None and id(p) not in names and p.kind == "settlement":
+        return p
+    return None
+
+
+def _actor_ref(np: NP | None) -> Ref | None:
+    if np is None:
+        return None
+    if np.actor is not None:
+        return Ref(actor=np.actor)
+    if np.pronoun >= 0:
+        return Ref(pronoun=np.pronoun)
+    return None
+
+
+def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
+    f = t.form
+    frame = f.frame
+    chunk = st.chunk_of(k, t.i)
+    voice = _voice(st, t, chunk)
+    if voice is None:
+        return []
+    why = blocked(st, k, t.i, chunk)
+    if why:
+        return []
+    lows = st.tk.lows
+    slots = frame.slots.get(voice, {})
+    args: dict[str, NP] = {}
+    if voice == "active":
+        obj_role = slots.get("object")
+        start = t.j
+        if t.particle_at >= 0:  # "drove IS out of P": the object before the particle
+            np = scan_np(st, t.j, t.particle_at + 1)
+            if np is not None:
+                args["object"] = np
+            args.update({k2: v for k2, v in _right_args(st, k, t.particle_at, chunk, first_slot=None).items()})
+        else:
+            args = _right_args(st, k, start, chunk, first_slot="object" if obj_role else None)
+        obj = args.get("object")
+        if (obj is None or (obj_role == "place" and not (obj.places or obj.regions or obj.coref >= 0 or obj.pronoun >= 0
+                                                         or obj.territory))) and frame.has("intransitive"):
+            voice = "intransitive"
+            slots = frame.slots["intransitive"]
+            if "object" in args and args["object"].actor is None:
+                args.pop("object")
+            more = _right_args(st, k, t.j, chunk, first_slot=None)
+            for key, v in more.items():
+                args.setdefault(key, v)
+    elif voice == "noun":
+        q0 = t.j
+        args = _right_args(st, k, q0, chunk, first_slot=None)
+        # "Raqqa's fall", "the group's loss of P": a possessive before the noun
+        r = t.i - 1
+        while r >= 0 and lows[r] in ("recent", "full", "complete", "final", "eventual", "total", "swift", "rapid"):
+            r -= 1
+        if r >= 1 and lows[r] in ("'s", "’s"):
+            p = st.place_end.get(r)
+            a = st.actor_end.get(r)
+            if p is not None:
+                args["poss"] = NP(p.i, p.j, places=[p])
+            elif a is not None:
+                args["poss"] = NP(a.i, a.j, actor=a)
+        elif r >= 0 and lows[r] in ("its", "their"):
+            args["poss"] = NP(r, r + 1, pronoun=r)
+    else:  # passive, intransitive
+        args = _right_args(st, k, t.j, chunk, first_slot=None)
+    place_np: NP | None = None
+    gainer = loser = None
+    for slot, role in slots.items():
+        if slot == "subject":
+            continue
+        if slot == "object_actor":
+            obj = args.get("object")
+            if obj is not None and obj.actor is not None:
+                ref = _actor_ref(obj)
+                if role == "loser" and loser is None:
+                    loser = ref
+                elif role == "gainer" and gainer is None:
+                    gainer = ref
+            continue
+        np = args.get(slot)
+        if np is None:
+            continue
+        if role == "place":
+            if np.places or np.regions or np.coref >= 0 or np.territory or (np.pronoun >= 0 and np.actor is None):
+                if place_np is None:
+                    place_np = np
+        elif role == "gainer" and gainer is None:
+            gainer = _actor_ref(np)
+        elif role == "loser" and loser is None:
+            loser = _actor_ref(np)
+    if place_np is None and voice == "active" and slots.get("object") == "place":
+        place_np = _gap_object(st, k, t, chunk)
+    subj_role = slots.get("subject")
+    if subj_role == "place" and place_np is None:
+        place_np = subject_place(st, k, t.i, chunk)
+    elif subj_role in ("gainer", "loser"):
+        ref = subject_actor(st, k, t.i, chunk)
+        if ref is not None:
+            if subj_role == "gainer" and gainer is None:
+                gainer = ref
+            elif subj_role == "loser" and loser is None:
+                loser = ref
+    if place_np is None:
+        return []
+    of_at = t.j
+    while of_at < st.tk.n and lows[of_at] in ADVERBS:
+        of_at += 1
+    if frame.name == "take" and voice != "noun" and of_at < st.tk.n and lows[of_at] == "of" and loser is None \
+            and (args.get("of") is None or args["of"].actor is None):
+        return []  # "the areas cleared of mines", "freed of debris"
+    event = f.event_type
+    if frame.name == "hold" and voice == "passive" and _no_longer(st, t.i):
+        event = "captured"
+        loser, gainer = gainer, None
+    conf = 0.85 * f.weight
+    flags = {"noun"} if voice == "noun" else set()
+    if voice == "intransitive" and frame.name == "withdraw" and not args.get("from") and not args.get("out of"):
+        return _handover(st, k, t, chunk, loser)
+    if f.form == "ing":
+        flags.add("gerund")
+    return _make(st, k, place_np, event, t.i, chunk, gainer=gainer, loser=loser, confidence=conf,
+                 construction=f"{frame.name}:{voice}", flags=flags)
+
+
+_LET_IN = frozenset({"allowing", "letting", "enabling", "paving", "leaving"})
+_MOVE_IN = frozenset({"move", "enter", "take", "seize", "deploy", "roll", "advance", "control", "occupy", "march",
+                      "sweep", "go"})
+
+
+def _handover(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None, loser: Ref | None) -> list[Claim]:
+    """A withdrawal that lets a named side in: "X left P, allowing Y to move in" -> Y took P."""
+    if chunk is None:
+        return []
+    lows = st.tk.lows
+    chunks = st.chunks(k)
+    idx = chunks.index(chunk)
+    for c in chunks[idx + 1:idx + 2]:
+        if lows[c.head] not in _LET_IN:
+            return []
+        q = c.head + 1
+        a = st.actor_at.get(q) or st.actor_at.get(q + 1)
+        if a is None or a.label == "never":
+            return []
+        r = a.j
+        if r + 1 < c.j and lows[r] == "to" and lows[r + 1] in _MOVE_IN:
+            place = st.salient_place(k, t.i)
+            if place is None:
+                return []
+            return [Claim(place=place, event="captured", k=k, trigger=t.i, chunk=chunk, gainer=Ref(actor=a),
+                          loser=loser, confidence=0.7, flags={"coref", "handover"}, construction="withdraw:handover")]
+    return []
+
+
+def _gap_object(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None) -> NP | None:
+    """The object of a relative clause is its antecedent: "P, which IS seized", "the town
+    that the army retook", "the largest of those they left" (the subject of "was the largest")."""
+    if chunk is None:
+        return None
+    lows = st.tk.lows
+    nxt = lows[t.j] if t.j < st.tk.n else ""
+    if nxt and (t.j in st.place_at or t.j in st.actor_at or nxt in _DETS):
+        return None  # the verb has an object of its own
+    q = t.i - 1
+    while q >= chunk.i and q >= t.i - 6:
+        w = lows[q]
+        if w in ("which", "that") or (w in ("those", "ones") and q - 1 >= 0 and lows[q - 1] in ("of", "the")):
+            break
+        q -= 1
+    else:
+        return None
+    if q < chunk.i - 1:
+        return None
+    if lows[q] in ("which", "that"):
+        return _place_left(st, q, max(st.layout.sentences[k].body_start, q - 10))
+    # "X was the largest of those they left, along with nearby Y": X and the list after the verb
+    np = _place_left(st, q, st.layout.sentences[k].body_start)
+    if np is None:
+        return None
+    more = NP(t.j, t.j)
+    _list_more(st, more, t.j, st.layout.sentences[k].j)
+    np.places += more.places
+    return np
+
+
+def _no_longer(st: ArticleState, q: int) -> bool:
+    lows = st.tk.lows
+    window = lows[max(0, q - 4):q]
+    return "no" in window and "longer" in window
+
+
+def _control(st: ArticleState, k: int) -> list[Claim]:
+    """Constructions with a control noun: take / be in / come under / lose control of P."""
+    g = st.grammar
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    out: list[Claim] = []
+    for c in range(s.body_start, s.j):
+        w = lows[c]
+        if w not in g.control_nouns and w != "hands":
+            continue
+        if w in ("hold", "sway") and c > 0 and lows[c - 1] not in ("its", "their", "the", "firm", "full", "tight"):
+            continue
+        chunk = st.chunk_of(k, c)
+        # qualifiers between the verb and the noun
+        q = c - 1
+        whole = partial = False
+        while q >= s.body_start and lows[q] in (g.control_whole | g.control_partial | {"the", "its", "their", "a",
+                                                                                       "near", "nearly", "almost",
+                                                                                       "virtually", "back", "total",
+                                                                                       "military", "security"}):
+            if lows[q] in g.control_whole:
+                whole = True
+            if lows[q] in g.control_partial or lows[q] in ("nearly", "almost", "near", "virtually", "partial"):
+                partial = True
+            q -= 1
+        verb = lows[q] if q >= s.body_start else ""
+        verb2 = f"{lows[q - 1]} {verb}" if q - 1 >= s.body_start else ""
+        after = lows[c + 1] if c + 1 < s.j else ""
+        if w == "hands":
+            # "in the hands of X", "in X hands", "fell into the hands of X"
+            if verb in ("in", "into") or lows[max(0, c - 3):c].count("in") or lows[max(0, c - 3):c].count("into"):
+                out += _under_control(st, k, c, chunk, holder_after=after == "of")
+            continue
+        if verb in ("in",) and after in ("of", "over"):
+            # "X is in (full) control of P"
+            why = blocked(st, k, q, chunk)
+            if why:
+                continue
+            np = scan_np(st, c + 2, _right_limit(st, k, chunk))
+            subj = subject_actor(st, k, q, chunk)
+            if np is None or subj is None:
+                continue
+            out += _make(st, k, _qualified(np, whole, partial), "held", c, chunk, gainer=subj, loser=None,
+                         confidence=0.75, construction="control:in")
+            continue
+        if verb in ("under", "to", "into") or (verb == "of" and q - 1 >= 0 and lows[q - 1] == "under"):
+            out += _under_control(st, k, c, chunk, holder_after=after == "of")
+            continue
+        if after not in ("of", "over", "on", "in"):
+            # "the town where IS has control": not read
+            continue
+        kind = None
+        if verb in g.control_gain or verb2 in g.control_gain:
+            kind = "gain"
+        elif verb in g.control_keep:
+            kind = "keep"
+        elif verb in g.control_lose or verb2 in g.control_lose:
+            kind = "lose"
+        if kind is None:
+            continue
+        why = blocked(st, k, q, chunk)
+        if why:
+            continue
+        args = _right_args(st, k, c + 2, chunk, first_slot="object")
+        np = args.get("object")
+        if np is None:
+            continue
+        subj = subject_actor(st, k, q, chunk)
+        before = len(out)
+        if kind == "gain":
+            loser = _actor_ref(args.get("from"))
+            out += _make(st, k, _qualified(np, whole, partial), "captured", c, chunk, gainer=subj, loser=loser,
+                         confidence=0.85, construction="control:gain")
+        elif kind == "keep":
+            out += _make(st, k, _qualified(np, whole, partial), "held", c, chunk, gainer=subj, loser=None,
+                         confidence=0.7, construction="control:keep")
+        else:
+            gainer = _actor_ref(args.get("to"))
+            out += _make(st, k, _qualified(np, whole, partial), "captured", c, chunk, gainer=gainer, loser=subj,
+                         confidence=0.85, construction="control:lose")
+        for cl in out[before:]:
+            cl.verb = q
+    return out
+
+
+def _qualified(np: NP, whole: bool, partial: bool) -> NP:
+    if partial and not np.partial:
+        np.partial = True
+    if whole and not partial:
+        np.whole = True
+    return np
+
+
+def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, holder_after: bool) -> list[Claim]:
+    """"P is under the control of X", "P came under X control", "P fell into the hands of X"."""
+    g = st.grammar
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    # the holder: "of X" after the noun, else an actor or adjective just before it
+    holder: Ref | None = None
+    if holder_after:
+        np = scan_np(st, c + 2, _right_limit(st, k, chunk))
+        if np is not None:
+            holder = _actor_ref(np)
+    else:
+        q = c - 1
+        while q >= s.body_start and lows[q] in ("full", "complete", "total", "firm", "its", "their", "the"):
+            q -= 1
+        a = st.actor_end.get(q + 1)
+        if a is not None:
+            holder = Ref(actor=a)
+        elif lows[q] in _ADJ_ACTOR:
+            holder = Ref(label=_ADJ_ACTOR[lows[q]])
+        elif lows[q] in ("'s", "’s"):
+            a = st.actor_end.get(q)
+            if a is not None:
+                holder = Ref(actor=a)
+        elif q >= s.body_start and st.place_end.get(q + 1) is not None and st.place_end[q + 1].kind in ("settlement",) \
+                and st.place_end[q + 1].text.lower() in ("damascus", "baghdad"):
+            holder = Ref(label="government")
+    if holder is None:
+        return []
+    # the verb before "under"/"to": come, fall, return (a change) or be, remain (a state)
+    q = c - 1
+    while q >= s.body_start and lows[q] not in ("under", "to", "into", "in"):
+        q -= 1
+    v = _prev_word(st, q, s.body_start)
+    verb = lows[v] if v >= s.body_start else ""
+    if blocked(st, k, v if v >= s.body_start else q, chunk):
+        return []
+    change = verb in g.control_pass
+    event = "captured" if change else "held"
+    np = _place_left(st, v + 1 if v >= s.body_start else q, chunk.head if chunk else s.body_start)
+    if np is None and chunk is not None and chunk.kind == "rel":
+        np = _antecedent(st, k, chunk)
+    if np is None:
+        return []
+    if _no_longer(st, q):
+        return _make(st, k, np, "captured", c, chunk, gainer=None, loser=holder, confidence=0.8,
+                     construction="control:no_longer")
+    return _make(st, k, np, event, c, chunk, gainer=holder, loser=None, confidence=0.75 if change else 0.65,
+                 construction="control:under" if not change else "control:came_under")
+
+
+def _symbolic(st: ArticleState, k: int) -> list[Claim]:
+    """"raised their flag over P" and "declared victory (over X) in P"."""
+    g = st.grammar
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    out: list[Claim] = []
+    for c in range(s.body_start, s.j):
+        w = lows[c]
+        if w in ("flag", "flags"):
+            v = None
+            for q in range(c - 1, max(s.body_start, c - 6) - 1, -1):
+                if lows[q] in g.flag_verbs:
+                    v = q
+                    break
+            if v is None:
+                continue
+            q = c + 1
+            while q < s.j and q - c < 4 and lows[q] not in g.flag_preps:
+                q += 1
+            if q >= s.j or lows[q] not in g.flag_preps:
+                continue
+            chunk = st.chunk_of(k, v)
+            if blocked(st, k, v, chunk):
+                continue
+            np = scan_np(st, q + 1, _right_limit(st, k, chunk), allow_in=True)
+            if np is None:
+                continue
+            subj = subject_actor(st, k, v, chunk)
+            out += _make(st, k, np, "captured", v, chunk, gainer=subj, loser=None, confidence=0.75,
+                         construction="symbolic:flag")
+        elif w == "victory":
+            v = None
+            for q in range(c - 1, max(s.body_start, c - 6) - 1, -1):
+                if lows[q] in g.victory_verbs:
+                    v = q
+                    break
+            if v is None:
+                continue
+            chunk = st.chunk_of(k, v)
+            if blocked(st, k, v, chunk):
+                continue
+            args = _right_args(st, k, c + 1, chunk, first_slot=None)
+            np = args.get("in") or args.get("over") if (args.get("in") or (args.get("over") and args["over"].places)) else None
+            if np is None or not (np.places or np.coref >= 0):
+                continue
+            loser = _actor_ref(args.get("over")) or _actor_ref(args.get("against"))
+            subj = subject_actor(st, k, v, chunk)
+            out += _make(st, k, np, "captured", v, chunk, gainer=subj, loser=loser, confidence=0.8,
+                         construction="symbolic:victory")
+    return out
+
+
+def _adjective(st: ArticleState, k: int) -> list[Claim]:
+    """"the ISIS-besieged city of P" (a claim); "IS-held P" (a hint about the holder)."""
+    g = st.grammar
+    lows = st.tk.lows
+    tk = st.tk
+    s = st.layout.sentences[k]
+    out: list[Claim] = []
+    for c in range(s.body_start + 2, s.j):
+        w = lows[c]
+        if w not in g.adj_held and w not in g.adj_besieged:
+            continue
+        if lows[c - 1] != "-" or not tk.glued(c) or not tk.glued(c - 1):
+            continue
+        a = st.actor_end.get(c - 1)
+        ref = Ref(actor=a) if a is not None else (Ref(label=_ADJ_ACTOR[lows[c - 2]]) if lows[c - 2] in _ADJ_ACTOR else None)
+        if ref is None:
+            continue
+        np = scan_np(st, c + 1, min(s.j, c + 9))
+        if np is None or not np.places:
+            continue
+        if w in g.adj_besieged:
+            chunk = st.chunk_of(k, c)
+            out += _make(st, k, np, "besieged", c, chunk, gainer=ref, loser=None, confidence=0.6,
+                         construction="adjective:besieged", flags={"adjective"})
+        else:
+            for p in np.places:
+                st.hint(p, ref)
+    return out
+
+
+def _stronghold(st: ArticleState, k: int) -> list[Claim]:
+    """"P, the group's last stronghold", "X's stronghold of P", "P, a stronghold of X"."""
+    g = st.grammar
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    out: list[Claim] = []
+    for c in range(s.body_start, s.j):
+        if lows[c] not in g.stronghold_nouns or lows[c] == "citadel":
+            continue
+        lo = max(s.body_start, c - 7)
+        window = lows[lo:c]
+        if any(w in ("former", "once", "was", "were", "had", "old", "previous", "ex", "been", "would", "could",
+                     "bid", "push", "toward", "towards", "against", "for", "launch", "attack", "assault") for w in window):
+            continue
+        # the holder: "X's", "its", "of X", an actor just before, or an adjective ("IS stronghold")
+        holder: Ref | None = None
+        for q in range(c - 1, lo - 1, -1):
+            a = st.actor_end.get(q + 1)
+            if a is not None and a.label != "never":
+                holder = Ref(actor=a)
+                break
+            if lows[q] in ("its", "their"):
+                holder = Ref(pronoun=q)
+                break
+            if lows[q] in ("'s", "’s") and st.actor_end.get(q) is not None:
+                holder = Ref(actor=st.actor_end[q])
+                break
+            if lows[q] in (",", "which", "is", "as", "of") and q < c - 1 and lows[q] not in ("of",):
+                break
+        place_np = None
+        if c + 1 < s.j and lows[c + 1] in ("of", "in") and c + 2 < s.j:
+            np = scan_np(st, c + 2, min(s.j, c + 8))
+            if np is not None and np.actor is not None and holder is None and lows[c + 1] == "of":
+                holder = Ref(actor=np.actor)
+            elif np is not None and np.places and lows[c + 1] == "of":
+                place_np = np
+        if place_np is None:
+            # an appositive: "P, the X stronghold" / "P, X's de facto capital"
+            q = lo
+            for r in range(c - 1, lo - 1, -1):
+                if lows[r] == ",":
+                    q = r
+                    break
+            else:
+                q = -1
+            if q >= s.body_start:
+                p = st.place_end.get(q)
+                if p is not None and p.eligible:
+                    place_np = NP(p.i, p.j, places=[p])
+            if place_np is None and c + 2 < s.j and lows[c + 1] in (",", "–", "—", "-"):
+                p = st.place_at.get(c + 2)
+                if p is not None and p.eligible:
+                    place_np = NP(p.i, p.j, places=[p])
+        if place_np is None or holder is None:
+            continue
+        chunk = st.chunk_of(k, c)
+        out += _make(st, k, place_np, "held", c, chunk, gainer=holder, loser=None, confidence=0.55,
+                     construction="stronghold", flags={"stronghold"})
+    return out
+
+
+def _continuing(st: ArticleState, k: int, claims: list[Claim]) -> None:
+    """"..., but fighting continued inside the city": the claim stays open (``entered``)."""
+    if not claims:
+        return
+    a, b = st.sentence_text(k)
+    low = st.text[a:b].lower()
+    if any(cue in low for cue in st.grammar.continuing):
+        for c in claims:
+            if c.event in ("captured", "held") and not c.region:
+                c.event = "entered"
+                c.flags.add("continuing")

@@ -1,0 +1,266 @@
+"""Segmentation: an article's text as tokens, sentences and parts (headline, dateline, captions).
+
+tokenize(text)           -> Tokens (parallel lists of offsets, words and lowercase words)
+split_sentences(text)    -> list[(start, end)] character spans
+Layout.of(text, title)   -> the sentences with their part of the article
+
+One regular-expression pass makes the tokens; everything after works on token indices, so the
+cost of reading an article grows with its length and nothing else. Sentences and clauses are
+capped (:data:`MAX_SENTENCE_TOKENS`): a text with no punctuation is read in bounded pieces.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+
+__all__ = ["Tokens", "tokenize", "split_sentences", "Layout", "Sentence", "normalise", "MAX_SENTENCE_TOKENS"]
+
+#: a sentence longer than this is cut into pieces of this many tokens (keeps reading linear)
+MAX_SENTENCE_TOKENS = 160
+
+_TOKEN = re.compile(
+    r"[^\W\d_](?:[^\W_]|['’ʼ](?=[^\W\d_]))*"  # a word, with inner apostrophes (Qa'im, Shu'ayfah)
+    r"|\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s)?"  # a number, an ordinal, a time
+    r"|[^\w\s]"  # one punctuation mark
+)
+_POSSESSIVE_TAIL = ("'s", "’s", "ʼs")
+_UPPER_START = re.compile(r"[\"“‘'(\[]?[A-Z0-9\u00C0-\u00DE]")
+
+_ABBREV = frozenset({
+    "mr", "mrs", "ms", "dr", "gen", "lt", "col", "maj", "capt", "sgt", "st", "jan", "feb", "mar",
+    "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec", "no", "jr", "sr", "u.s", "u.n",
+    "u.k", "e.g", "i.e", "vs", "approx", "brig", "adm", "gov", "sen", "rep", "prof", "corp", "inc",
+    "co", "ltd", "mt", "ft", "km", "u", "s", "n", "k", "a.m", "p.m", "am", "pm", "var",
+})
+
+
+def normalise(text: str) -> str:
+    """Text as the extractor reads it: NFC, NUL and lone surrogates removed, CR LF as LF.
+
+    Offsets into the normalised text are what reports carry in ``span``.
+    """
+    if not text:
+        return ""
+    if "\x00" in text:
+        text = text.replace("\x00", "")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = text.encode("utf-8", "replace").decode("utf-8")
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return unicodedata.normalize("NFC", text)
+
+
+class Tokens:
+    """The tokens of a text as parallel lists (cheap to build, cheap to index)."""
+
+    __slots__ = ("text", "starts", "ends", "words", "lows", "n")
+
+    def __init__(self, text: str):
+        self.text = text
+        starts: list[int] = []
+        ends: list[int] = []
+        words: list[str] = []
+        for m in _TOKEN.finditer(text):
+            w = m.group()
+            s, e = m.span()
+            if len(w) > 3 and w[-2:] in _POSSESSIVE_TAIL:
+                starts.append(s)
+                ends.append(e - 2)
+                words.append(w[:-2])
+                s, w = e - 2, w[-2:]
+            starts.append(s)
+            ends.append(e)
+            words.append(w)
+        self.starts = starts
+        self.ends = ends
+        self.words = words
+        self.lows = [w.lower() for w in words]
+        self.n = len(words)
+
+    def glued(self, i: int) -> bool:
+        """Token ``i`` follows token ``i - 1`` with no space between."""
+        return i > 0 and self.starts[i] == self.ends[i - 1]
+
+    def span_text(self, i: int, j: int) -> str:
+        """The text of tokens ``i`` to ``j - 1``."""
+        return self.text[self.starts[i]:self.ends[j - 1]] if j > i else ""
+
+    def index_at(self, char: int) -> int:
+        """The index of the first token starting at or after character ``char``."""
+        return bisect_right(self.ends, char)
+
+    def __len__(self) -> int:
+        return self.n
+
+
+def tokenize(text: str) -> Tokens:
+    """The :class:`Tokens` of ``text``."""
+    return Tokens(text)
+
+
+def _sentence_bounds(tk: Tokens) -> list[tuple[int, int]]:
+    """Token ranges of the sentences of ``tk``: a line break always ends one."""
+    text, starts, ends, words, lows = tk.text, tk.starts, tk.ends, tk.words, tk.lows
+    n = tk.n
+    out: list[tuple[int, int]] = []
+    begin = 0
+    for i in range(n):
+        cut = False
+        if i + 1 < n:
+            gap = text[ends[i]:starts[i + 1]]
+            if "\n" in gap:
+                cut = True
+            elif words[i] in (".", "!", "?") and gap:
+                prev = lows[i - 1] if i > 0 else ""
+                if not (words[i] == "." and (prev in _ABBREV or (len(prev) == 1 and prev.isalpha()))):
+                    cut = bool(_UPPER_START.match(words[i + 1]))
+            elif words[i] in ("\"", "”", "’", "'", ")") and i > 0 and words[i - 1] in (".", "!", "?") and gap:
+                cut = bool(_UPPER_START.match(words[i + 1]))
+        else:
+            cut = True
+        if cut:
+            j = i + 1
+            while j - begin > MAX_SENTENCE_TOKENS:
+                out.append((begin, begin + MAX_SENTENCE_TOKENS))
+                begin += MAX_SENTENCE_TOKENS
+            if j > begin:
+                out.append((begin, j))
+            begin = j
+    return out
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` of ``text`` (line breaks always end a sentence).
+
+    Abbreviations ("Nov.", "Gen.", "U.S.") and initials do not end a sentence.
+    """
+    tk = tokenize(text)
+    return [(tk.starts[i], tk.ends[j - 1]) for i, j in _sentence_bounds(tk)]
+
+
+# ------------------------------------------------------------------------------ layout
+
+#: lines that describe a picture or credit one: never the lead, never evidence of a claim
+_CAPTION = re.compile(
+    r"\(Photos?\b|\bPhotos?\s*(?::|by\b)|\bPhoto\s*/|\bREUTERS/|\bAFP(?:\s+PHOTO|/)|\bFile\s+Photo\b|\[caption\b"
+    r"|\[(?:AFP|Reuters|Getty|AP|EPA)\]|\bGetty\s+Images\b|/\s*(?:AP|AFP|EPA)\b|\bpic\.twitter\.com\b"
+    r"|\bImage\s*(?::|credit)|\bCredit\s*:|/\s*TRT\s+World\b|\bPhoto\s+credit\b|\(AP\s+Photo",
+    re.IGNORECASE,
+)
+#: byline, timestamps and site furniture
+_META = re.compile(
+    r"^\s*(?:By\s+[A-Z]|Posted\b|Published\b|PUBLISHED\b|UPDATED?\b|Updated\b|Last\s+updated\b|First\s+published\b"
+    r"|Date\s*:|Category\s*:|Source\s*:|SOURCE\s*:|Share\b|Email\b|Print\b|Comments?\b|Related\b|RELATED\b|Tags?\s*:"
+    r"|Read\s+more\b|READ\s+MORE\b|Advertisement\b|Home\s*>|Views\s*:|Story\s+Code\b|Leave\s+a\s+Reply\b)",
+)
+#: "BEIRUT (AP) —", "London, June 13 :", "KIRKUK, Iraq (AP) —", "DAMASCUS - "
+_DATELINE = re.compile(
+    r"^\s*(?P<head>[A-Z\u00C0-\u00DE\u0130][^\n]{0,90}?)\s*"
+    r"(?:\((?P<agency>[^()\n]{1,60})\)\s*(?:[-–—:]{1,2}\s*)?|\s[-–—:]{1,2}\s|[-–—]{1,2}(?=\s*[A-Z\"“]))"
+)
+#: a line that is only a date and a time ("25 Apr 2024", "Monday 11 April 2016 - 12:13")
+_DATE_ONLY = re.compile(
+    r"^\s*(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})"
+    r"(?:[\sT,\-–|:]*\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[AaPp]\.?[Mm]\.?|GMT|UTC|AMT|EDT|EST|[+-]\d{2}:?\d{2}))?)?\s*$"
+)
+_ALLCAPS_LEAD = re.compile(r"^\s*((?:[A-Z\u00C0-\u00DE\u0130][A-Z\u00C0-\u00DE\u0130'’.\-]{2,}\s*,?\s*)+)(?=[A-Z][a-z])")
+
+
+@dataclass
+class Sentence:
+    """A sentence: token range ``[i, j)`` and its part of the article."""
+
+    i: int
+    j: int
+    part: str  # "headline", "body", "caption", "meta"
+    line: int
+    body_start: int  # first token index after a dateline (== i when none)
+
+
+class Layout:
+    """The parts of an article: which sentences are the headline, captions, meta lines, body."""
+
+    __slots__ = ("tokens", "sentences", "lead", "dateline_spans")
+
+    def __init__(self, tokens: Tokens, sentences: list[Sentence], lead: int | None, dateline_spans: list[tuple[int, int]]):
+        self.tokens = tokens
+        self.sentences = sentences
+        self.lead = lead
+        self.dateline_spans = dateline_spans
+
+    @classmethod
+    def of(cls, tokens: Tokens, title: str = "") -> Layout:
+        """Segment ``tokens`` (of an article's text); ``title`` is its headline if known."""
+        text = tokens.text
+        bounds = _sentence_bounds(tokens)
+        line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        title_key = _key(title)
+        sentences: list[Sentence] = []
+        lead = None
+        datelines: list[tuple[int, int]] = []
+        seen_body = 0
+        for (i, j) in bounds:
+            s_char, e_char = tokens.starts[i], tokens.ends[j - 1]
+            line_no = bisect_right(line_starts, s_char) - 1
+            line_text = text[line_starts[line_no]:text.find("\n", s_char) if "\n" in text[s_char:] else len(text)]
+            seg = text[s_char:e_char]
+            part = "body"
+            if _CAPTION.search(line_text):
+                part = "caption"
+            elif _META.match(seg) or _DATE_ONLY.match(seg):
+                part = "meta"
+            elif title_key and _key(seg) == title_key:
+                part = "headline"
+            elif seen_body == 0 and _looks_like_headline(seg, line_text):
+                part = "headline"
+            body_start = i
+            if part == "body":
+                k = _dateline_end(tokens, i, j, seg)
+                if k > i:
+                    datelines.append((i, k))
+                    body_start = k
+                if lead is None and j - body_start >= 8:
+                    lead = len(sentences)
+                seen_body += 1
+            sentences.append(Sentence(i, j, part, line_no, body_start))
+        return cls(tokens, sentences, lead, datelines)
+
+    def headline_indices(self) -> list[int]:
+        return [k for k, s in enumerate(self.sentences) if s.part == "headline"]
+
+
+def _key(s: str) -> str:
+    return re.sub(r"[\W_]+", " ", s).strip().lower()
+
+
+def _looks_like_headline(seg: str, line: str) -> bool:
+    """A short line at the top with no closing full stop: a headline or a standfirst."""
+    s = seg.strip()
+    if len(s) > 160 or len(s) < 12 or s.endswith((".", "\"", "”")) and len(s) > 110:
+        return False
+    if line.strip() != s:
+        return False
+    return not s.endswith((".", "!", "?"))
+
+
+def _dateline_end(tk: Tokens, i: int, j: int, seg: str) -> int:
+    """Index of the first token after a dateline opening the sentence (``i`` when none)."""
+    m = _DATELINE.match(seg)
+    base = tk.starts[i]
+    if m and m.end() < len(seg) - 10:
+        head = m.group("head")
+        words = head.replace(",", " ").split()
+        # a dateline names a place (and maybe a date): few words, each capitalised or a date
+        if 1 <= len(words) <= 9 and all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _DATE_WORDS for w in words):
+            return max(i, tk.index_at(base + m.end() - 1) if seg[m.end() - 1:m.end()].isspace() else tk.index_at(base + m.end()))
+    m = _ALLCAPS_LEAD.match(seg)
+    if m and len(m.group(1).split()) <= 3:
+        return tk.index_at(base + m.end(1) - 1) if seg[m.end(1) - 1].isspace() else tk.index_at(base + m.end(1))
+    return i
+
+
+_DATE_WORDS = frozenset({"of", "and", "st", "nd", "rd", "th", "/", "-", "the"})

@@ -1,0 +1,288 @@
+"""Timing: the date of each claim, at the precision the text supports.
+
+date_claims(state, claims)
+
+In order, a claim takes:
+
+1. a date expression in its own clause ("retook P on Friday", "seized P in May 2015");
+2. an offset from the clause it hangs on ("a day after IS seized P", "hours after
+   recapturing P", "10 months later");
+3. the date of the clause it continues, or of a date phrase standing alone ("On Sunday, the
+   forces marched into P"), or of the reporting verb ("..., the military said Monday");
+4. the date of the story so far: "earlier in the day" and a narrative in the past take the
+   last date stated; a headline takes the lead's date; the present perfect and the present
+   take the publication date.
+
+A claim in a relative or subordinate clause with no date of its own ("P, which fell to IS",
+"since P was lost") is background: it never takes the article's date (``unknown``).
+Without a publication date relative expressions stay unresolved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from mapper.dates import DateMention
+
+from .clauses import HAVE_AUX, REPORT_VERBS
+from .discourse import lead_date
+from .state import ArticleState, Claim
+
+__all__ = ["date_claims"]
+
+_UNITS = {"hour": 0, "hours": 0, "day": 1, "days": 1, "week": 7, "weeks": 7, "month": 30, "months": 30,
+          "year": 365, "years": 365}
+_UNIT_PRECISION = {0: "day", 1: "day", 7: "week", 30: "month", 365: "year"}
+_NUMBERS = {"a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+            "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "several": None, "few": None,
+            "some": None}
+_SAME_DAY = re.compile(r"\b(?:earlier|later)\s+(?:in\s+the\s+day|on\s+the\s+same\s+day|that\s+day)|\bthe\s+same\s+day\b|"
+                       r"\bhours\s+(?:earlier|later)\b", re.IGNORECASE)
+_PRESENT = frozenset({"is", "are", "remains", "remain", "controls", "control", "holds", "hold", "now", "still"})
+
+
+def date_claims(st: ArticleState, claims: list[Claim]) -> None:
+    """Set ``date``, ``precision`` and a ``date_*`` flag on every claim."""
+    lead = lead_date(st)
+    for c in sorted(claims, key=lambda c: (c.k, c.trigger)):
+        _date_one(st, c, lead)
+        if c.date is not None and c.precision in ("day", "week"):
+            st.last_date = (c.date, c.precision, c.k)
+
+
+def _usable(m: DateMention) -> bool:
+    return m.kind not in ("earlier",) or True
+
+
+def _nearest(cands: list[tuple[DateMention, int, int]], q: int) -> tuple[DateMention, int, int] | None:
+    if not cands:
+        return None
+    return min(cands, key=lambda d: (min(abs(d[1] - q), abs(d[2] - q)), d[1] < q))
+
+
+def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> None:
+    k = c.k
+    dates = st.dates(k)
+    chunks = st.chunks(k)
+    chunk = c.chunk
+    lows = st.tk.lows
+    anchor = st.anchor
+    # 1. the claim's own clause
+    if chunk is not None:
+        own = [d for d in dates if chunk.i <= d[1] < chunk.j]
+        later = _later_offset(st, chunk, c)
+        if later is not None:
+            return
+        best = _nearest(own, c.trigger)
+        if best is not None:
+            _set(c, best[0], "")
+            if c.date is None and c.precision == "unknown" and best[0].kind != "earlier":
+                return
+            if c.date is not None:
+                return
+        # 2. an offset from the clause this one hangs on: "a day after IS seized P"
+        if chunk.kind in ("sub", "part") and lows[chunk.head] in ("after", "before"):
+            off = _offset_before(st, chunk)
+            if off is not None and chunk.head >= 3 and lows[chunk.head - 3] in ("than", "over", "about", "nearly", "almost"):
+                c.flags.add("background")
+                c.date, c.precision = None, "unknown"
+                return
+            main = _main_date(st, k, chunk, dates, lead)
+            if off is not None and main[0] is not None:
+                days, prec = off
+                sign = -1 if lows[chunk.head] == "after" else 1
+                c.date = main[0] + dt.timedelta(days=sign * days)
+                c.precision = prec if _prec_rank(prec) >= _prec_rank(main[1]) else main[1]
+                c.flags.add("date_offset")
+                return
+            if lows[chunk.head] == "after" and main[0] is not None and off is None:
+                # "after seizing P": before the main event, at a coarser precision
+                c.date, c.precision = main[0], "week" if main[1] == "day" else main[1]
+                c.flags.add("date_before_main")
+                return
+        background = (chunk.kind == "rel" or chunk.kind == "sub" and lows[chunk.head] in ("since", "before", "until")) \
+            and c.event != "held"
+        if background and c.event != "held":
+            c.flags.add("background")
+            c.date, c.precision = None, "unknown"
+            return
+    if c.event == "held":
+        _publication(st, c)
+        return
+    # 3. the clause it continues, a date phrase standing alone, or the reporting verb
+    if chunk is not None:
+        around = [d for d in dates if _kind_at(chunks, d[1]) in ("main", "pp", "part") and not (chunk.i <= d[1] < chunk.j)]
+        best = _nearest(around, c.trigger)
+        if best is not None and best[0].date is not None:
+            _set(c, best[0], "date_from_clause")
+            return
+        rep = _report_date(st, k, dates)
+        if rep is not None:
+            _set(c, rep, "date_from_report")
+            return
+        if best is not None and best[0].date is None:
+            c.date, c.precision = None, "unknown"
+            return
+    # 4. the story so far
+    a, b = st.sentence_text(k)
+    sent = st.text[a:b]
+    if _SAME_DAY.search(sent) and st.last_date is not None:
+        c.date, c.precision = st.last_date[0], st.last_date[1]
+        c.flags.add("date_from_context")
+        return
+    if "headline" in c.flags:
+        if lead[0] is not None:
+            c.date, c.precision = lead
+            c.flags.add("date_from_lead")
+            return
+        _publication(st, c)
+        return
+    v = c.verb if c.verb >= 0 else c.trigger
+    verb_window = lows[max(st.layout.sentences[k].body_start, v - 4):v + 1]
+    if c.event == "held" or any(w in HAVE_AUX for w in verb_window[-4:]) and "had" not in verb_window[-4:] \
+            or any(w in _PRESENT for w in verb_window):
+        _publication(st, c)
+        return
+    ctx = None if _reported(st, k, c) else _context_date(st, k)
+    if ctx is None and lead[0] is not None and k > (st.layout.lead or 0):
+        c.date, c.precision = lead
+        c.flags.add("date_from_lead")
+        return
+    if ctx is not None:
+        c.date, c.precision = ctx
+        c.flags.add("date_from_context")
+        return
+    if lead[0] is not None:
+        c.date, c.precision = lead
+        c.flags.add("date_from_lead")
+        return
+    _publication(st, c)
+
+
+def _context_date(st: ArticleState, k: int) -> tuple[dt.date, str] | None:
+    """The last date stated in the body in the two sentences before sentence ``k``."""
+    for back in range(k - 1, max(-1, k - 3), -1):
+        s = st.layout.sentences[back]
+        if s.part != "body":
+            continue
+        ds = [m for m, _i, _j in st.dates(back) if m.date is not None and m.kind != "earlier"]
+        if ds:
+            return ds[-1].date, ds[-1].precision
+    if st.last_date is not None and k - st.last_date[2] <= 2:
+        return st.last_date[0], st.last_date[1]
+    return None
+
+
+def _publication(st: ArticleState, c: Claim) -> None:
+    pub = st.article.published if st.article is not None else None
+    if pub is not None:
+        c.date, c.precision = pub, "day"
+        c.flags.add("date_from_publication")
+    else:
+        c.date, c.precision = None, "unknown"
+
+
+def _set(c: Claim, m: DateMention, flag: str) -> None:
+    c.date, c.precision = m.date, m.precision
+    if flag:
+        c.flags.add(flag)
+
+
+def _kind_at(chunks, q: int) -> str:
+    for ch in chunks:
+        if ch.i <= q < ch.j:
+            return ch.kind
+    return ""
+
+
+def _report_date(st: ArticleState, k: int, dates) -> DateMention | None:
+    """The date of the sentence's reporting verb: "..., the military said Monday"."""
+    lows = st.tk.lows
+    chunks = st.chunks(k)
+    for m, i, _j in dates:
+        if m.date is None:
+            continue
+        if _kind_at(chunks, i) == "report":
+            return m
+        q = i - 1
+        while q >= 0 and lows[q] in ("on", "late", "early", "this", "last"):
+            q -= 1
+        if q >= 0 and lows[q] in ("said", "says", "say", "told", "tells", "announced", "reported", "stated", "added"):
+            return m
+    return None
+
+
+def _reported(st: ArticleState, k: int, c: Claim) -> bool:
+    """The claim is reported speech: "X said (that) ...", "..., X said", "according to X"."""
+    chunks = st.chunks(k)
+    if any(ch.kind == "report" for ch in chunks):
+        return True
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    return any(lows[q] in REPORT_VERBS for q in range(s.body_start, min(s.j, c.trigger)))
+
+
+def _main_date(st: ArticleState, k: int, chunk, dates, lead) -> tuple[dt.date | None, str]:
+    """The date of the clause a subordinate clause hangs on."""
+    chunks = st.chunks(k)
+    outside = [d for d in dates if not (chunk.i <= d[1] < chunk.j) and _kind_at(chunks, d[1]) in ("main", "pp", "part", "report")]
+    best = _nearest(outside, chunk.i)
+    if best is not None and best[0].date is not None:
+        return best[0].date, best[0].precision
+    if st.last_date is not None and k - st.last_date[2] <= 2:
+        return st.last_date[0], st.last_date[1]
+    if lead[0] is not None:
+        return lead
+    pub = st.article.published if st.article is not None else None
+    return (pub, "day") if pub else (None, "unknown")
+
+
+def _offset_before(st: ArticleState, chunk) -> tuple[int, str] | None:
+    """The offset written before "after"/"before": "a day", "two weeks", "hours"."""
+    lows = st.tk.lows
+    q = chunk.head - 1
+    unit = lows[q] if q >= 0 else ""
+    if unit not in _UNITS:
+        return None
+    days = _UNITS[unit]
+    num = lows[q - 1] if q >= 1 else ""
+    if days == 0:
+        return 0, "day"
+    n = _NUMBERS.get(num, None) if not num.isdigit() else int(num)
+    if n is None:
+        return (days, "week") if days <= 7 else (days, _UNIT_PRECISION[days])
+    return n * days, _UNIT_PRECISION[days]
+
+
+def _later_offset(st: ArticleState, chunk, c: Claim) -> bool | None:
+    """ "... 10 months later": a date counted from the sentence's earlier date."""
+    lows = st.tk.lows
+    for q in range(chunk.head, chunk.j):
+        if lows[q] == "later" and q >= 2 and lows[q - 1] in _UNITS:
+            num = lows[q - 2]
+            n = int(num) if num.isdigit() else _NUMBERS.get(num)
+            days = _UNITS[lows[q - 1]]
+            if not n or days == 0:
+                return None
+            earlier = [d for d in st.dates(c.k) if d[2] <= chunk.i and d[0].date is not None]
+            if not earlier:
+                return None
+            base = earlier[-1][0]
+            if days == 30:
+                total = base.date.year * 12 + base.date.month - 1 + n
+                c.date = dt.date(total // 12, total % 12 + 1, 1)
+                c.precision = "month"
+            elif days == 365:
+                c.date = dt.date(base.date.year + n, 1, 1)
+                c.precision = "year"
+            else:
+                c.date = base.date + dt.timedelta(days=n * days)
+                c.precision = _UNIT_PRECISION[days] if base.precision == "day" else base.precision
+            c.flags.add("date_offset")
+            return True
+    return None
+
+
+def _prec_rank(p: str) -> int:
+    return {"day": 0, "week": 1, "month": 2, "year": 3}.get(p, 4)
