@@ -108,7 +108,7 @@ def _label_of(st: ArticleState, ref: Ref | None, claim: Claim, *, role: str) -> 
     if ref.actor is not None:
         return _settle(st, ref.actor.label, claim, at=ref.actor.i)
     if ref.pronoun >= 0:
-        return _pronoun(st, ref.pronoun, claim, role=role)
+        return _pronoun(st, ref.pronoun, claim, role=role, ref_obj=ref)
     return ""
 
 
@@ -166,7 +166,7 @@ def _last_actor(st: ArticleState, before: int, claim: Claim, *, exclude: str = "
     return best
 
 
-def _pronoun(st: ArticleState, q: int, claim: Claim, *, role: str) -> str:
+def _pronoun(st: ArticleState, q: int, claim: Claim, *, role: str, ref_obj=None) -> str:
     """The side an "it", "they", "them", "its" stands for."""
     lows = st.tk.lows
     k = st.sent_of[q]
@@ -187,7 +187,10 @@ def _pronoun(st: ArticleState, q: int, claim: Claim, *, role: str) -> str:
                 break
             r -= 1
     w = lows[q]
-    if w == "them" or role == "loser":
+    if w in ("its", "their"):
+        # a possessive ("under its control") stands for the side last named
+        return _last_actor(st, q, claim) or _previous_subject(st, q, claim)
+    if w == "them" or getattr(ref_obj, "obj", False):
         # an object pronoun: the side last named that is not this clause's subject
         other = claim.gainer_label if role == "loser" else claim.loser_label
         return _last_actor(st, q, claim, exclude=other)
@@ -270,7 +273,7 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
             lemma = st.tk.lows[c.trigger]
             top = [a for a, _ in counts.most_common()]
             if any(lemma.startswith(f[:5]) for f in _FREEING) and "IS" in counts:
-                gainer = next((a for a in top if a != "IS"), "")
+                gainer = next((a for a in top if a != "IS" and fits_country(a, _country_of(c))), "")
                 if gainer:
                     c.gainer = Ref(label=gainer, inferred=True)
                     c.loser = Ref(label="IS", inferred=True)

@@ -85,6 +85,7 @@ class NP:
     territory: bool = False  # "the last of its territory"
     regions: list[PlaceM] = field(default_factory=list)
     holder: ActorM | None = None  # "the last district held by IS in P": the loser
+    dates: dict = field(default_factory=dict)  # id(place) -> token where a date of its own starts
     subplace: bool = False  # "the A and B neighbourhoods": the names are parts of a town
 
 
@@ -103,7 +104,8 @@ def read_sentence(st: ArticleState, k: int) -> list[Claim]:
     out += _control(st, k)
     out += _symbolic(st, k)
     out += _adjective(st, k)
-    out += _stronghold(st, k)
+    taken = {c.place.i for c in out if c.event in ("captured", "entered")}
+    out += [c for c in _stronghold(st, k) if c.place.i not in taken]
     _continuing(st, k, out)
     if s.part == "headline":
         for c in out:
@@ -208,6 +210,8 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
             return None  # "the liberated city": an adjective
     if f.form == "ing" and prev in _DETS:
         return None  # "the fighting"
+    if f.lemma == "leave" and f.form == "ing" and (prev in (",", "") or p < lo or (chunk is not None and t.i == chunk.head)):
+        return None  # ", leaving P the last town under its control": a result, not a withdrawal
     return "active"
 
 
@@ -287,6 +291,11 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
                     np.partial = True
             np.places.append(p)
             np.end = p.j
+            q1 = _skip_locator(st, p.j, limit)
+            for q2 in (q1, q1 + 1):
+                if q2 < limit and q2 in st.date_tokens(st.sent_of[q2]) and (q2 == q1 or lows[q1] in ("in", "on", "last", "this")):
+                    np.dates[id(p)] = q2
+                    break
             _list_more(st, np, p.j, limit)
             if np.end < n and lows[np.end] in _SUBPLACE_NOUNS:
                 np.subplace = True
@@ -417,6 +426,24 @@ def _actor_modifier(st: ArticleState, a: ActorM, last_noun: str) -> bool:
     return False
 
 
+def _skip_locator(st: ArticleState, q: int, limit: int) -> int:
+    """Past "in northern Syria", "in Homs province" after a name (``q`` when none)."""
+    lows = st.tk.lows
+    if q >= limit or lows[q] not in ("in", "of"):
+        return q
+    r = q + 1
+    while r < limit and lows[r] in ("the", "northern", "southern", "eastern", "western", "central", "north", "south",
+                                    "east", "west", "northeastern", "northwestern", "southeastern", "southwestern"):
+        r += 1
+    p = st.place_at.get(r)
+    if p is not None and p.kind in ("country", "admin1"):
+        r = p.j
+        if r < limit and lows[r] in ("province", "governorate", "region"):
+            r += 1
+        return r
+    return q
+
+
 def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
     """Extend a place phrase over a list: "A, B and C", "A as well as the town of B"."""
     lows = st.tk.lows
@@ -425,6 +452,16 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
     target = np.regions if np.regions else np.places
     while q < limit:
         r = q
+        k = st.sent_of[q] if q < n else st.sent_of[n - 1]
+        dts = st.date_tokens(k)
+        if r < limit and (r in dts or (lows[r] in ("in", "on", "last", "this") and r + 1 in dts)):
+            # "Mosul in July and the town of Hawija in October": each item keeps its date
+            first = r if r in dts else r + 1
+            if target:
+                np.dates[id(target[-1])] = first
+            while r < limit and (r in dts or lows[r] in ("in", "on")):
+                r += 1
+            q = r
         if lows[r] in (",", "and", "&", "or"):
             r += 1
             if r < limit and lows[r] in ("and", "or"):
@@ -437,10 +474,16 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
             return
         hops = 0
         whole = False
-        while r < limit and hops < 4 and r not in st.place_at and (lows[r] in _DETS or lows[r] in g.place_heads
+        while r < limit and hops < 5 and r not in st.place_at and (lows[r] in _DETS or lows[r] in g.place_heads
                                                                  or lows[r] in g.partial_whole or lows[r] == "of"
+                                                                 or lows[r] in g.stronghold_nouns
                                                                  or lows[r] in ("nearby", "neighbouring", "neighboring",
-                                                                                "adjacent", "desert", "border", "other")):
+                                                                                "adjacent", "desert", "border", "other",
+                                                                                "de", "facto", "former", "one-time",
+                                                                                "main", "key", "strategic", "major",
+                                                                                "largest", "last", "second", "third",
+                                                                                "nearby", "northern", "southern",
+                                                                                "eastern", "western", "central")):
             whole = whole or lows[r] in g.partial_whole
             r += 1
             hops += 1
@@ -457,6 +500,12 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
         target.append(p)
         np.end = p.j
         q = p.j
+        q2 = _skip_locator(st, q, limit)
+        if q2 > q and q2 < limit and (q2 in st.date_tokens(st.sent_of[q2]) or lows[q2] in ("in", "on", "last", "this")):
+            q = q2  # "Raqqa in northern Syria last month"
+        if q < limit and (q in st.date_tokens(st.sent_of[q]) or (lows[q] in ("in", "on", "last", "this") and q + 1 < n
+                                                                  and q + 1 in st.date_tokens(st.sent_of[q]))):
+            np.dates[id(p)] = q if q in st.date_tokens(st.sent_of[q]) else q + 1
 
 
 def _right_args(st: ArticleState, k: int, start: int, chunk: Chunk | None, *, first_slot: str | None) -> dict[str, NP]:
@@ -765,14 +814,23 @@ def _list_left(st: ArticleState, np: NP, q: int, lo: int) -> None:
 
 
 def _antecedent(st: ArticleState, k: int, chunk: Chunk) -> NP | None:
-    """The place a relative clause is about: the last place before its chunk."""
+    """The place a relative clause or an appositive is about: the last place before its chunk
+    (over a prepositional phrase between them: "P, on the border, the last town ...")."""
     s = st.layout.sentences[k]
     lo = s.body_start
+    chunks = st.chunks(k)
+    idx = chunks.index(chunk)
+    for c in reversed(chunks[:idx]):
+        np = _place_left(st, c.j, c.i)
+        if np is not None and not (c.kind == "pp" and c.head in st.place_at and st.place_at[c.head].kind != "settlement"):
+            if c.kind != "pp" or np.places:
+                return np
+        if c.kind not in ("pp", "appos"):
+            break
     q = chunk.i - 1
     while q >= lo and st.tk.lows[q] in (",", "(", "—", "–"):
         q -= 1
-    np = _place_left(st, q + 1, max(lo, q - 12))
-    return np
+    return _place_left(st, q + 1, max(lo, q - 12))
 
 
 # ------------------------------------------------------------------------------ claims
@@ -819,7 +877,8 @@ def _make(st: ArticleState, k: int, np: NP, event: str, q: int, chunk: Chunk | N
         if not _eligible_place(st, p):
             continue
         out.append(Claim(place=p, event=ev, k=k, trigger=q, chunk=chunk, gainer=gainer, loser=loser,
-                         confidence=confidence, flags=set(fl), construction=construction))
+                         confidence=confidence, flags=set(fl), construction=construction,
+                         date_at=np.dates.get(id(p), -1) if len(places) > 1 else -1))
     for p in np.regions:
         if ev in ("captured", "withdrew"):
             out.append(Claim(place=p, event=ev, k=k, trigger=q, chunk=chunk, gainer=gainer, loser=loser,
@@ -856,7 +915,7 @@ def _actor_ref(np: NP | None) -> Ref | None:
     if np.actor is not None:
         return Ref(actor=np.actor)
     if np.pronoun >= 0:
-        return Ref(pronoun=np.pronoun)
+        return Ref(pronoun=np.pronoun, obj=True)  # right of its verb: an object
     return None
 
 
@@ -1142,10 +1201,12 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
             holder = _actor_ref(np)
     else:
         q = c - 1
-        while q >= s.body_start and lows[q] in ("full", "complete", "total", "firm", "its", "their", "the"):
+        while q >= s.body_start and lows[q] in ("full", "complete", "total", "firm", "the"):
             q -= 1
         a = st.actor_end.get(q + 1)
-        if a is not None:
+        if q >= s.body_start and lows[q] in ("its", "their"):
+            holder = Ref(pronoun=q)
+        elif a is not None:
             holder = Ref(actor=a)
         elif lows[q] in _ADJ_ACTOR:
             holder = Ref(label=_ADJ_ACTOR[lows[q]])
@@ -1169,7 +1230,7 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
     change = verb in g.control_pass
     event = "captured" if change else "held"
     np = _place_left(st, v + 1 if v >= s.body_start else q, chunk.head if chunk else s.body_start)
-    if np is None and chunk is not None and chunk.kind == "rel":
+    if np is None and chunk is not None and (chunk.kind in ("rel", "appos") or lows[chunk.head] in _DETS):
         np = _antecedent(st, k, chunk)
     if np is None:
         return []
@@ -1273,6 +1334,9 @@ def _stronghold(st: ArticleState, k: int) -> list[Claim]:
             continue
         lo = max(s.body_start, c - 7)
         window = lows[lo:c]
+        if any(t in st.trig_at and st.trig_at[t].form.frame.name in ("take", "lose", "fall", "expel", "enter", "besiege")
+               for t in range(max(s.body_start, c - 4), c)):
+            continue  # "after losing its stronghold of P": the object of a claim, not a statement
         if any(w in ("former", "once", "was", "were", "had", "old", "previous", "ex", "been", "would", "could",
                      "bid", "push", "toward", "towards", "against", "for", "launch", "attack", "assault") for w in window):
             continue

@@ -27,6 +27,7 @@ class Ref:
     pronoun: int = -1  # token index of "it", "they", "them"
     label: str = ""  # a canonical label, once settled
     inferred: bool = False
+    obj: bool = False  # the pronoun is an object ("pushed them out"), not a subject
 
 
 @dataclass
@@ -48,6 +49,7 @@ class Claim:
     region: bool = False
     construction: str = ""
     verb: int = -1  # token index of the verb when the trigger is a noun ("took control")
+    date_at: int = -1  # token where a date of this item of a list starts ("Hawija in October")
 
     @property
     def gainer_label(self) -> str:

@@ -68,6 +68,11 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
     chunk = c.chunk
     lows = st.tk.lows
     anchor = st.anchor
+    if c.date_at >= 0:
+        own_item = [d for d in dates if d[1] == c.date_at]
+        if own_item and own_item[0][0].date is not None:
+            _set(c, own_item[0][0], "")
+            return
     # 1. the claim's own clause
     if chunk is not None:
         own = [d for d in dates if chunk.i <= d[1] < chunk.j]
