@@ -64,16 +64,23 @@ def salient_place(st: ArticleState, k: int, q: int) -> PlaceM | None:
         pool = claimed or [p for p in cands if p.kind == "settlement"] or cands
         return pool[-1] if last else pool[0]
 
-    best = pick([p for p in st.scan.places if s.body_start <= p.i < q and _anchorable(st, p)], last=True)
-    if best is not None:
-        return best
+    here = [p for p in st.scan.places if s.body_start <= p.i < q and _anchorable(st, p) and fits(p)]
+    before: list[PlaceM] = []
     for back in range(k - 1, max(-1, k - 4), -1):
         sb = st.layout.sentences[back]
-        if sb.part not in ("body", "headline"):
-            continue
-        best = pick([p for p in st.scan.places if sb.body_start <= p.i < sb.j and _anchorable(st, p)], last=True)
-        if best is not None:
-            return best
+        if sb.part in ("body", "headline"):
+            before = [p for p in st.scan.places if sb.body_start <= p.i < sb.j and _anchorable(st, p) and fits(p)] + before
+    if head:
+        named = [p for p in here + before if st.head_of.get(p.i) == head]
+        if named:
+            return named[-1]  # "the village" is the place last named as a village
+    for pool in (here, before):
+        claimed = [p for p in pool if p.i in st.claimed]
+        if claimed:
+            return claimed[-1]
+    best = pick(here, last=True) or pick(before, last=True)
+    if best is not None:
+        return best
     for h in st.layout.headline_indices():
         sh = st.layout.sentences[h]
         best = pick([p for p in st.scan.places if sh.i <= p.i < sh.j and _anchorable(st, p)], last=False)
@@ -352,7 +359,8 @@ def merge(claims: list[Claim]) -> list[Claim]:
     for c in out:
         if _borrowed(c) and c.date is not None:
             twin = next((o for o in dated if o is not c and o.event == c.event and o.region == c.region
-                         and _same_place(o, c) and _sides_ok(o, c) and o.gainer_label and c.gainer_label), None)
+                         and _same_place(o, c) and _sides_ok(o, c) and o.gainer_label and c.gainer_label
+                         and (o.date is None or abs((o.date - c.date).days) <= 62)), None)
             if twin is not None:
                 if not twin.loser_label and c.loser_label:
                     twin.loser = c.loser
@@ -399,7 +407,7 @@ def _refine_dates(claims: list[Claim]) -> None:
         if not any(f in c.flags for f in ("date_from_lead", "date_from_publication", "date_from_context")):
             continue
         for o in claims:
-            if o is c or any(f.startswith("date_from") for f in o.flags) or o.date is None or c.date is None:
+            if o is c or _borrowed(o) or o.date is None or c.date is None:
                 continue
             if _pkey(o) != _pkey(c) or o.gainer_label != c.gainer_label or abs(o.k - c.k) > 2:
                 continue
@@ -415,7 +423,7 @@ def _rank(c: Claim) -> tuple:
     """Better claims first: body before headline, explicit dates before borrowed ones."""
     from mapper.schema import PRECISION_RANK
 
-    borrowed = any(f.startswith("date_from") for f in c.flags)
+    borrowed = _borrowed(c)
     return ("headline" in c.flags, "noun" in c.flags, borrowed, PRECISION_RANK.get(c.precision, 9), -c.confidence, c.k)
 
 

@@ -61,6 +61,9 @@ _NOUN_TOO = frozenset({"capture", "recapture", "retreat", "advance", "control", 
 _ING_OK = frozenset({"remaining", "surrounding", "neighbouring", "neighboring", "adjoining", "including",
                      "following", "besieging", "leading", "ruling", "fighting", "building", "buildings",
                      "outlying", "sprawling", "adjacent", "bordering", "overlooking"})
+_HYPOTHETICAL_ADJ = frozenset({"potential", "possible", "planned", "expected", "imminent", "looming", "future",
+                               "eventual", "threatened", "anticipated", "likely", "feared", "prospective",
+                               "attempted", "failed", "alleged", "rumoured", "rumored", "claimed", "would-be"})
 _SUBPLACE_NOUNS = frozenset({"neighbourhood", "neighbourhoods", "neighborhood", "neighborhoods", "district",
                              "districts", "quarter", "quarters", "suburb", "suburbs", "complex", "camp"})
 _REGION_WHOLE = frozenset({"whole", "entire", "all", "entirety", "last", "remaining"})
@@ -86,6 +89,7 @@ class NP:
     regions: list[PlaceM] = field(default_factory=list)
     holder: ActorM | None = None  # "the last district held by IS in P": the loser
     dates: dict = field(default_factory=dict)  # id(place) -> token where a date of its own starts
+    partial_word: bool = False  # a share word was written ("most of", "half")
     subplace: bool = False  # "the A and B neighbourhoods": the names are parts of a town
 
 
@@ -134,12 +138,16 @@ def blocked(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> str:
     if chunk is not None and lows[chunk.head] in g.conditional:
         return "conditional"
     p = _prev_word(st, q, lo)
+    while p >= lo and lows[p] in ("be", "been", "have", "get", "being"):
+        p = _prev_word(st, p, lo)
     if p >= lo and lows[p] == "to":
         pp = _prev_word(st, p, lo)
         if pp < lo or lows[pp] not in g.catenatives:
             return "goal"
     if p >= lo and lows[p] in ("at", "for", "toward", "towards") and lows[q].endswith("ing"):
         return "goal"
+    if q in st.trig_at and (st.trig_at[q].form.is_noun or lows[q] in _NOUN_TOO) and p >= lo and lows[p] in _HYPOTHETICAL_ADJ:
+        return "hypothetical"
     if p >= lo and lows[p] in ("the", "its", "their") and q in st.trig_at and st.trig_at[q].form.is_noun:
         pp = p - 1
         if pp >= lo and lows[pp] in ("for", "toward", "towards", "to", "on", "against"):
@@ -176,6 +184,15 @@ def blocked(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> str:
             return "denied"
         if lows[r] in ("if", "unless", "whether"):
             return "conditional"
+    if chunk is not None and chunk.kind in ("sub", "part") and lows[chunk.head] in ("after", "before", "by", "while"):
+        chunks = st.chunks(k)
+        idx = chunks.index(chunk)
+        for c in reversed(chunks[:idx]):
+            if c.kind == "main":
+                for r in range(c.head, c.j - 1):
+                    if lows[r] in g.threat and lows[r + 1] == "to":
+                        return "goal"
+                break
     return ""
 
 
@@ -224,6 +241,7 @@ def _is_reference(st: ArticleState, p: PlaceM) -> bool:
     hops = 0
     # walk back over the noun phrase that ends in the name ("the Iraqi capital of")
     while q >= 0 and hops < 6 and (lows[q] in _DETS or lows[q] in g.place_heads or lows[q] == "of"
+                                   or (lows[q] == "," and q >= 1 and lows[q - 1] in g.place_heads)
                                    or lows[q] in ("iraqi", "syrian", "turkish", "northern", "southern", "eastern",
                                                   "western", "central", "nearby", "key", "strategic", "main",
                                                   "largest", "second", "border", "desert", "provincial", "capital",
@@ -319,7 +337,9 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             np.pronoun = q
             np.end = q + 1
             return np
-        if low in g.place_heads and not low.endswith("s") and q > 0 and (lows[q - 1] in ("the", "this", "that") or last_noun in g.partial_whole) \
+        if low in g.place_heads and not low.endswith("s") and low not in ("area", "region", "base", "pocket",
+                                                                          "enclave", "complex", "camp", "quarter",
+                                                                          "locality", "capital", "hub") and q > 0 and (lows[q - 1] in ("the", "this", "that") or last_noun in g.partial_whole) \
                 and (q + 1 >= limit or lows[q + 1] not in ("of", "'s", "’s")) and (q + 1 not in st.place_at):
             np.coref = q
             np.end = q + 1
@@ -329,6 +349,8 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             np.end = q + 1
             if last_noun in _REGION_WHOLE or np.whole or np.final:
                 return np
+        if low in g.partial_before and low not in ("area", "areas", "side") or low in ("percent", "%"):
+            np.partial_word = True
         if low in g.partial_before and (low not in ("district", "districts", "neighbourhood", "neighbourhoods",
                                                    "neighborhood", "neighborhoods", "quarter", "quarters", "area",
                                                    "side") or (q + 1 < n and lows[q + 1] in ("of", "in"))):
@@ -375,9 +397,9 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             continue
         if low in ("in", "inside") and (last_noun in g.stronghold_nouns or last_noun in ("enclave", "pocket", "positions")):
             np.site = np.site or "inner"
-            if last_noun in g.stronghold_nouns:
-                np.final = True
-                np.partial = True
+            np.partial = True
+            if last_noun in g.stronghold_nouns and not last_noun.endswith("s") and not np.partial_word:
+                np.final = True  # "seized IS main redoubt in the town of P": P itself
             q += 1
             steps += 1
             continue
@@ -408,7 +430,7 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
 _NOUN_AFTER_ACTOR = frozenset({"compound", "headquarters", "building", "buildings", "offices", "office", "positions",
                                "position", "base", "bases", "stronghold", "strongholds", "redoubt", "bastion",
                                "enclave", "pocket", "territory", "lines", "line", "checkpoint", "checkpoints",
-                               "fighters", "militants", "main", "last", "de", "defences", "defenses", "hideouts",
+                               "fighters", "militants", "defences", "defenses", "hideouts",
                                "complex", "facility", "barracks", "capital", "hub", "held", "controlled", "-",
                                "guerrillas"})
 
@@ -610,8 +632,10 @@ def subject_actor(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> Ref 
             q = a.i - 1
             continue
         w = lows[q]
-        if w in _PRONOUNS_SUBJ and not (q + 1 < st.tk.n and lows[q + 1] in ("is", "was") and w == "it" and False):
+        if w in _PRONOUNS_SUBJ:
             return Ref(pronoun=q)
+        if w in ("its", "their") and (q == lo or lows[q - 1] in ("that", ",", "and")):
+            return Ref(pronoun=q)  # "the army said that its assault had recaptured P"
         if w in ("that",) and q > lo:
             break
         if w in REPORT_VERBS and q < t - 1:
@@ -740,7 +764,10 @@ def _place_left(st: ArticleState, t: int, lo: int) -> NP | None:
             _list_left(st, np, _np_start(st, p.i, lo), lo)
             return np
         w = lows[q]
-        if w in g.place_heads and not w.endswith("s") and q > 0 and lows[q - 1] in ("the", "this") \
+        if w in g.place_heads and not w.endswith("s") and w not in ("area", "region", "base", "pocket", "enclave",
+                                                                   "complex", "camp", "quarter", "locality",
+                                                                   "capital", "hub") and q > 0 \
+                and lows[q - 1] in ("the", "this") \
                 and (q + 1 >= st.tk.n or lows[q + 1] != "of"):
             np = NP(q - 1, q + 1, coref=q)
             _prefix_flags(st, np, _np_start(st, q - 1, lo, deep=True), q - 1)
@@ -1010,7 +1037,7 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
     if place_np is None:
         return []
     of_at = t.j
-    while of_at < st.tk.n and lows[of_at] in ADVERBS:
+    while of_at < st.tk.n and lows[of_at].endswith("ly") and lows[of_at] in ADVERBS:
         of_at += 1
     if frame.name == "take" and voice != "noun" and of_at < st.tk.n and lows[of_at] == "of" and loser is None \
             and (args.get("of") is None or args["of"].actor is None):

@@ -47,7 +47,7 @@ def date_claims(st: ArticleState, claims: list[Claim]) -> None:
     lead = lead_date(st)
     for c in sorted(claims, key=lambda c: (c.k, c.trigger)):
         _date_one(st, c, lead)
-        if c.date is not None and c.precision in ("day", "week"):
+        if c.date is not None and c.precision in ("day", "week") and not any(f.startswith("date_from_") and f != "date_from_clause" for f in c.flags):
             st.last_date = (c.date, c.precision, c.k)
 
 
@@ -149,7 +149,9 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
             or any(w in _PRESENT for w in verb_window):
         _publication(st, c)
         return
-    ctx = None if _reported(st, k, c) else _context_date(st, k)
+    ctx = _context_date(st, k)
+    if ctx is not None and _reported(st, k, c) and st.anchor is not None and abs((st.anchor - ctx[0]).days) > 31:
+        ctx = None  # reported speech is about the time of the report, not an old date before it
     if ctx is None and lead[0] is not None and k > (st.layout.lead or 0):
         c.date, c.precision = lead
         c.flags.add("date_from_lead")
