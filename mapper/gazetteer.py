@@ -255,6 +255,10 @@ def _from_geonames_frame(df: pd.DataFrame) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- the gazetteer
 
 
+#: generic first words of GeoNames names ("Qaryat" village, "Nahiyat" subdistrict, "Mazra'at" farm)
+_GENERIC_PREFIX_KEYS = frozenset({"kariat", "karia", "nahiat", "mazrat", "hirbat"})
+
+
 class Gazetteer:
     """An offline, in-memory gazetteer with a folded-name index.
 
@@ -352,6 +356,7 @@ class Gazetteer:
             keys = [k if isinstance(k, list) else [fold(n) for n in names] for k, names in zip(t["keys"], t["names"])]
         else:
             keys = [[fold(n) for n in names] for names in t["names"]]
+        names_col = t["names"].tolist()
         for i, row_keys in enumerate(keys):
             for j, k in enumerate(row_keys):
                 if len(k) < 2:
@@ -359,6 +364,14 @@ class Gazetteer:
                 w = 1.0 if j < 2 else 0.8
                 if index[k].get(i, 0) < w:
                     index[k][i] = w
+            # "Qaryat Albu 'Ajil" (the village of Albu Ajil), "Nahiyat al 'Alam" (its subdistrict):
+            # reporting drops the generic word, so the bare name is a key too
+            for name in names_col[i][:2]:
+                head, _, rest = name.partition(" ")
+                if rest and fold(head) in _GENERIC_PREFIX_KEYS:
+                    k = fold(rest)
+                    if len(k) >= 4 and index[k].get(i, 0) < 0.9:
+                        index[k][i] = 0.9
         if self._aliases is not None and len(self._aliases):
             pos = pd.Series(np.arange(len(t)), index=t["place_id"])
             shown = self._aliases[self._aliases.get("display", pd.Series("", index=self._aliases.index)).str.lower().eq("yes")]

@@ -181,8 +181,13 @@ def _actor_table(actors) -> ActorTable:
 
 
 def _resolve_places(gaz, sc, tk) -> None:
-    """Resolve the known names, with the article's own countries, governorates and
-    unambiguous prominent places as context."""
+    """Resolve the known names, with the article as context.
+
+    Two passes: names with one clear reading first; then the others, with the places the
+    first pass placed as context points. A country written beside a name ("the Iraqi town
+    of P", "P in northern Syria") limits it to that country; two different names of one text
+    are taken for two places (a name never takes the place another name already holds).
+    """
     from mapper.gazetteer import ResolutionContext
 
     ctx = ResolutionContext()
@@ -203,26 +208,86 @@ def _resolve_places(gaz, sc, tk) -> None:
             (r,) = rows
             if gaz._notable[r] and col["feature_code"][r] not in ("PCLI", "ADM1", "ADMD"):
                 ctx.points.append((float(col["lat"][r]), float(col["lon"][r])))
-    cache: dict[str, object] = {}
+    hints = {p.i: _country_hint(tk, sc, p) for p in sc.places if p.known}
+    cache: dict[tuple, object] = {}
+    pending = []
     for p in sc.places:
         if not p.known:
             continue
-        if p.text not in cache:
-            cache[p.text] = gaz.resolve(p.text, context=ctx)
-        place = cache[p.text]
-        p.place = place
-        if place is None:
-            p.kind = "unknown"
-            continue
-        code = place.feature_code
-        if code in ("PCLI", "PCL", "PCLD", "PCLS", "PCLIX"):
-            p.kind = "country"
-        elif code in ("ADM1", "ADMD", "ADM2") and place.feature_class == "A":
-            p.kind = "admin1"
-        elif place.feature_class == "P":
-            p.kind = "settlement"
+        rows = gaz._index.get(p.key, {})
+        key = (p.text, hints[p.i])
+        if (len(rows) == 1 and gaz._notable[next(iter(rows))]) or key in cache:
+            if key not in cache:
+                cache[key] = gaz.resolve(p.text, context=ctx, country=hints[p.i]) or (
+                    gaz.resolve(p.text, context=ctx) if hints[p.i] else None)
+            _set_place(p, cache[key])
         else:
-            p.kind = "feature"
+            pending.append(p)
+    for p in sc.places:
+        if p.place is not None and p.kind in ("settlement", "feature"):
+            ctx.points.append((float(p.place.lat), float(p.place.lon)))
+    held = {p.place.place_id: p.key for p in sc.places if p.place is not None}
+    for p in pending:
+        key = (p.text, hints[p.i])
+        if key not in cache:
+            res = gaz.resolve(p.text, context=ctx, country=hints[p.i], explain=True)
+            place = res.place
+            if place is not None and held.get(place.place_id, p.key) != p.key and _alternate_only(gaz, p.key, place):
+                # another name of this text already holds that place, and this name is only one of its
+                # many alternate names: take the next reading
+                alt = [r for r in res.candidates.itertuples() if r.place_id not in held and
+                       (not ctx.points or min(_km(r.lat, r.lon, a, b) for a, b in ctx.points) < 100)]
+                place = gaz.get(alt[0].place_id) if alt and alt[0].score >= 0.2 else None
+            if place is None and hints[p.i]:
+                place = gaz.resolve(p.text, context=ctx)
+            cache[key] = place
+        _set_place(p, cache[key])
+        if p.place is not None:
+            held.setdefault(p.place.place_id, p.key)
+
+
+def _alternate_only(gaz, key: str, place) -> bool:
+    """The name reaches the place only as a secondary alternate (not its name or a curated alias)."""
+    rows = gaz._index.get(key, {})
+    for r, w in rows.items():
+        if gaz._col["place_id"][r] == place.place_id:
+            return w < 1.0
+    return True
+
+
+def _set_place(p: PlaceM, place) -> None:
+    p.place = place
+    if place is None:
+        p.kind = "unknown"
+        return
+    code = place.feature_code
+    if code in ("PCLI", "PCL", "PCLD", "PCLS", "PCLIX"):
+        p.kind = "country"
+    elif code in ("ADM1", "ADMD", "ADM2") and place.feature_class == "A":
+        p.kind = "admin1"
+    elif place.feature_class == "P":
+        p.kind = "settlement"
+    else:
+        p.kind = "feature"
+
+
+_DEMONYM_CC = {"iraqi": "IQ", "iraq": "IQ", "syrian": "SY", "syria": "SY"}
+
+
+def _country_hint(tk, sc, p: PlaceM) -> str | None:
+    """The country written beside a name: "the Iraqi town of P", "Syria's P", "P in Iraq"."""
+    lows = tk.lows
+    for q in range(max(0, p.i - 5), p.i):
+        if lows[q] in _DEMONYM_CC and (q + 1 >= tk.n or lows[q + 1] not in ("army", "forces", "troops", "government",
+                                                                             "military", "soldiers", "rebels",
+                                                                             "kurds", "kurdish", "regime", "state")):
+            if not any(r in sc.actor_at for r in range(q, p.i)):
+                return _DEMONYM_CC[lows[q]]
+    if p.j + 1 < tk.n and lows[p.j] == "in":
+        nxt = sc.place_at.get(p.j + 1) or sc.place_at.get(p.j + 2)
+        if nxt is not None and nxt.key in ("irak", "iraq", "suria", "siria"):
+            return "IQ" if nxt.key.startswith("ira") else "SY"
+    return None
 
 
 def _hint(st: ArticleState, p: PlaceM, ref) -> None:
@@ -255,26 +320,108 @@ def _article_sides(st: ArticleState) -> None:
 
 
 def _place_unknowns(st: ArticleState) -> None:
-    """Names the gazetteer lacks: a nearby gazetteer place with a close spelling, else an
-    approximate point at the place the text ties them to."""
+    """Names the gazetteer lacks as written: a spelling variant, a nearby gazetteer place
+    spelled close, a prominent place one typo away; else an approximate point at the place
+    the text ties them to (a resolved member of the same list, the town a district belongs
+    to, the nearest place of the sentence)."""
     gaz = st.gaz
     resolved = [p for p in st.scan.places if p.place is not None and p.eligible]
-    if not resolved:
-        return
+    held = {p.place.place_id for p in st.scan.places if p.place is not None}
     for p in st.scan.places:
         if p.place is not None or not p.text.strip():
             continue
-        near = _nearby_match(gaz, p, resolved)
-        if near is not None:
-            p.place = near
-            p.kind = "settlement" if near.feature_class == "P" else "feature"
-            continue
-        anchor = _anchor_for(st, p, resolved)
-        if anchor is not None:
-            p.approx = anchor
+        lows = st.tk.lows
+        sub = p.j < st.tk.n and lows[p.j] in ("district", "districts", "neighbourhood", "neighborhood",
+                                              "neighbourhoods", "neighborhoods", "quarter", "complex", "hill", "camp")
+        if not sub:
+            near = _variant_match(gaz, p, resolved, held)
+            if near is not None:
+                _set_place(p, near)
+                if p.kind not in ("settlement", "feature"):
+                    p.place, p.kind = None, "unknown"
+                else:
+                    held.add(near.place_id)
+                    resolved.append(p)
+                continue
+    for p in st.scan.places:
+        if p.place is None and p.text.strip():
+            anchor = _anchor_for(st, p, resolved)
+            if anchor is not None:
+                p.approx = anchor
 
 
-def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM]):
+_KURDISH = str.maketrans({"ş": "sh", "Ş": "Sh", "ç": "ch", "Ç": "Ch", "x": "kh", "X": "Kh", "c": "j", "C": "J",
+                          "ê": "e", "Ê": "E", "î": "i", "Î": "I", "û": "u", "Û": "U", "ğ": "g"})
+
+
+def _variants(text: str) -> list[str]:
+    """Other ways of writing a name: Kurdish letters, the feminine ending, "ch" for "j"."""
+    out = []
+    if any(ch in text for ch in "şçêîûxğŞÇÊÎÛ"):
+        out.append(text.translate(_KURDISH))
+    low = text
+    for a, b in (("iyeh", "iyah"), ("ieh", "iyah"), ("eh", "ah"), ("ia", "iyah"), ("iya", "iyah"), ("ah", "a"),
+                 ("e", "a")):
+        if low.endswith(a):
+            out.append(low[: -len(a)] + b)
+            break
+    if "ch" in low.lower():
+        out.append(low.replace("ch", "j").replace("Ch", "J"))
+    return out
+
+
+def _variant_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str]):
+    from mapper.names import fold
+
+    points = [(q.place.lat, q.place.lon) for q in resolved]
+    for v in _variants(p.text):
+        rows = gaz._index.get(fold(v))
+        if rows:
+            cands = [r for r in rows if gaz._col["place_id"][r] not in held]
+            if points:
+                cands = [r for r in cands if min(_km(gaz._col["lat"][r], gaz._col["lon"][r], a, b) for a, b in points) < 150]
+            if len(cands) == 1:
+                return gaz._place(cands[0], 0.8)
+    near = _nearby_match(gaz, p, resolved, held)
+    if near is not None:
+        return near
+    return _typo_match(gaz, p, held)
+
+
+def _typo_match(gaz, p: PlaceM, held: set[str]):
+    """A prominent place one slip of the keyboard away ("Damacus" for Damascus)."""
+    from rapidfuzz import fuzz, process
+
+    from mapper.names import fold
+
+    key = p.key or fold(p.text)
+    if len(key) < 5 or " " in p.text.strip():
+        return None
+    keys = _prominent_keys(gaz)
+    got = process.extractOne(key, gaz._mapper_prominent_list, scorer=fuzz.ratio, score_cutoff=85)
+    if got is None:
+        return None
+    r = keys.get(got[0])
+    if r is None or gaz._col["place_id"][r] in held or abs(len(got[0]) - len(key)) > 1 or got[0][0] != key[0]:
+        return None
+    return gaz._place(r, got[1] / 100)
+
+
+def _prominent_keys(gaz) -> dict[str, int]:
+    got = getattr(gaz, "_mapper_prominent", None)
+    if got is None:
+        got = {}
+        pop = gaz._col["population"]
+        for key, rows in gaz._index.items():
+            for r in rows:
+                if pop[r] >= 20000 and gaz._col["feature_class"][r] == "P":
+                    got.setdefault(key, r)
+        gaz._mapper_prominent = got
+        gaz._mapper_prominent_list = sorted(got)
+    return got
+
+
+def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None = None):
     """A gazetteer place within 60 km of the article's places whose name is spelled close."""
     from mapper.names import fold, skeleton
 
@@ -290,6 +437,8 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM]):
     sk = skeleton(key)
     best, best_score = None, 0.0
     for r in rows:
+        if held and gaz._col["place_id"][r] in held:
+            continue
         for kk in keys_of.get(r, ()):
             score = fuzz.ratio(key, kk)
             if skeleton(kk) == sk:
@@ -342,12 +491,24 @@ def _km(lat1, lon1, lat2, lon2) -> float:
 
 
 def _anchor_for(st: ArticleState, p: PlaceM, resolved: list[PlaceM]) -> object | None:
-    """The resolved place the text ties an unknown name to: the nearest in its sentence,
-    else the most named of the two sentences before."""
+    """The resolved place the text ties an unknown name to: a resolved member of the same
+    list, the town a district belongs to ("the X district of P", "X ... in P"), the nearest
+    place of its sentence, else the most named of the two sentences before."""
     k = st.sent_of[p.i]
     s = st.layout.sentences[k]
+    lows = st.tk.lows
+    # members of one enumeration lie near each other
+    members = _list_members(st, p)
+    good = [q for q in members if q.place is not None and q.eligible]
+    if good:
+        return min(good, key=lambda q: abs(q.i - p.i)).place
     same = [q for q in resolved if s.i <= q.i < s.j and q.kind == "settlement"]
     if same:
+        after = [q for q in same if q.i > p.i and all(lows[t] not in (".", ";") for t in range(p.j, q.i))
+                 and any(lows[t] in ("in", "of", "near", "north", "south", "east", "west", "outside")
+                         for t in range(p.j, q.i))]
+        if after:
+            return after[0].place
         return min(same, key=lambda q: abs(q.i - p.i)).place
     for back in range(k - 1, max(-1, k - 3), -1):
         sb = st.layout.sentences[back]
@@ -356,6 +517,34 @@ def _anchor_for(st: ArticleState, p: PlaceM, resolved: list[PlaceM]) -> object |
             counts = Counter(q.place.place_id for q in resolved)
             return max(before, key=lambda q: (counts[q.place.place_id], q.i)).place
     return None
+
+
+def _list_members(st: ArticleState, p: PlaceM) -> list[PlaceM]:
+    """The other places of the enumeration ``p`` is in ("A, B, C and D")."""
+    lows = st.tk.lows
+    by_start = st.scan.place_at
+    out = []
+    q = p
+    while True:  # forwards
+        r = q.j
+        while r < st.tk.n and lows[r] in (",", "and", "or", "the") and r - q.j < 3:
+            r += 1
+        nxt = by_start.get(r)
+        if nxt is None or r == q.j:
+            break
+        out.append(nxt)
+        q = nxt
+    q = p
+    while True:  # backwards
+        r = q.i - 1
+        while r >= 0 and lows[r] in (",", "and", "or", "the") and q.i - r < 3:
+            r -= 1
+        prv = st.scan.place_end.get(r + 1)
+        if prv is None or r == q.i - 1:
+            break
+        out.append(prv)
+        q = prv
+    return out
 
 
 def _place_rows(st: ArticleState) -> list[dict]:
@@ -367,6 +556,12 @@ def _place_rows(st: ArticleState) -> list[dict]:
         pl = p.place
         if pl is not None:
             rows.append(_prow(art.id, p.text, pl.place_id, pl.name, pl.country, pl.lat, pl.lon, p.start, p.end))
+            if p.kind == "admin1" and p.j - p.i > 1 and lows[p.j - 1] in ("province", "governorate", "region",
+                                                                          "countryside", "canton"):
+                # "Nineveh province": the governorate is named "Nineveh" too
+                e = st.tk.ends[p.j - 2]
+                rows.append(_prow(art.id, st.text[p.start:e], pl.place_id, pl.name, pl.country, pl.lat, pl.lon,
+                                  p.start, e))
             if p.eligible and p.kind == "settlement":
                 # a feature named by its town ("Hajin hospital", "Mosul's airport"): at the town
                 q = p.j
@@ -385,6 +580,12 @@ def _place_rows(st: ArticleState) -> list[dict]:
             a = p.approx
             rows.append(_prow(art.id, p.text, f"near:{a.place_id}", f"{p.text} (not in the gazetteer; placed at {a.name})",
                               a.country, a.lat, a.lon, p.start, p.end))
+            if p.j < n and lows[p.j] in ("complex", "crossing", "dam", "camp", "airport", "base", "regiment"):
+                # a feature's name includes its generic head: "the Ramboosi complex"
+                e = st.tk.ends[p.j]
+                rows.append(_prow(art.id, st.text[p.start:e], f"near:{a.place_id}",
+                                  f"{st.text[p.start:e]} (not in the gazetteer; placed at {a.name})",
+                                  a.country, a.lat, a.lon, p.start, e))
         else:
             rows.append(_prow(art.id, p.text, "", "", "", float("nan"), float("nan"), p.start, p.end))
     return rows

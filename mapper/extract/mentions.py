@@ -189,7 +189,17 @@ _CONNECT = frozenset({"al", "el", "ad", "ar", "as", "az", "ash", "at", "an", "ez
                       "abu", "bin", "ibn", "bani", "um", "umm", "ul", "il", "de", "di"})
 _ENGLISH_CONNECT = frozenset({"as", "at", "an", "en", "ed", "er", "et", "um", "bin", "de", "di", "il"})
 _SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "base", "airport", "airfield", "crossing",
-                           "refinery", "district", "camp", "field", "oilfield", "basin", "air"})
+                           "refinery", "district", "camp", "field", "oilfield", "basin", "air", "countryside",
+                           "region", "canton"})
+_MARK_CHARS = ("‘", "ʿ", "'", "’", "`")
+#: generic heads that are never a place on their own ("Tall" of "Tall Bia", "Deir" of "Deir Hafer")
+_GENERIC_HEADS = frozenset({"tall", "tell", "tel", "tal", "jabal", "jebel", "wadi", "ain", "ayn", "deir", "dayr",
+                            "qasr", "kafr", "umm", "um", "ras", "bir", "khirbat", "khirbet", "sheikh", "shaykh",
+                            "abu", "bab", "birkat", "tulul", "mazraat", "qaryat", "arab", "beit", "bayt", "hay",
+                            "hayy", "nahr", "jisr", "suq", "souq", "al"})
+#: natural features: "Yarmouk Basin" is not the town of Yarmouk
+_NATURAL = frozenset({"basin", "valley", "river", "mountain", "mountains", "desert", "plain", "plains", "lake",
+                      "canal", "gulf", "heights", "plateau", "range", "mount", "hills", "sea"})
 _OUTLET_WORDS = frozenset({"news", "today", "times", "post", "agency", "network", "channel", "radio", "daily",
                            "tribune", "herald", "journal", "press", "online", "media", "satellite", "tv",
                            "television", "24", "magazine", "gazette", "observer", "telegraph", "monitor",
@@ -298,7 +308,10 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
                 cue = prev in cues
                 keep = _keep_place(tk, i, j, notable=notable, strong=strong, cue=cue, sent_start=layout.sentences[k].i)
                 if keep and (am is None or am[0] <= j or strong):
-                    p = PlaceM(i, j, starts[i], ends[j - 1], text[starts[i]:ends[j - 1]], key, True, notable, cue)
+                    s0 = starts[i]
+                    if i > 0 and words[i - 1] in _MARK_CHARS and ends[i - 1] == s0 and (i < 2 or ends[i - 2] < starts[i - 1]):
+                        s0 = starts[i - 1]
+                    p = PlaceM(i, j, s0, ends[j - 1], text[s0:ends[j - 1]], key, True, notable, cue)
                     p.kind = _place_kind(gazetteer, rows)
                     sc.places.append(p)
                     sc.place_at[i] = p
@@ -381,17 +394,23 @@ def _place_at(tk: Tokens, i: int, index: Mapping[str, object], stop: frozenset) 
         wj = words[j]
         if j > i:
             gap = text[ends[j - 1]:starts[j]]
-            if wj in ("-", "‐", "‑") and not gap and j + 1 < n and tk.glued(j + 1):
+            if wj in ("-", "‐", "‑") and not gap and j + 1 < n and (tk.glued(j + 1) or lows[j - 1] in _CONNECT):
                 j += 1
                 continue
-            if gap not in (" ", "") or (gap == "" and words[j - 1] not in ("-", "‐", "‑")):
+            if wj in _MARK_CHARS and not gap and j + 1 < n and tk.glued(j + 1) and _capital(words[j + 1]):
+                j += 1  # "Ras Al-‘Ayn"
+                continue
+            after_hyphen = words[j - 1] in ("-", "‐", "‑") or words[j - 1] in _MARK_CHARS
+            if gap not in (" ", "") or (gap == "" and not after_hyphen):
+                break
+            if gap == " " and after_hyphen and lows[j - 2] not in _CONNECT:
                 break
             lj = lows[j]
-            if not (_capital(wj) or lj in _CONNECT or lj in _SUFFIX_WORDS):
+            if not (_capital(wj) or lj in _CONNECT or lj in _SUFFIX_WORDS or (after_hyphen and wj.isalpha())):
                 break
         j += 1
         last_word = j
-        if j - i == 1 and low in stop:
+        if j - i == 1 and (low in stop or low in _GENERIC_HEADS):
             continue
         if lows[j - 1] in _CONNECT:
             continue
@@ -399,6 +418,8 @@ def _place_at(tk: Tokens, i: int, index: Mapping[str, object], stop: frozenset) 
         if len(key) >= 3 and key in index:
             best = (j, key)
     del last_word
+    if best is not None and best[0] < n and lows[best[0]] in _NATURAL and _capital(words[best[0]]):
+        return None  # "the Yarmouk Basin": a natural feature, not the place named Yarmouk
     return best
 
 
@@ -418,7 +439,15 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
     inside_name = before_cap or after_cap
     if inside_name and not strong:
         return False
-    return notable or cue
+    if notable or cue:
+        return True
+    # a list or an appositive that makes it a place: "nearby Kubaysa", "Arab Ezza, a village"
+    if prev in ("nearby", "neighbouring", "neighboring", "adjacent", "and", ",") or lows[i - 2:i] == ["as", "well"]:
+        return True
+    nxt = lows[j:j + 4]
+    if nxt[:1] in ([","], ["and"]) and any(w in _PLACE_SLOT_BEFORE for w in nxt):
+        return True
+    return bool(nxt) and nxt[0] in _PLACE_SLOT_AFTER
 
 
 def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> None:
@@ -433,7 +462,7 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
         covered.update(range(a.i, a.j))
     found: list[PlaceM] = []
 
-    def name_at(q: int) -> int:
+    def name_at(q: int, *, listed: bool = False) -> int:
         """End of a capitalised name starting at ``q`` (``q`` when none)."""
         if q >= n or q in covered:
             return q
@@ -444,11 +473,13 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
                 gap = text[ends[r - 1]:starts[r]]
                 if gap not in (" ", ""):
                     break
-            if w in ("-", "'", "’") and r > q and r + 1 < n and tk.glued(r) and tk.glued(r + 1):
+            if w in ("-", "'", "’", "‘") and r > q and r + 1 < n and tk.glued(r) and tk.glued(r + 1):
                 r += 1
                 continue
             lw = lows[r]
-            if _capital(w) and w[:1].isalpha() and lw not in stop and lw not in _NOT_NAMES:
+            if _capital(w) and w[:1].isalpha() and lw not in _NOT_NAMES and (
+                    lw not in stop or (listed and r + 1 < n and _capital(words[r + 1]) and lows[r + 1] not in stop
+                                       and not text[ends[r]:starts[r + 1]].strip())):
                 r += 1
                 continue
             if lw in _CONNECT and r + 1 < n and (_capital(words[r + 1]) or words[r + 1] == "-"):
@@ -469,7 +500,9 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
     def run_list(q: int) -> None:
         """A list of names from token ``q``: "A, B, C and D"."""
         while q < n:
-            r = name_at(q)
+            while q < n and lows[q] in ("the", "first", "second", "and"):
+                q += 1
+            r = name_at(q, listed=True)
             if r == q:
                 if q in sc.place_at:
                     r = sc.place_at[q].j
@@ -490,11 +523,32 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
             if low == "of" and q > s.i and lows[q - 1] in _PLACE_SLOT_BEFORE:
                 run_list(q + 1)
             elif low in ("including", "namely") and q > s.i:
-                back = lows[max(s.i, q - 4):q]
+                back = lows[max(s.i, q - 10):q]
                 if any(b in _PLACE_SLOT_BEFORE for b in back):
                     run_list(q + 1)
-            elif low in ("are", "as", ":") and q > s.i and lows[q - 1] in _PLACE_SLOT_BEFORE:
+            elif low in ("are", "as", ":", "—", "–", "were") and q > s.i and (
+                    lows[q - 1] in _PLACE_SLOT_BEFORE or any(b in _PLACE_SLOT_BEFORE for b in lows[max(s.i, q - 6):q])
+                    and low in (":", "—", "–")):
                 run_list(q + 1)
+            elif low in ("of", "liberation", "capture") and q + 1 < s.j and lows[q] == "of" and q > s.i \
+                    and lows[q - 1] in ("liberation", "capture", "recapture", "control", "fall"):
+                run_list(q + 1)  # "the liberation of A, B and C"
+            elif low == "," and q + 2 < s.j and lows[q + 1] in ("a", "an", "the") and q - 1 not in covered \
+                    and (lows[q + 2] in _PLACE_SLOT_BEFORE or q + 3 < s.j and lows[q + 3] in _PLACE_SLOT_BEFORE) \
+                    and _capital(words[q - 1]):
+                # "Arab Ezza, a village near ..."
+                p = q - 1
+                while p > s.i and p - 1 not in covered and (_capital(words[p - 1]) or lows[p - 1] in _CONNECT
+                                                            or words[p - 1] in ("-", "‘")) and lows[p - 1] not in _NOT_NAMES:
+                    p -= 1
+                if p > s.i and lows[p] not in _NOT_NAMES:
+                    add(p, q)
+            elif low in ("and", ",") and q > s.i and q - 1 in covered and q + 1 < s.j and q + 1 not in covered \
+                    and _capital(words[q + 1]) and any(pl.j == q for pl in sc.places if pl.known):
+                # "south of Girê Spî and Silûk": a name coordinated with a place
+                r = name_at(q + 1)
+                if r > q + 1 and (r >= s.j or lows[r] in (".", ",", "and", "in", "on", "near", "from")):
+                    add(q + 1, r)
             elif low in _PLACE_SLOT_AFTER and q > s.i and q - 1 not in covered and _capital(words[q - 1]):
                 # "the Mashhour district", "Kocho village"
                 r = q

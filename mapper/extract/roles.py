@@ -188,10 +188,11 @@ def blocked(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> str:
         chunks = st.chunks(k)
         idx = chunks.index(chunk)
         for c in reversed(chunks[:idx]):
-            if c.kind == "main":
+            if c.kind in ("main", "pp"):
                 for r in range(c.head, c.j - 1):
                     if lows[r] in g.threat and lows[r + 1] == "to":
                         return "goal"
+            if c.kind == "report":
                 break
     return ""
 
@@ -1256,7 +1257,14 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
         return []
     change = verb in g.control_pass
     event = "captured" if change else "held"
-    np = _place_left(st, v + 1 if v >= s.body_start else q, chunk.head if chunk else s.body_start)
+    if v >= s.body_start and v not in st.place_end and lows[v] not in PASSIVE_AUX | HAVE_AUX | {"still", "now", "firmly",
+                                                                                              "remain", "remains",
+                                                                                              "remained", "which",
+                                                                                              "that", "back", "firmly"} \
+            and lows[v] not in g.control_pass and not lows[v].endswith("ly") \
+            and not (chunk is not None and lows[chunk.head] in _DETS
+                     and any(lows[r] in g.place_heads and not lows[r].endswith("s") for r in range(chunk.head, q))):
+        return []  # "left just a few villages in the hands of X": a noun, not a place, is the subject
     if np is None and chunk is not None and (chunk.kind in ("rel", "appos") or lows[chunk.head] in _DETS):
         np = _antecedent(st, k, chunk)
     if np is None:

@@ -27,6 +27,7 @@ _TOKEN = re.compile(
     r"|[^\w\s]"  # one punctuation mark
 )
 _POSSESSIVE_TAIL = ("'s", "’s", "ʼs")
+_GLUED = re.compile(r"(?<=[a-z]{3})[a-z](?=[A-Z][a-z]{2})")
 _UPPER_START = re.compile(r"[\"“‘'(\[]?[A-Z0-9\u00C0-\u00DE]")
 
 _ABBREV = frozenset({
@@ -67,6 +68,13 @@ class Tokens:
         for m in _TOKEN.finditer(text):
             w = m.group()
             s, e = m.span()
+            if len(w) > 6 and w[0].islower():
+                cut = _GLUED.search(w)
+                if cut is not None:  # "capitalBaghdad": two words run together
+                    starts.append(s)
+                    ends.append(s + cut.start() + 1)
+                    words.append(w[:cut.start() + 1])
+                    s, w = s + cut.start() + 1, w[cut.start() + 1:]
             if len(w) > 3 and w[-2:] in _POSSESSIVE_TAIL:
                 starts.append(s)
                 ends.append(e - 2)

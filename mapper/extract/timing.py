@@ -173,7 +173,9 @@ def _context_date(st: ArticleState, k: int) -> tuple[dt.date, str] | None:
         s = st.layout.sentences[back]
         if s.part != "body":
             continue
-        ds = [m for m, _i, _j in st.dates(back) if m.date is not None and m.kind != "earlier"]
+        chunks = st.chunks(back)
+        ds = [m for m, i, _j in st.dates(back) if m.date is not None and m.kind != "earlier"
+              and _kind_at(chunks, i) in ("main", "pp", "part", "report", "")]
         if ds:
             return ds[-1].date, ds[-1].precision
     if st.last_date is not None and k - st.last_date[2] <= 2:
