@@ -1265,6 +1265,7 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
             and not (chunk is not None and lows[chunk.head] in _DETS
                      and any(lows[r] in g.place_heads and not lows[r].endswith("s") for r in range(chunk.head, q))):
         return []  # "left just a few villages in the hands of X": a noun, not a place, is the subject
+    np = _place_left(st, v + 1 if v >= s.body_start else q, chunk.head if chunk else s.body_start)
     if np is None and chunk is not None and (chunk.kind in ("rel", "appos") or lows[chunk.head] in _DETS):
         np = _antecedent(st, k, chunk)
     if np is None:
