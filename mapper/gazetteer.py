@@ -614,35 +614,7 @@ class Gazetteer:
         if isinstance(context, str):
             context = self.context_from_text(context, exclude=name)
         ranked = self._rank(self._candidates(name, fuzzy=fuzzy), context, country)
-        place, reason = None, "no gazetteer match"
-        if ranked:
-            top = ranked[0]
-            place = self._place(top[0], top[1])
-            reason = "best score"
-            if len(ranked) > 1:
-                second = ranked[1]
-                lat, lon = self._col["lat"], self._col["lon"]
-                d = float(_haversine_km(lat[top[0]], lon[top[0]], lat[second[0]], lon[second[0]]))
-                margin = top[1] - second[1]
-                if d > 40 and margin < 0.03:
-                    place, reason = None, (
-                        f"ambiguous: {len(ranked)} candidates, the best two {d:.0f} km apart and "
-                        f"within {margin:.3f} of each other; add context (country, nearby places)"
-                    )
-                else:
-                    reason = f"best score, ahead by {margin:.2f}"
-            if place is not None and ranked[0][1] < 0.2:
-                place, reason = None, f"best candidate too weak (score {ranked[0][1]:.2f})"
-            if place is not None and context is not None and context.points and not self._notable[top[0]]:
-                # an obscure village far from everything else the text names is more likely a
-                # namesake than the place meant
-                pts = np.array(context.points)
-                far = float(np.min(_haversine_km(place.lat, place.lon, pts[:, 0], pts[:, 1])))
-                if far > 250:
-                    place, reason = None, (
-                        f"best candidate is an obscure place {far:.0f} km from every other place the "
-                        "text names: more likely a namesake than the place meant"
-                    )
+        place, reason = self._choose(ranked, context)
         if not explain:
             return place
         t = self._table
@@ -660,6 +632,46 @@ class Gazetteer:
             }
         )
         return Resolution(query=name, place=place, candidates=cand, reason=reason)
+
+    def _choose(self, ranked, context: ResolutionContext | None) -> tuple[Place | None, str]:
+        """The place ``resolve`` picks from ranked candidates, and why (``None`` when ambiguous)."""
+        place, reason = None, "no gazetteer match"
+        if not ranked:
+            return place, reason
+        top = ranked[0]
+        place = self._place(top[0], top[1])
+        reason = "best score"
+        if len(ranked) > 1:
+            second = ranked[1]
+            lat, lon = self._col["lat"], self._col["lon"]
+            d = float(_haversine_km(lat[top[0]], lon[top[0]], lat[second[0]], lon[second[0]]))
+            margin = top[1] - second[1]
+            if d > 40 and margin < 0.03:
+                return None, (
+                    f"ambiguous: {len(ranked)} candidates, the best two {d:.0f} km apart and "
+                    f"within {margin:.3f} of each other; add context (country, nearby places)"
+                )
+            reason = f"best score, ahead by {margin:.2f}"
+        if ranked[0][1] < 0.2:
+            return None, f"best candidate too weak (score {ranked[0][1]:.2f})"
+        if context is not None and context.points and not self._notable[top[0]]:
+            # an obscure village far from everything else the text names is more likely a
+            # namesake than the place meant
+            pts = np.array(context.points)
+            far = float(np.min(_haversine_km(place.lat, place.lon, pts[:, 0], pts[:, 1])))
+            if far > 250:
+                return None, (
+                    f"best candidate is an obscure place {far:.0f} km from every other place the "
+                    "text names: more likely a namesake than the place meant"
+                )
+        return place, reason
+
+    def resolve_fast(self, name: str, *, context: ResolutionContext | None = None, country: str | None = None,
+                     fuzzy: bool = True) -> tuple[Place | None, list]:
+        """:meth:`resolve` without the explanation frame: ``(place, ranked)`` where ``ranked``
+        is ``[(row, score, why)]`` best first. For hot paths such as the extractor."""
+        ranked = self._rank(self._candidates(name, fuzzy=fuzzy), context, country)
+        return self._choose(ranked, context)[0], ranked
 
     # -- text --------------------------------------------------------------------------
 

@@ -218,8 +218,8 @@ def _resolve_places(gaz, sc, tk) -> None:
         key = (p.text, hints[p.i])
         if (len(rows) == 1 and gaz._notable[next(iter(rows))]) or key in cache:
             if key not in cache:
-                cache[key] = gaz.resolve(p.text, context=ctx, country=hints[p.i]) or (
-                    gaz.resolve(p.text, context=ctx) if hints[p.i] else None)
+                cache[key] = gaz.resolve_fast(p.text, context=ctx, country=hints[p.i], fuzzy=False)[0] or (
+                    gaz.resolve_fast(p.text, context=ctx, fuzzy=False)[0] if hints[p.i] else None)
             _set_place(p, cache[key])
         else:
             pending.append(p)
@@ -230,16 +230,16 @@ def _resolve_places(gaz, sc, tk) -> None:
     for p in pending:
         key = (p.text, hints[p.i])
         if key not in cache:
-            res = gaz.resolve(p.text, context=ctx, country=hints[p.i], explain=True)
-            place = res.place
+            place, ranked = gaz.resolve_fast(p.text, context=ctx, country=hints[p.i], fuzzy=False)
             if place is not None and held.get(place.place_id, p.key) != p.key and _alternate_only(gaz, p.key, place):
                 # another name of this text already holds that place, and this name is only one of its
                 # many alternate names: take the next reading
-                alt = [r for r in res.candidates.itertuples() if r.place_id not in held and
-                       (not ctx.points or min(_km(r.lat, r.lon, a, b) for a, b in ctx.points) < 100)]
-                place = gaz.get(alt[0].place_id) if alt and alt[0].score >= 0.2 else None
+                lat, lon = col["lat"], col["lon"]
+                alt = [(r, sc) for r, sc, _w in ranked if col["place_id"][r] not in held and
+                       (not ctx.points or min(_km(lat[r], lon[r], a, b) for a, b in ctx.points) < 100)]
+                place = gaz._place(alt[0][0], alt[0][1]) if alt and alt[0][1] >= 0.2 else None
             if place is None and hints[p.i]:
-                place = gaz.resolve(p.text, context=ctx)
+                place = gaz.resolve_fast(p.text, context=ctx, fuzzy=False)[0]
             cache[key] = place
         _set_place(p, cache[key])
         if p.place is not None:
@@ -422,54 +422,62 @@ def _prominent_keys(gaz) -> dict[str, int]:
 
 
 def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None = None):
-    """A gazetteer place within 60 km of the article's places whose name is spelled close."""
+    """A gazetteer place within 60 km of the article's places whose name is spelled close
+    (rapidfuzz ratio >= 84, or >= 76 with the same consonant skeleton)."""
+    from rapidfuzz import fuzz, process
+
     from mapper.names import fold, skeleton
 
     key = p.key or fold(p.text)
-    if len(key) < 4:
+    if len(key) < 4 or not resolved:
         return None
-    rows = _rows_near(gaz, [(q.place.lat, q.place.lon) for q in resolved], 60.0)
-    if not rows:
+    points = [(q.place.lat, q.place.lon) for q in resolved]
+    choices, owners = _keys_near(gaz, points)
+    if not choices:
         return None
-    from rapidfuzz import fuzz
-
-    keys_of = _keys_by_row(gaz)
     sk = skeleton(key)
+    pid, lat, lon = gaz._col["place_id"], gaz._col["lat"], gaz._col["lon"]
     best, best_score = None, 0.0
-    for r in rows:
-        if held and gaz._col["place_id"][r] in held:
+    for kk, score, idx in process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=76, limit=8):
+        r = owners[idx]
+        if held and pid[r] in held:
             continue
-        for kk in keys_of.get(r, ()):
-            score = fuzz.ratio(key, kk)
-            if skeleton(kk) == sk:
-                score += 8
-            if score > best_score:
-                best, best_score = r, score
+        if min(_km(lat[r], lon[r], a, b) for a, b in points) > 60:
+            continue
+        if skeleton(kk) == sk:
+            score += 8
+        if score > best_score:
+            best, best_score = r, score
     if best is None or best_score < 84:
         return None
-    return gaz._place(best, best_score / 100)
+    return gaz._place(best, min(best_score, 100) / 100)
 
 
-def _rows_near(gaz, points: list[tuple[float, float]], km: float) -> list[int]:
-    grid = getattr(gaz, "_mapper_grid", None)
-    if grid is None:
-        grid = {}
-        lat, lon = gaz._col["lat"], gaz._col["lon"]
-        for r in range(len(lat)):
-            grid.setdefault((int(math.floor(lat[r] * 2)), int(math.floor(lon[r] * 2))), []).append(r)
-        gaz._mapper_grid = grid
-    lat, lon = gaz._col["lat"], gaz._col["lon"]
-    out = set()
-    for (la, lo) in points:
+def _keys_near(gaz, points: list[tuple[float, float]]) -> tuple[list[str], list[int]]:
+    """Every name key of the places in the half-degree cells around the points."""
+    cells = getattr(gaz, "_mapper_cells", None)
+    if cells is None:
+        cells = {}
+        lat, lon, fc = gaz._col["lat"], gaz._col["lon"], gaz._col["feature_class"]
+        for key, rows in gaz._index.items():
+            for r in rows:
+                if fc[r] in ("P", "S", "L", "T"):
+                    c = cells.setdefault((int(math.floor(lat[r] * 2)), int(math.floor(lon[r] * 2))), ([], []))
+                    c[0].append(key)
+                    c[1].append(r)
+        gaz._mapper_cells = cells
+    wanted = set()
+    for la, lo in points:
         ci, cj = int(math.floor(la * 2)), int(math.floor(lo * 2))
-        for di in (-1, 0, 1):
-            for dj in (-1, 0, 1):
-                for r in grid.get((ci + di, cj + dj), ()):
-                    if r in out:
-                        continue
-                    if _km(la, lo, lat[r], lon[r]) <= km and gaz._col["feature_class"][r] in ("P", "S", "L", "T"):
-                        out.add(r)
-    return sorted(out)
+        wanted.update((ci + di, cj + dj) for di in (-1, 0, 1) for dj in (-1, 0, 1))
+    choices: list[str] = []
+    owners: list[int] = []
+    for c in sorted(wanted):
+        got = cells.get(c)
+        if got:
+            choices += got[0]
+            owners += got[1]
+    return choices, owners
 
 
 def _keys_by_row(gaz) -> dict[int, list[str]]:
