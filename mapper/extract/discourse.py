@@ -149,6 +149,10 @@ def _settle(st: ArticleState, label: str, claim: Claim, *, at: int = -1) -> str:
         if country == "IQ":
             return "Iraqi government"
         return "other"
+    if label == "national_army":
+        if country == "SY" and (when is None or when >= dt.date(2018, 1, 1)):
+            return "Turkish-backed rebels"
+        return government_of(country) or ""
     if label == "rebels":
         return "Turkish-backed rebels" if st.turkish_backed else "Syrian rebels"
     if label == "never":

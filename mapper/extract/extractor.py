@@ -244,6 +244,26 @@ def _resolve_places(gaz, sc, tk) -> None:
         _set_place(p, cache[key])
         if p.place is not None:
             held.setdefault(p.place.place_id, p.key)
+    # far from everything else the text names, while a place spelled alike lies near: the near one
+    placed = [p for p in sc.places if p.place is not None and p.kind in ("settlement", "feature")]
+    for p in pending:
+        if p.place is None or p.kind not in ("settlement", "feature") or len(placed) < 2 \
+                or p.place.population >= 10000 or p.place.feature_code in ("PPLC", "PPLA", "PPLA2"):
+            continue
+        others = [(q.place.lat, q.place.lon) for q in placed if q.key != p.key]
+        if others and min(_km(p.place.lat, p.place.lon, a, b) for a, b in others) > 150:
+            near = _nearby_match(gaz, p, [q for q in placed if q.key != p.key], None)
+            if near is not None:
+                _set_place(p, near)
+    # one name, one place in one text: the reading with a written country wins, else the first
+    by_key: dict[str, object] = {}
+    for p in sc.places:
+        if p.known and p.place is not None and (hints.get(p.i) or p.key not in by_key):
+            if hints.get(p.i) or p.key not in by_key:
+                by_key[p.key] = p.place
+    for p in sc.places:
+        if p.known and p.key in by_key and p.place is not by_key[p.key]:
+            _set_place(p, by_key[p.key])
 
 
 def _alternate_only(gaz, key: str, place) -> bool:

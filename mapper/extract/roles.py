@@ -61,6 +61,8 @@ _NOUN_TOO = frozenset({"capture", "recapture", "retreat", "advance", "control", 
 _ING_OK = frozenset({"remaining", "surrounding", "neighbouring", "neighboring", "adjoining", "including",
                      "following", "besieging", "leading", "ruling", "fighting", "building", "buildings",
                      "outlying", "sprawling", "adjacent", "bordering", "overlooking"})
+_PART_ADJ = frozenset({"eastern", "western", "northern", "southern", "east", "west", "north", "south",
+                       "northeastern", "northwestern", "southeastern", "southwestern", "central", "old"})
 _HYPOTHETICAL_ADJ = frozenset({"potential", "possible", "planned", "expected", "imminent", "looming", "future",
                                "eventual", "threatened", "anticipated", "likely", "feared", "prospective",
                                "attempted", "failed", "alleged", "rumoured", "rumored", "claimed", "would-be"})
@@ -90,6 +92,8 @@ class NP:
     holder: ActorM | None = None  # "the last district held by IS in P": the loser
     dates: dict = field(default_factory=dict)  # id(place) -> token where a date of its own starts
     partial_word: bool = False  # a share word was written ("most of", "half")
+    most: bool = False  # the share is most of it ("most of", "nearly all", "90 percent")
+    item_partial: set = field(default_factory=set)  # id(place) of list items written as a share
     subplace: bool = False  # "the A and B neighbourhoods": the names are parts of a town
 
 
@@ -142,7 +146,9 @@ def blocked(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> str:
         p = _prev_word(st, p, lo)
     if p >= lo and lows[p] == "to":
         pp = _prev_word(st, p, lo)
-        if pp < lo or lows[pp] not in g.catenatives:
+        superlative = any(w in ("first", "last", "latest", "second", "third", "only", "final")
+                          for w in lows[max(lo, p - 5):p])
+        if (pp < lo or lows[pp] not in g.catenatives) and not superlative:
             return "goal"
     if p >= lo and lows[p] in ("at", "for", "toward", "towards") and lows[q].endswith("ing"):
         return "goal"
@@ -303,6 +309,9 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
                 np.places.append(p)
                 np.end = p.j
                 return np
+            if q > 0 and lows[q - 1] in _PART_ADJ and p.kind == "settlement":
+                np.partial = True  # "eastern Mosul", "west Raqqa": a part of the town
+                np.partial_word = True
             if after in g.sites and after not in ("area", "areas", "parts", "part"):
                 # "Hajin hospital", "the Raqqa neighbourhood of X": a site of the town
                 np.site = "outer" if after in _OUTER_SITES else "inner"
@@ -365,6 +374,12 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             np.final = True
         if low in ("percent", "%", "per") and q > 0 and lows[q - 1][:1].isdigit() and lows[q - 1] != "100":
             np.partial = True
+            try:
+                np.most = np.most or float(lows[q - 1]) >= 75
+            except ValueError:
+                pass
+        if low in ("most", "bulk"):
+            np.most = True
         if np.final and low in ("held", "controlled", "occupied", "run") and q + 1 < limit and lows[q + 1] == "by":
             # "the last remaining district held by IS in P": skip the relative, note the holder
             r = q + 2
@@ -497,7 +512,10 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
             return
         hops = 0
         whole = False
-        while r < limit and hops < 5 and r not in st.place_at and (lows[r] in _DETS or lows[r] in g.place_heads
+        while r < limit and hops < 6 and r not in st.place_at and (lows[r] in _DETS or lows[r] in g.place_heads
+                                                                 or (st.tk.words[r][:1].isupper() and r not in st.actor_at
+                                                                     and lows[r] not in ("and", "or"))
+                                                                 or lows[r] in g.partial_before or lows[r] in ("large", "small")
                                                                  or lows[r] in g.partial_whole or lows[r] == "of"
                                                                  or lows[r] in g.stronghold_nouns
                                                                  or lows[r] in ("nearby", "neighbouring", "neighboring",
@@ -520,6 +538,8 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
                 q = p.j
                 continue
             return
+        if any(lows[t] in g.partial_before and lows[t] not in ("area", "areas") for t in range(q, r)):
+            np.item_partial.add(id(p))  # "and large parts of Ramadi"
         target.append(p)
         np.end = p.j
         q = p.j
@@ -643,6 +663,15 @@ def subject_actor(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> Ref 
             break
         q -= 1
     if chunk is None:
+        return None
+    if chunk.kind == "rel" and lows[chunk.head] in ("which", "who", "that"):
+        # "leaving the area to the Islamic State, which overran Hit": the actor before "which"
+        q = chunk.i - 1
+        while q >= s.body_start and lows[q] in (",", "(", "—", "–"):
+            q -= 1
+        a = st.actor_end.get(q + 1)
+        if a is not None and a.label != "never":
+            return _owner(st, a)
         return None
     # the clause this chunk continues: a main chunk before it (or, for a participle or a
     # subordinate clause opening the sentence, the main clause after it)
@@ -858,7 +887,12 @@ def _antecedent(st: ArticleState, k: int, chunk: Chunk) -> NP | None:
     q = chunk.i - 1
     while q >= lo and st.tk.lows[q] in (",", "(", "—", "–"):
         q -= 1
-    return _place_left(st, q + 1, max(lo, q - 12))
+    got = _place_left(st, q + 1, max(lo, q - 12))
+    if got is None and q >= lo and st.tk.lows[q] in st.grammar.place_heads and not st.tk.lows[q].endswith("s"):
+        target = st.salient_place(k, q)  # "the recapture of the leader's home town, which fell in June"
+        if target is not None:
+            got = NP(q, q + 1, places=[target])
+    return got
 
 
 # ------------------------------------------------------------------------------ claims
@@ -886,7 +920,10 @@ def _make(st: ArticleState, k: int, np: NP, event: str, q: int, chunk: Chunk | N
         if ev == "captured":
             ev = "entered"
         elif ev == "held":
-            return []
+            if np.most:
+                np.partial = False  # "controls most of P", "90 percent of P": still its holder
+            else:
+                ev = "entered"  # "holds large parts of P": the holder fights inside it
         fl.add("partial")
         if not np.site and not np.subplace:
             fl.add("share")
@@ -901,8 +938,21 @@ def _make(st: ArticleState, k: int, np: NP, event: str, q: int, chunk: Chunk | N
         if target is None:
             return []
         places = [target]
+    # a list's items share the date written after the last of them ("Rawa and Ana on Sunday")
+    carried = -1
+    for p in reversed(places):
+        if id(p) in np.dates:
+            carried = np.dates[id(p)]
+        elif carried >= 0:
+            np.dates[id(p)] = carried
     for p in places:
         if not _eligible_place(st, p):
+            continue
+        if id(p) in np.item_partial and not (np.partial or np.hedge):
+            item_ev = "entered" if ev in ("captured", "held") else ev
+            out.append(Claim(place=p, event=item_ev, k=k, trigger=q, chunk=chunk, gainer=gainer, loser=loser,
+                             confidence=confidence, flags=fl | {"partial", "share"}, construction=construction,
+                             date_at=np.dates.get(id(p), -1) if len(places) > 1 else -1))
             continue
         out.append(Claim(place=p, event=ev, k=k, trigger=q, chunk=chunk, gainer=gainer, loser=loser,
                          confidence=confidence, flags=set(fl), construction=construction,
@@ -1025,6 +1075,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
             loser = _actor_ref(np)
     if place_np is None and voice == "active" and slots.get("object") == "place":
         place_np = _gap_object(st, k, t, chunk)
+    if place_np is None and voice in ("active", "passive", "noun"):
+        place_np = _enumerated(st, k, t.j)
     subj_role = slots.get("subject")
     if subj_role == "place" and place_np is None:
         place_np = subject_place(st, k, t.i, chunk)
@@ -1037,6 +1089,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
                 loser = ref
     if place_np is None:
         return []
+    if voice == "noun" and gainer is None and loser is None:
+        gainer = _noun_agent(st, k, t, chunk, frame.name)
     of_at = t.j
     while of_at < st.tk.n and lows[of_at].endswith("ly") and lows[of_at] in ADVERBS:
         of_at += 1
@@ -1047,14 +1101,28 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
     if frame.name == "hold" and voice == "passive" and _no_longer(st, t.i):
         event = "captured"
         loser, gainer = gainer, None
+    flags_since = frame.name == "hold" and not _no_longer(st, t.i) and _since_date(st, k, t.i, chunk)
     conf = 0.85 * f.weight
     flags = {"noun"} if voice == "noun" else set()
     if voice == "intransitive" and frame.name == "withdraw" and not args.get("from") and not args.get("out of"):
         return _handover(st, k, t, chunk, loser)
     if f.form == "ing":
         flags.add("gerund")
-    return _make(st, k, place_np, event, t.i, chunk, gainer=gainer, loser=loser, confidence=conf,
-                 construction=f"{frame.name}:{voice}", flags=flags)
+    out = _make(st, k, place_np, event, t.i, chunk, gainer=gainer, loser=loser, confidence=conf,
+                construction=f"{frame.name}:{voice}", flags=flags)
+    if flags_since:
+        # "had been held by the jihadists since June 2014": held now, and taken then
+        out += _make(st, k, place_np, "captured", t.i, chunk, gainer=gainer, loser=None, confidence=conf * 0.9,
+                     construction=f"{frame.name}:since", flags=flags | {"since"})
+    return out
+
+
+def _since_date(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> bool:
+    """"since June 2014" after the verb, in its clause."""
+    lows = st.tk.lows
+    end = chunk.j if chunk is not None else st.layout.sentences[k].j
+    dts = st.date_tokens(k)
+    return any(lows[r] == "since" and r + 1 in dts for r in range(q, end))
 
 
 _LET_IN = frozenset({"allowing", "letting", "enabling", "paving", "leaving"})
@@ -1084,6 +1152,62 @@ def _handover(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None, loser: Re
             return [Claim(place=place, event="captured", k=k, trigger=t.i, chunk=chunk, gainer=Ref(actor=a),
                           loser=loser, confidence=0.7, flags={"coref", "handover"}, construction="withdraw:handover")]
     return []
+
+
+def _noun_agent(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None, frame: str) -> Ref | None:
+    """Who did what a noun names: the subject of "announced the liberation of P"; for "the
+    fall of P" beside another claim of the sentence, that claim's agent."""
+    lows = st.tk.lows
+    lo = chunk.head if chunk is not None else st.layout.sentences[k].body_start
+    for q in range(t.i - 1, max(lo, t.i - 6) - 1, -1):
+        if lows[q] in _DECLARED or lows[q] in ("celebrated", "celebrate", "hailed", "confirmed", "marked",
+                                               "completed", "complete", "completing"):
+            return subject_actor(st, k, q, chunk)
+    if frame in ("take", "fall", "lose"):
+        s = st.layout.sentences[k]
+        for other in st.scan.triggers:
+            if s.body_start <= other.i < s.j and other.i < t.i and not other.form.is_noun \
+                    and other.form.frame.name in ("take",):
+                och = st.chunk_of(k, other.i)
+                return subject_actor(st, k, other.i, och)
+    return None
+
+
+_PLURAL_PLACES = frozenset({"villages", "towns", "areas", "districts", "neighbourhoods", "neighborhoods", "cities",
+                            "localities", "hamlets", "settlements", "quarters", "suburbs"})
+
+
+def _enumerated(st: ArticleState, k: int, q: int) -> NP | None:
+    """A plural place noun right after the verb whose members the sentence (or the next)
+    enumerates: "took a string of villages ..., including A, B and C"; "... and the villages
+    are A, B and C"; "named the villages as A and B"."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    r = q
+    while r < s.j and r - q < 7 and lows[r] not in _PLURAL_PLACES:
+        if lows[r] in (".", ";") or r in st.place_at:
+            return None
+        r += 1
+    if r >= s.j or lows[r] not in _PLURAL_PLACES:
+        return None
+    head = lows[r]
+    for kk in (k, k + 1):
+        if kk >= len(st.layout.sentences):
+            break
+        sk = st.layout.sentences[kk]
+        start = r + 1 if kk == k else sk.body_start
+        for u in range(start, sk.j - 1):
+            intro = lows[u] in ("including", "namely") or (lows[u] in ("are", "were", "as", ":") and lows[u - 1] in (head, "them"))
+            if intro:
+                v = u + 1
+                while v < sk.j and lows[v] in ("the", "a", "an", "villages", "towns", "of"):
+                    v += 1
+                p = st.place_at.get(v)
+                if p is not None:
+                    np = NP(v, p.j, places=[p])
+                    _list_more(st, np, p.j, sk.j)
+                    return np
+    return None
 
 
 def _gap_object(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None) -> NP | None:
@@ -1187,7 +1311,7 @@ def _control(st: ArticleState, k: int) -> list[Claim]:
         if why:
             continue
         args = _right_args(st, k, c + 2, chunk, first_slot="object")
-        np = args.get("object")
+        np = args.get("object") or _enumerated(st, k, c + 1)
         if np is None:
             continue
         subj = subject_actor(st, k, q, chunk)
@@ -1307,6 +1431,31 @@ def _symbolic(st: ArticleState, k: int) -> list[Claim]:
             subj = subject_actor(st, k, v, chunk)
             out += _make(st, k, np, "captured", v, chunk, gainer=subj, loser=None, confidence=0.75,
                          construction="symbolic:flag")
+        elif w == "siege" and c + 1 < s.j and lows[c + 1] in ("of", "on", "around"):
+            # "broke the Islamic State's siege of P": the relieving side reaches the town
+            v = None
+            for q in range(c - 1, max(s.body_start, c - 6) - 1, -1):
+                if lows[q] in _BREAK_SIEGE:
+                    v = q
+                    break
+            if v is None:
+                continue
+            chunk = st.chunk_of(k, v)
+            if blocked(st, k, v, chunk):
+                continue
+            np = scan_np(st, c + 2, _right_limit(st, k, chunk))
+            if np is None or not np.places:
+                continue
+            besieger = None
+            for q in range(v + 1, c):
+                a = st.actor_at.get(q)
+                if a is not None and a.label != "never":
+                    besieger = Ref(actor=a)
+            subj = subject_actor(st, k, v, chunk)
+            out += _make(st, k, np, "entered", v, chunk, gainer=subj, loser=besieger, confidence=0.7,
+                         construction="symbolic:siege_broken")
+        elif w in _DECLARED and c + 1 < s.j:
+            out += _declared(st, k, c)
         elif w == "victory":
             v = None
             for q in range(c - 1, max(s.body_start, c - 6) - 1, -1):
@@ -1327,6 +1476,44 @@ def _symbolic(st: ArticleState, k: int) -> list[Claim]:
             out += _make(st, k, np, "captured", v, chunk, gainer=subj, loser=loser, confidence=0.8,
                          construction="symbolic:victory")
     return out
+
+
+_BREAK_SIEGE = frozenset({"broke", "break", "breaks", "breaking", "broken", "lifted", "lift", "lifts", "lifting",
+                          "ended", "end", "ends", "ending", "relieved", "relieve", "relieving"})
+_DECLARED = frozenset({"declared", "declare", "declares", "declaring", "announced", "pronounced", "proclaimed"})
+_FREED = frozenset({"liberated", "freed", "recaptured", "captured", "retaken", "cleared", "secured", "free",
+                    "fully", "completely", "totally"})
+
+
+def _declared(st: ArticleState, k: int, c: int) -> list[Claim]:
+    """"declared P liberated", "declares Raqa liberated", "declared it liberated"."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    q = c + 1
+    np = None
+    p = st.place_at.get(q)
+    if p is not None:
+        np = NP(p.i, p.j, places=[p])
+        q = p.j
+    elif lows[q] in ("it", "the") and q + 1 < s.j:
+        if lows[q] == "it":
+            np = NP(q, q + 1, coref=q)
+            q += 1
+        elif lows[q + 1] in st.grammar.place_heads:
+            np = NP(q, q + 2, coref=q + 1)
+            q += 2
+    if np is None:
+        return []
+    words = lows[q:q + 3]
+    if not words or words[0] not in _FREED or (words[0] in ("fully", "completely", "totally") and
+                                               (len(words) < 2 or words[1] not in _FREED)):
+        return []
+    chunk = st.chunk_of(k, c)
+    if blocked(st, k, c, chunk):
+        return []
+    subj = subject_actor(st, k, c, chunk)
+    return _make(st, k, np, "captured", c, chunk, gainer=subj, loser=None, confidence=0.8,
+                 construction="symbolic:declared")
 
 
 def _adjective(st: ArticleState, k: int) -> list[Claim]:

@@ -68,6 +68,12 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
     chunk = c.chunk
     lows = st.tk.lows
     anchor = st.anchor
+    if "since" in c.flags:
+        for m, i, _j in dates:
+            if i > 0 and st.tk.lows[i - 1] == "since" and m.date is not None and c.chunk is not None \
+                    and c.chunk.i <= i < c.chunk.j:
+                _set(c, m, "")
+                return
     if c.date_at >= 0:
         own_item = [d for d in dates if d[1] == c.date_at]
         if own_item and own_item[0][0].date is not None:
@@ -79,6 +85,15 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
         later = _later_offset(st, chunk, c)
         if later is not None:
             return
+        inner = _inner_offset(st, chunk, c)
+        if inner is not None:
+            main = _main_date(st, k, chunk, dates, lead)
+            if main[0] is not None:
+                days, prec, sign = inner
+                c.date = _shift(main[0], sign * days)
+                c.precision = prec if _prec_rank(prec) >= _prec_rank(main[1]) else main[1]
+                c.flags.add("date_offset")
+                return
         best = _nearest(own, c.trigger)
         if best is not None:
             _set(c, best[0], "")
@@ -97,7 +112,7 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
             if off is not None and main[0] is not None:
                 days, prec = off
                 sign = -1 if lows[chunk.head] == "after" else 1
-                c.date = main[0] + dt.timedelta(days=sign * days)
+                c.date = _shift(main[0], sign * days)
                 c.precision = prec if _prec_rank(prec) >= _prec_rank(main[1]) else main[1]
                 c.flags.add("date_offset")
                 return
@@ -112,7 +127,7 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
             c.flags.add("background")
             c.date, c.precision = None, "unknown"
             return
-    if c.event == "held":
+    if c.event == "held" and "since" not in c.flags:
         _publication(st, c)
         return
     # 3. the clause it continues, a date phrase standing alone, or the reporting verb
@@ -175,7 +190,7 @@ def _context_date(st: ArticleState, k: int) -> tuple[dt.date, str] | None:
             continue
         chunks = st.chunks(back)
         ds = [m for m, i, _j in st.dates(back) if m.date is not None and m.kind != "earlier"
-              and _kind_at(chunks, i) in ("main", "pp", "part", "report", "")]
+              and _kind_at(chunks, i) != "rel"]
         if ds:
             return ds[-1].date, ds[-1].precision
     if st.last_date is not None and k - st.last_date[2] <= 2:
@@ -264,6 +279,24 @@ def _offset_before(st: ArticleState, chunk) -> tuple[int, str] | None:
     return n * days, _UNIT_PRECISION[days]
 
 
+def _inner_offset(st: ArticleState, chunk, c: Claim) -> tuple[int, str, int] | None:
+    """"a day after the fall of P" inside one chunk: the claim is the embedded event."""
+    lows = st.tk.lows
+    for q in range(chunk.head, min(c.trigger, chunk.j)):
+        if lows[q] in ("after", "before") and q >= 1 and lows[q - 1] in _UNITS and q > chunk.head:
+            unit = _UNITS[lows[q - 1]]
+            num = lows[q - 2] if q >= 2 else ""
+            n = int(num) if num.isdigit() else _NUMBERS.get(num)
+            if q >= 3 and lows[q - 3] in ("than", "over", "about", "nearly", "almost"):
+                return None
+            if unit == 0:
+                return 0, "day", -1
+            if not n:
+                return None
+            return n * unit, _UNIT_PRECISION[unit], (-1 if lows[q] == "after" else 1)
+    return None
+
+
 def _later_offset(st: ArticleState, chunk, c: Claim) -> bool | None:
     """ "... 10 months later": a date counted from the sentence's earlier date."""
     lows = st.tk.lows
@@ -291,6 +324,15 @@ def _later_offset(st: ArticleState, chunk, c: Claim) -> bool | None:
             c.flags.add("date_offset")
             return True
     return None
+
+
+def _shift(d: dt.date, days: int) -> dt.date:
+    """``d`` moved by ``days``; a multiple of 30 days is counted in calendar months."""
+    if days and days % 30 == 0 and abs(days) < 3650:
+        months = days // 30
+        total = d.year * 12 + d.month - 1 + months
+        return dt.date(total // 12, total % 12 + 1, min(d.day, 28))
+    return d + dt.timedelta(days=days)
 
 
 def _prec_rank(p: str) -> int:
