@@ -86,8 +86,8 @@ def empty_reports() -> pd.DataFrame:
 def reports_frame(rows: list[dict]) -> pd.DataFrame:
     """Report rows as a DataFrame with :data:`mapper.schema.REPORT_COLUMNS` and dtypes."""
     df = pd.DataFrame(rows, columns=REPORT_COLUMNS)
-    df["date"] = pd.to_datetime(df["date"], errors="coerce")
-    df["published"] = pd.to_datetime(df["published"], errors="coerce")
+    df["date"] = pd.to_datetime(df["date"], errors="coerce").astype("datetime64[ns]")
+    df["published"] = pd.to_datetime(df["published"], errors="coerce").astype("datetime64[ns]")
     for c in ("lat", "lon", "confidence"):
         df[c] = df[c].astype("float64")
     for c in ("article", "place_id", "place", "country", "name_as_written", "event_type", "gainer", "loser",

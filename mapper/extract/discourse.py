@@ -110,6 +110,8 @@ def region_of_salient(st: ArticleState, k: int, q: int) -> PlaceM | None:
 def _label_of(st: ArticleState, ref: Ref | None, claim: Claim, *, role: str) -> str:
     if ref is None:
         return ""
+    if ref.raw:
+        return _settle(st, ref.raw, claim)
     if ref.label and ref.actor is None and ref.pronoun < 0:
         return _settle(st, ref.label, claim)
     if ref.actor is not None:
@@ -255,10 +257,12 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
             cand = _settle(st, hint, c) if hint else ""
             if not cand or cand == g:
                 cand = _sentence_other(st, c, g)
-            if (not cand or cand == g) and freeing and g != "IS":
+            if (not cand or cand == g) and freeing and g != "IS" and "IS" in counts:
                 cand = "IS"
             if (not cand or cand == g) and not old:
                 cand = _opponent(counts, g, when=c.date, country=_country_of(c))
+            if (not cand or cand == g) and g == "IS" and c.event == "captured" and not old:
+                cand = government_of(_country_of(c)) or ""  # IS took it from the state, unless told otherwise
             if cand and cand != g:
                 c.loser = Ref(label=cand, inferred=True)
                 c.flags.add("loser_inferred")

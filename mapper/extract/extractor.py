@@ -147,8 +147,10 @@ class Extractor:
                 if c.event != "captured" or not c.loser_label:
                     continue
             conf = c.confidence
-            for f, d in (("gainer_inferred", 0.1), ("loser_inferred", 0.05), ("coref", 0.1), ("headline", 0.05),
-                         ("noun", 0.05), ("date_from_publication", 0.05), ("date_from_lead", 0.03)):
+            if any(f.startswith("uncertain:") for f in c.flags):
+                c.flags.add("uncertain")
+            for f, d in (() if "uncertain" in c.flags else (("gainer_inferred", 0.1), ("loser_inferred", 0.05), ("coref", 0.1), ("headline", 0.05),
+                         ("noun", 0.05), ("date_from_publication", 0.05), ("date_from_lead", 0.03))):
                 if f in c.flags:
                     conf -= d
             conf = round(max(0.05, min(0.99, conf)), 3)
@@ -172,12 +174,45 @@ class Extractor:
 
 
 def _actor_table(actors) -> ActorTable:
+    """The packaged actor phrases, with a user's phrases (and ``re:`` patterns) before them."""
     if actors is None:
         return ActorTable.default()
-    entries = getattr(actors, "phrases", None)
-    if entries is None:
-        entries = list(actors)
-    return ActorTable(list(entries) + default_actor_entries())
+    phrases, patterns = _user_actor_entries(actors)
+    table = ActorTable(phrases + default_actor_entries())
+    table.patterns = patterns
+    return table
+
+
+def _user_actor_entries(actors) -> tuple[list[tuple[str, str]], list]:
+    """``(phrase, label)`` pairs and compiled ``(regex, label)`` pairs of a user lexicon.
+
+    Accepts an :class:`~mapper.actors.ActorLexicon` (its user entries come first), or
+    ``(phrase, label)`` pairs. Plain phrases join the token trie; ``re:`` patterns are
+    matched on the text (they were checked for runaway backtracking when the file was read).
+    """
+    import re
+
+    from mapper.actors import ActorLexicon
+
+    if isinstance(actors, ActorLexicon):
+        user = getattr(actors, "user_entries", None)
+        if user is None:
+            n_default = len(ActorLexicon.default().entries)
+            user = actors.entries[: max(0, len(actors.entries) - n_default)]
+        pairs = list(user)
+    else:
+        pairs = list(actors)
+    phrases: list[tuple[str, str]] = []
+    patterns = []
+    for pattern, label in pairs:
+        text = getattr(pattern, "pattern", pattern)
+        literal = re.sub(r"\\s\+", " ", text)
+        literal = re.sub(r"\\(.)", r"\1", literal)
+        if re.escape(literal).replace(r"\ ", r"\s+") == text or not re.search(r"[\\()\[\]{}|?*+^$.]", text):
+            phrases.append((literal.replace("(", "<").replace(")", ">"), label))
+        else:
+            patterns.append((re.compile(r"(?<![\w-])(?:" + text + r")(?![\w-])", re.IGNORECASE), label))
+    return phrases, patterns
 
 
 def _resolve_places(gaz, sc, tk) -> None:

@@ -123,6 +123,8 @@ class ActorTable:
 
     def __init__(self, entries: Iterable[tuple[str, str]]):
         self._trie: dict = {}
+        #: user regular expressions ``(compiled, label)``, matched on the text before the trie
+        self.patterns: list = []
         for phrase, label in entries:
             for variant in _expand(phrase):
                 self._add(variant, label)
@@ -271,6 +273,12 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     date_cue = [False] * nsent
     cue_sentence = [False] * nsent
     taken_upto = -1  # tokens before this index are inside a place or an actor already
+    regex_hits: dict[int, tuple[int, str]] = {}
+    for rx, label in actors.patterns:  # user patterns: their spans, snapped to tokens
+        for m in rx.finditer(text):
+            a, b = tk.index_at(m.start()), tk.index_at(m.end() - 1) + 1
+            if a < b and (a not in regex_hits or regex_hits[a][0] < b):
+                regex_hits[a] = (b, label)
     i = 0
     while i < n:
         w = words[i]
@@ -288,7 +296,7 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
             if hit is not None:
                 sc.triggers.append(hit)
         if i >= taken_upto:
-            am = actors.match(words, lows, i)
+            am = regex_hits.get(i) or actors.match(words, lows, i)
             if am is not None:
                 j, label = am
                 a = ActorM(i, j, starts[i], ends[j - 1], text[starts[i]:ends[j - 1]], label)

@@ -44,7 +44,7 @@ _NP_BLOCK = frozenset({"in", "near", "at", "to", "from", "by", "with", "on", "to
                        "south-east", "following", "despite", "toward", "is", "are", "was", "were", "has",
                        "have", "had", "will", "would", "could", "may", "might", "can", "should", "must",
                        "be", "been", "being", "do", "does", "did", "so", "then", "there", "here", "where",
-                       "whose", "whom", "some", "two-thirds"})
+                       "whose", "whom"})
 #: sites that stand outside a town: taking "the Mosul dam" is not taking Mosul
 _OUTER_SITES = frozenset({"airport", "airbase", "base", "dam", "bridge", "refinery", "checkpoint", "checkpoints",
                           "silos", "field", "oilfield", "oilfields", "fields", "crossing", "highway", "road", "roads",
@@ -216,8 +216,10 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
     prev = lows[p] if p >= lo else ""
     g = st.grammar
     if f.lemma in ("control", "hold") and (prev in g.control_gain or prev in g.control_keep or prev in g.control_lose
-                                           or prev in g.control_pass or prev in ("in", "under", "of")):
-        return None
+                                           or prev in g.control_pass or prev in ("in", "under", "of", "'s", "’s")
+                                           or (p in st.actor_end and st.actor_end[p].i > 0
+                                               and lows[st.actor_end[p].i - 1] in ("under", "in", "to", "into"))):
+        return None  # "under IS control": the noun
     if f.form in ("base", "s") and (prev in _DETS or prev in ("'s", "’s") or prev in st.grammar.control_whole
                                     or prev in st.grammar.control_partial or prev in ("nearly", "total", "near",
                                                                                       "military", "partial")):
@@ -312,6 +314,14 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             if q > 0 and lows[q - 1] in _PART_ADJ and p.kind == "settlement":
                 np.partial = True  # "eastern Mosul", "west Raqqa": a part of the town
                 np.partial_word = True
+            if after in ("'s", "’s") and p.kind == "settlement":
+                tail = lows[p.j + 1:p.j + 4]
+                if any(w in g.partial_before or w in g.sites for w in tail):
+                    np.places.append(p)  # "Aleppo's eastern districts", "Mosul's old city"
+                    np.partial = True
+                    np.site = "inner"
+                    np.end = p.j + 1 + next(i for i, w in enumerate(tail) if w in g.partial_before or w in g.sites) + 1
+                    return np
             if after in g.sites and after not in ("area", "areas", "parts", "part"):
                 # "Hajin hospital", "the Raqqa neighbourhood of X": a site of the town
                 np.site = "outer" if after in _OUTER_SITES else "inner"
@@ -920,10 +930,9 @@ def _make(st: ArticleState, k: int, np: NP, event: str, q: int, chunk: Chunk | N
         if ev == "captured":
             ev = "entered"
         elif ev == "held":
-            if np.most:
-                np.partial = False  # "controls most of P", "90 percent of P": still its holder
-            else:
-                ev = "entered"  # "holds large parts of P": the holder fights inside it
+            if not np.most:
+                return []  # "half of P remains under X control": the attacker's entry is the claim
+            np.partial = False  # "controls most of P", "90 percent of P": still its holder
         fl.add("partial")
         if not np.site and not np.subplace:
             fl.add("share")
@@ -949,7 +958,9 @@ def _make(st: ArticleState, k: int, np: NP, event: str, q: int, chunk: Chunk | N
         if not _eligible_place(st, p):
             continue
         if id(p) in np.item_partial and not (np.partial or np.hedge):
-            item_ev = "entered" if ev in ("captured", "held") else ev
+            if ev == "held":
+                continue
+            item_ev = "entered" if ev == "captured" else ev
             out.append(Claim(place=p, event=item_ev, k=k, trigger=q, chunk=chunk, gainer=gainer, loser=loser,
                              confidence=confidence, flags=fl | {"partial", "share"}, construction=construction,
                              date_at=np.dates.get(id(p), -1) if len(places) > 1 else -1))
@@ -1005,7 +1016,7 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
     if voice is None:
         return []
     why = blocked(st, k, t.i, chunk)
-    if why:
+    if why and not getattr(st, "keep_uncertain", False):
         return []
     lows = st.tk.lows
     slots = frame.slots.get(voice, {})
@@ -1048,6 +1059,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
             args["poss"] = NP(r, r + 1, pronoun=r)
     else:  # passive, intransitive
         args = _right_args(st, k, t.j, chunk, first_slot=None)
+    if f.particle and f.particle[-1] == "out" and t.j < st.tk.n and lows[t.j] == "of" and "of" in args:
+        args["out of"] = args.pop("of")  # "was driven out of Manbij"
     place_np: NP | None = None
     gainer = loser = None
     for slot, role in slots.items():
@@ -1108,9 +1121,12 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
         return _handover(st, k, t, chunk, loser)
     if f.form == "ing":
         flags.add("gerund")
+    if why:
+        flags.add(f"uncertain:{why}")
+        conf = 0.15
     out = _make(st, k, place_np, event, t.i, chunk, gainer=gainer, loser=loser, confidence=conf,
                 construction=f"{frame.name}:{voice}", flags=flags)
-    if flags_since:
+    if flags_since and not why:
         # "had been held by the jihadists since June 2014": held now, and taken then
         out += _make(st, k, place_np, "captured", t.i, chunk, gainer=gainer, loser=None, confidence=conf * 0.9,
                      construction=f"{frame.name}:since", flags=flags | {"since"})
@@ -1275,6 +1291,17 @@ def _control(st: ArticleState, k: int) -> list[Claim]:
         verb = lows[q] if q >= s.body_start else ""
         verb2 = f"{lows[q - 1]} {verb}" if q - 1 >= s.body_start else ""
         after = lows[c + 1] if c + 1 < s.j else ""
+        holder_before = st.actor_end.get(q + 1)
+        if (holder_before is not None or verb in _ADJ_ACTOR or verb in ("'s", "’s")) and w != "hands":
+            r = holder_before.i - 1 if holder_before is not None else q - 1
+            if verb in ("'s", "’s"):
+                a2 = st.actor_end.get(q)
+                r = a2.i - 1 if a2 is not None else q - 2
+            while r >= s.body_start and lows[r] in ("the", "full", "complete", "total", "firm"):
+                r -= 1
+            if r >= s.body_start and lows[r] in ("under", "to", "into", "in"):
+                out += _under_control(st, k, c, chunk, holder_after=False)
+                continue
         if w == "hands":
             # "in the hands of X", "in X hands", "fell into the hands of X"
             if verb in ("in", "into") or lows[max(0, c - 3):c].count("in") or lows[max(0, c - 3):c].count("into"):
@@ -1361,14 +1388,14 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
         elif a is not None:
             holder = Ref(actor=a)
         elif lows[q] in _ADJ_ACTOR:
-            holder = Ref(label=_ADJ_ACTOR[lows[q]])
+            holder = Ref(raw=_ADJ_ACTOR[lows[q]])
         elif lows[q] in ("'s", "’s"):
             a = st.actor_end.get(q)
             if a is not None:
                 holder = Ref(actor=a)
         elif q >= s.body_start and st.place_end.get(q + 1) is not None and st.place_end[q + 1].kind in ("settlement",) \
                 and st.place_end[q + 1].text.lower() in ("damascus", "baghdad"):
-            holder = Ref(label="government")
+            holder = Ref(raw="government")
     if holder is None:
         return []
     # the verb before "under"/"to": come, fall, return (a change) or be, remain (a state)
@@ -1386,19 +1413,26 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
                                                                                               "remained", "which",
                                                                                               "that", "back", "firmly"} \
             and lows[v] not in g.control_pass and not lows[v].endswith("ly") \
-            and not (chunk is not None and lows[chunk.head] in _DETS
+            and not (chunk is not None and (lows[chunk.head] in _DETS or lows[chunk.head] == "as")
                      and any(lows[r] in g.place_heads and not lows[r].endswith("s") for r in range(chunk.head, q))):
         return []  # "left just a few villages in the hands of X": a noun, not a place, is the subject
     np = _place_left(st, v + 1 if v >= s.body_start else q, chunk.head if chunk else s.body_start)
-    if np is None and chunk is not None and (chunk.kind in ("rel", "appos") or lows[chunk.head] in _DETS):
+    if np is None and chunk is not None and (chunk.kind in ("rel", "appos") or lows[chunk.head] in _DETS
+                                             or lows[chunk.head] == "as"):
         np = _antecedent(st, k, chunk)
     if np is None:
         return []
     if _no_longer(st, q):
         return _make(st, k, np, "captured", c, chunk, gainer=None, loser=holder, confidence=0.8,
                      construction="control:no_longer")
-    return _make(st, k, np, event, c, chunk, gainer=holder, loser=None, confidence=0.75 if change else 0.65,
-                 construction="control:under" if not change else "control:came_under")
+    if not change and "had" in lows[max(s.body_start, v - 3):v + 1]:
+        return []  # "which had been under peshmerga control": background, not the state now
+    out = _make(st, k, np, event, c, chunk, gainer=holder, loser=None, confidence=0.75 if change else 0.65,
+                construction="control:under" if not change else "control:came_under")
+    if not change and _since_date(st, k, c, chunk):
+        out += _make(st, k, np, "captured", c, chunk, gainer=holder, loser=None, confidence=0.6,
+                     construction="control:since", flags={"since"})
+    return out
 
 
 def _symbolic(st: ArticleState, k: int) -> list[Claim]:
@@ -1530,7 +1564,7 @@ def _adjective(st: ArticleState, k: int) -> list[Claim]:
         if lows[c - 1] != "-" or not tk.glued(c) or not tk.glued(c - 1):
             continue
         a = st.actor_end.get(c - 1)
-        ref = Ref(actor=a) if a is not None else (Ref(label=_ADJ_ACTOR[lows[c - 2]]) if lows[c - 2] in _ADJ_ACTOR else None)
+        ref = Ref(actor=a) if a is not None else (Ref(raw=_ADJ_ACTOR[lows[c - 2]]) if lows[c - 2] in _ADJ_ACTOR else None)
         if ref is None:
             continue
         np = scan_np(st, c + 1, min(s.j, c + 9))

@@ -28,6 +28,7 @@ class Ref:
     label: str = ""  # a canonical label, once settled
     inferred: bool = False
     obj: bool = False  # the pronoun is an object ("pushed them out"), not a subject
+    raw: str = ""  # a provisional label written as an adjective ("rebel-held", "under Kurdish control")
 
 
 @dataclass

@@ -45,8 +45,13 @@ _PRESENT = frozenset({"is", "are", "remains", "remain", "controls", "control", "
 def date_claims(st: ArticleState, claims: list[Claim]) -> None:
     """Set ``date``, ``precision`` and a ``date_*`` flag on every claim."""
     lead = lead_date(st)
+    pub = st.article.published if st.article is not None else None
     for c in sorted(claims, key=lambda c: (c.k, c.trigger)):
         _date_one(st, c, lead)
+        if pub is not None and c.date is not None and c.date > pub:
+            # a report never dates a change after its own publication
+            c.date, c.precision = None, "unknown"
+            c.flags.add("date_after_publication")
         if c.date is not None and c.precision in ("day", "week") and not any(f.startswith("date_from_") and f != "date_from_clause" for f in c.flags):
             st.last_date = (c.date, c.precision, c.k)
 
@@ -68,6 +73,17 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
     chunk = c.chunk
     lows = st.tk.lows
     anchor = st.anchor
+    if c.event == "held" and "since" not in c.flags:
+        # a state is as of its own date ("held it on Sunday") or of the article; "since <date>"
+        # is when it began, not when it was stated
+        own = [d for d in dates if c.chunk is not None and c.chunk.i <= d[1] < c.chunk.j and d[0].date is not None
+               and not (d[1] > 0 and st.tk.lows[d[1] - 1] == "since")]
+        best = _nearest(own, c.trigger)
+        if best is not None:
+            _set(c, best[0], "")
+        else:
+            _publication(st, c)
+        return
     if "since" in c.flags:
         for m, i, _j in dates:
             if i > 0 and st.tk.lows[i - 1] == "since" and m.date is not None and c.chunk is not None \
