@@ -98,7 +98,11 @@ def _anchorable(st: ArticleState, p: PlaceM) -> bool:
 def region_of_salient(st: ArticleState, k: int, q: int) -> PlaceM | None:
     """The country of the place the text is about, as a region-level place."""
     p = salient_place(st, k, q)
-    cc = p.place.country if p is not None and p.place is not None else None
+    if p is None:  # the sentence's own places after the pointer, else the article's country
+        s = st.layout.sentences[k]
+        after = [x for x in st.scan.places if s.body_start <= x.i < s.j and x.eligible]
+        p = after[0] if after else None
+    cc = p.place.country if p is not None and p.place is not None else getattr(st, "main_country", None)
     if cc is None:
         return None
     place = st.gaz.get(f"mapper:country-{cc.lower()}")

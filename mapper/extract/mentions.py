@@ -315,6 +315,9 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
                 prev = lows[i - 1] if i > 0 else ""
                 cue = prev in cues
                 keep = _keep_place(tk, i, j, notable=notable, strong=strong, cue=cue, sent_start=layout.sentences[k].i)
+                if am is not None and am[0] > j:
+                    keep = False  # "Ankara-backed rebels": the place names the actor
+                    taken_upto = am[0]
                 if keep and (am is None or am[0] <= j or strong):
                     s0 = starts[i]
                     if i > 0 and words[i - 1] in _MARK_CHARS and ends[i - 1] == s0 and (i < 2 or ends[i - 2] < starts[i - 1]):
@@ -431,9 +434,18 @@ def _place_at(tk: Tokens, i: int, index: Mapping[str, object], stop: frozenset) 
     return best
 
 
+#: news outlets whose names read like places ("Al-Jazeera" is also a village)
+_OUTLETS = frozenset(fold(n) for n in (
+    "Al Jazeera", "Al Arabiya", "Al Hadath", "Al Masdar", "Al Sumaria", "Al Forat", "Al Manar", "Al Mayadeen TV",
+    "Asharq Al-Awsat", "Al Akhbar", "Al Ahram", "Al Quds", "Al Hayat", "Rudaw", "Kurdistan 24", "Anadolu",
+))
+
+
 def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue: bool, sent_start: int) -> bool:
     """Whether a gazetteer match is a place here, not a person, an outlet or a common word."""
     words, lows = tk.words, tk.lows
+    if fold(tk.text[tk.starts[i]:tk.ends[j - 1]]) in _OUTLETS:
+        return False
     n = tk.n
     prev = lows[i - 1] if i > 0 else ""
     if prev.rstrip(".") in _TITLES:

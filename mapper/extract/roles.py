@@ -39,7 +39,7 @@ _NP_BLOCK = frozenset({"in", "near", "at", "to", "from", "by", "with", "on", "to
                        "until", "against", "for", "under", "over", "via", "within", "without", "beyond",
                        "behind", "past", "amid", "between", "that", "which", "who", "where", "when", "while",
                        "as", "because", "but", "if", "said", "says", "told", "according", "than", "like",
-                       "out", "inside", "about", "off", "upon", "west", "east", "north", "south", "northwest",
+                       "out", "inside", "off", "upon", "west", "east", "north", "south", "northwest",
                        "northeast", "southwest", "southeast", "north-west", "north-east", "south-west",
                        "south-east", "following", "despite", "toward", "is", "are", "was", "were", "has",
                        "have", "had", "will", "would", "could", "may", "might", "can", "should", "must",
@@ -261,8 +261,8 @@ def _is_reference(st: ArticleState, p: PlaceM) -> bool:
         hops += 1
     if q >= 0 and lows[q] == "of" and q - 1 >= 0 and lows[q - 1] in g.directions:
         return True
-    if q >= 0 and lows[q] in ("near", "outside", "nearby", "toward", "towards", "beyond", "past", "around", "from",
-                              "between", "via", "across"):
+    if q >= 0 and lows[q] in ("near", "outside", "nearby", "beyond", "past", "around", "from", "between", "via",
+                              "across"):
         return True
     if q >= 1 and lows[q] == "to" and lows[q - 1] in ("close", "next", "adjacent", "road", "way", "route", "proximity"):
         return True
@@ -388,8 +388,8 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
                 np.most = np.most or float(lows[q - 1]) >= 75
             except ValueError:
                 pass
-        if low in ("most", "bulk"):
-            np.most = True
+        if low in ("most", "bulk") or (low in g.partial_whole and np.hedge):
+            np.most = True  # "most of P", "nearly all of P"
         if np.final and low in ("held", "controlled", "occupied", "run") and q + 1 < limit and lows[q + 1] == "by":
             # "the last remaining district held by IS in P": skip the relative, note the holder
             r = q + 2
@@ -1104,6 +1104,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
         return []
     if voice == "noun" and gainer is None and loser is None:
         gainer = _noun_agent(st, k, t, chunk, frame.name)
+    if voice == "passive" and gainer is None and frame.name == "take":
+        gainer = _declarer(st, k, chunk)
     of_at = t.j
     while of_at < st.tk.n and lows[of_at].endswith("ly") and lows[of_at] in ADVERBS:
         of_at += 1
@@ -1223,6 +1225,23 @@ def _enumerated(st: ArticleState, k: int, q: int) -> NP | None:
                     np = NP(v, p.j, places=[p])
                     _list_more(st, np, p.j, sk.j)
                     return np
+    return None
+
+
+def _declarer(st: ArticleState, k: int, chunk: Chunk | None) -> Ref | None:
+    """Who declared what a passive reports: "X declared that the town had been liberated"."""
+    if chunk is None:
+        return None
+    lows = st.tk.lows
+    q = chunk.head - 1 if lows[chunk.head] != "that" else chunk.head - 1
+    if lows[chunk.head] == "that":
+        q = chunk.head - 1
+    elif chunk.i > 0 and lows[chunk.i - 1] == "that":
+        q = chunk.i - 2
+    else:
+        return None
+    if q >= 0 and (lows[q] in _DECLARED or lows[q] in ("said", "says", "announced", "confirmed", "stated")):
+        return subject_actor(st, k, q, st.chunk_of(k, q))
     return None
 
 

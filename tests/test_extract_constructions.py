@@ -1,0 +1,282 @@
+"""The constructions the Extractor reads past one clause, each with sentences written here.
+
+One test per capability of issue 12: coreference, lists, catenatives and second clauses,
+nominalisations, sub-place objects, region-level statements, background dating, relative
+location, partial and contested status, actors, dates and toponyms; the grammar kept as data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from mapper.articles import Article
+from mapper.extract import Extractor, Grammar, GrammarError, reports_frame
+
+PUB = dt.date(2017, 8, 31)  # a Thursday
+
+
+@pytest.fixture(scope="module")
+def ex(gazetteer):
+    return Extractor(gazetteer)
+
+
+def read(ex, text, *, published=PUB, title=""):
+    art = Article(id="c.txt", text=text, published=published, title=title, url="")
+    return reports_frame(ex.reports(art))
+
+
+def got(df, *cols):
+    cols = cols or ("name_as_written", "event_type", "gainer", "loser")
+    return {tuple(getattr(r, c) for c in cols) for r in df.itertuples()}
+
+
+# ------------------------------------------------------------------ coreference
+
+
+def test_the_town_and_it_point_to_the_salient_place(ex):
+    df = read(ex, "Government troops pushed towards Deir Hafer on Monday.\n"
+                  "On Tuesday the army entered the town from the west.")
+    assert ("Deir Hafer", "entered", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "The Iraqi army lost Ramadi to the jihadists in May. Iraqi forces retook it on Monday.")
+    assert ("Ramadi", "captured", "Iraqi government", "IS") in got(df)
+
+
+def test_a_head_noun_picks_the_place_named_that_way(ex):
+    df = read(ex, "The fighting moved from the city of Tikrit to the village of Albu Ajil.\n"
+                  "On Sunday Iraqi forces took full control of the village.")
+    assert ("Albu Ajil", "captured") in got(df, "name_as_written", "event_type")
+
+
+# ------------------------------------------------------------------ lists
+
+
+def test_lists_of_villages_and_including(ex):
+    df = read(ex, "Iraqi troops recaptured the villages of Qayyarah, Hammam al-Alil and Shirqat on Tuesday.")
+    assert {"Qayyarah", "Hammam al-Alil", "Shirqat"} <= set(df["name_as_written"])
+    df = read(ex, "The SDF seized several towns on Friday, including Tabqa and Mansoura.")
+    assert {"Tabqa", "Mansoura"} <= set(df["name_as_written"])
+
+
+def test_each_item_keeps_its_own_date(ex):
+    df = read(ex, "The Islamic State group lost Mosul in July and the town of Hawija in October.",
+              published=dt.date(2017, 11, 4))
+    dates = dict(got(df, "name_as_written", "date"))
+    assert dates["Mosul"] == pd.Timestamp("2017-07-01") and dates["Hawija"] == pd.Timestamp("2017-10-01")
+
+
+# ------------------------------------------------------------------ catenatives, second clauses
+
+
+def test_catenative_verbs_state_a_fact_and_goals_do_not(ex):
+    assert ("Hit", "captured", "Iraqi government") in got(
+        read(ex, "Iraqi forces managed to retake Hit on Monday."), "name_as_written", "event_type", "gainer")
+    assert read(ex, "Iraqi forces launched an operation to retake Hit on Monday.").empty
+    assert read(ex, "Commanders said the army was trying to reach Hit and would then seize it.").empty
+
+
+def test_a_second_clause_keeps_the_subject(ex):
+    df = read(ex, "Kurdish peshmerga forces pushed into Sinjar on Thursday and in November declared "
+                  "that the town had been fully liberated.")
+    assert ("Sinjar", "captured", "Kurdish forces") in got(df, "name_as_written", "event_type", "gainer")
+
+
+# ------------------------------------------------------------------ nominalisations
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The fall of Ramadi to the Islamic State group shocked Baghdad on Sunday.",
+        "Militants celebrated the capture of Ramadi by the Islamic State group on Sunday.",
+    ],
+)
+def test_nouns_of_change(ex, text):
+    assert ("Ramadi", "captured", "IS") in got(read(ex, text), "name_as_written", "event_type", "gainer")
+
+
+def test_raised_flag_and_claimed_control(ex):
+    df = read(ex, "Syrian troops raised the national flag over Palmyra on Thursday.")
+    assert ("Palmyra", "captured", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "The Syrian Democratic Forces claimed full control of Tabqa on Wednesday.")
+    assert ("Tabqa", "captured", "SDF") in got(df, "name_as_written", "event_type", "gainer")
+
+
+# ------------------------------------------------------------------ sub-places
+
+
+def test_a_site_in_a_town_is_an_entry_and_its_last_district_the_capture(ex):
+    df = read(ex, "Syrian forces captured the hospital in the city of Raqqa on Monday.")
+    assert got(df, "name_as_written", "event_type") == {("Raqqa", "entered")}
+    df = read(ex, "Iraqi forces recaptured the last district held by the Islamic State in Fallujah on Sunday.")
+    assert ("Fallujah", "captured", "Iraqi government", "IS") in got(df)
+
+
+def test_named_neighbourhoods_are_parts_of_their_town(ex):
+    df = read(ex, "The battle for Raqqa went on. On Tuesday the SDF captured the Mashlab and Sinaa districts.")
+    assert ("Raqqa", "entered", "SDF") in got(df, "name_as_written", "event_type", "gainer")
+
+
+# ------------------------------------------------------------------ regions
+
+
+def test_statements_about_a_whole_region_are_region_level_reports(ex):
+    df = read(ex, "Iraqi forces said Tal Afar and the whole of Nineveh province had been liberated from the "
+                  "Islamic State on Thursday.")
+    region = df[df["flags"].str.contains("region")]
+    assert set(region["place_id"]) == {"ne:IQ-NI"} and set(region["event_type"]) == {"captured"}
+    assert "Tal Afar" in set(df[~df["flags"].str.contains("region")]["name_as_written"])
+
+
+def test_the_last_of_its_territory(ex):
+    df = read(ex, "The SDF said on Saturday that the Islamic State had lost the last of its territory "
+                  "when fighters raised their flag over Baghuz.")
+    region = df[df["flags"].str.contains("region")]
+    assert set(region["place_id"]) == {"mapper:country-sy"} and set(region["loser"]) == {"IS"}
+
+
+# ------------------------------------------------------------------ background
+
+
+def test_background_is_dated_to_its_own_time(ex):
+    df = read(ex, "Iraqi forces entered Mosul on Monday, nearly a year after the city fell to the jihadists.")
+    mosul = {(r.event_type, r.gainer, r.date_precision) for r in df.itertuples()}
+    assert ("entered", "Iraqi government", "day") in mosul
+    assert not any(r.event_type == "captured" and r.date == pd.Timestamp(PUB) for r in df.itertuples())
+    df = read(ex, "Palmyra, which the jihadists seized in May 2015, was retaken by government troops on Monday.")
+    assert ("Palmyra", "captured", "IS", pd.Timestamp("2015-05-01"), "month") in {
+        (r.name_as_written, r.event_type, r.gainer, r.date, r.date_precision) for r in df.itertuples()}
+
+
+def test_a_week_after_applies_to_the_embedded_event(ex):
+    df = read(ex, "Kurdish forces took Rabia on Tuesday, a week after the Islamic State seized Zumar.")
+    dates = {(r.name_as_written, r.date) for r in df.itertuples()}
+    assert ("Zumar", pd.Timestamp("2017-08-22")) in dates and ("Rabia", pd.Timestamp("2017-08-29")) in dates
+
+
+# ------------------------------------------------------------------ relative location
+
+
+def test_a_reference_point_is_never_the_place_of_the_event(ex):
+    df = read(ex, "Iraqi forces retook Hawija, south-west of Kirkuk, on Thursday.")
+    assert set(df["name_as_written"]) == {"Hawija"}
+    df = read(ex, "The army captured a village 10 km east of Ramadi on Thursday.")
+    assert df.empty
+
+
+# ------------------------------------------------------------------ partial and contested
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Iraqi troops have retaken about 90 percent of Mosul.",
+        "Iraqi troops now control nearly all of Mosul, but clashes continued in the old city.",
+        "Iraqi troops seized most of Mosul on Monday.",
+    ],
+)
+def test_shares_and_hedges_are_entries(ex, text):
+    assert ("Mosul", "entered") in got(read(ex, text), "name_as_written", "event_type")
+
+
+# ------------------------------------------------------------------ actors
+
+
+def test_sources_are_never_sides(ex):
+    df = read(ex, "Activists said on Monday that Syrian troops had recaptured Palmyra, a monitor said.")
+    assert got(df, "gainer") == {("Syrian government",)}
+
+
+def test_headline_topic_prefix_is_no_actor(ex):
+    df = read(ex, "The army recaptured Ramadi on Monday.", title="IS conflict: Ramadi retaken")
+    assert set(df["gainer"]) == {"Iraqi government"}
+
+
+@pytest.mark.parametrize(
+    ("phrase", "place", "actor"),
+    [
+        ("Iraq forces", "Ramadi", "Iraqi government"),
+        ("The Hashd al-Shaabi", "Baiji", "Iraqi government"),
+        ("Ankara-backed rebels", "Jarabulus", "Turkish-backed rebels"),
+        ("US-backed forces", "Tabqa", "SDF"),
+    ],
+)
+def test_actor_names(ex, phrase, place, actor):
+    df = read(ex, f"{phrase} captured {place} on Monday.")
+    assert set(df["gainer"]) == {actor}
+
+
+def test_an_unnamed_side_is_inferred_and_flagged(ex):
+    df = read(ex, "Islamic State fighters were driven back on Monday. Syrian troops recaptured Palmyra.")
+    r = df[df["name_as_written"] == "Palmyra"].iloc[0]
+    assert r["loser"] == "IS"
+    df = read(ex, "Syrian troops fought Islamic State fighters near Homs. On Monday the army took Qaryatayn.")
+    r = df[df["name_as_written"] == "Qaryatayn"].iloc[0]
+    assert r["loser"] == "IS" and "loser_inferred" in r["flags"]
+
+
+# ------------------------------------------------------------------ dates
+
+
+def test_may_the_month_and_may_the_verb(ex):
+    assert read(ex, "Iraqi forces may retake Hit soon.").empty
+    df = read(ex, "Iraqi forces retook Hit in May.")
+    assert set(df["date"]) == {pd.Timestamp("2017-05-01")}
+
+
+def test_weekend_and_a_spokesman_said_friday(ex):
+    df = read(ex, "Iraqi forces retook Hit over the weekend.", published=dt.date(2017, 9, 4))
+    assert set(df["date_precision"]) == {"week"}
+    df = read(ex, "Iraqi forces have retaken Hit, a spokesman said Friday.", published=dt.date(2017, 9, 4))
+    assert set(df["date"]) == {pd.Timestamp("2017-09-01")}
+
+
+def test_captions_are_not_the_lead(ex):
+    text = ("Soldiers rest in Mosul, Iraq June 17, 2016. REUTERS/Photographer\n\n"
+            "Iraqi forces recaptured Hit on Monday.")
+    df = read(ex, text)
+    assert set(df["date"]) == {pd.Timestamp("2017-08-28")}
+
+
+def test_undated_article_takes_no_guessed_dates(ex):
+    df = read(ex, "Iraqi forces recaptured Hit on Monday.", published=None)
+    assert df["date"].isna().all()
+
+
+# ------------------------------------------------------------------ toponyms
+
+
+def test_places_spelled_variously_and_people_and_outlets_are_not_places(ex):
+    art = Article(id="t.txt", text=("Prime Minister Haider al-Abadi spoke to Al-Jazeera and Baghdad Today. "
+                                    "Troops entered Deir Az-zor and Qayyara."), published=PUB, title="", url="")
+    names = {r["name_as_written"] for r in ex.places(art) if r["place_id"]}
+    assert {"Deir Az-zor", "Qayyara"} <= names
+    assert not names & {"Baghdad", "Haider", "Al-Jazeera"}
+
+
+def test_facilities_named_by_their_town_are_listed(ex):
+    art = Article(id="t.txt", text="The SDF captured the Hajin hospital on Monday.", published=PUB, title="", url="")
+    rows = {r["name_as_written"]: r["place_id"] for r in ex.places(art)}
+    assert rows.get("Hajin hospital", "").startswith("geonames:")
+
+
+# ------------------------------------------------------------------ the grammar as data
+
+
+def test_a_user_grammar_adds_a_trigger(tmp_path, gazetteer):
+    text = "Iraqi forces mopped up Hit on Monday."
+    assert read(Extractor(gazetteer), text).empty
+    g = tmp_path / "g.yaml"
+    g.write_text("triggers:\n  - {verb: mop, past: mopped, particle: up, frame: take}\n", encoding="utf-8")
+    df = read(Extractor(gazetteer, grammar=Grammar.load(g)), text)
+    assert got(df, "name_as_written", "event_type", "gainer") == {("Hit", "captured", "Iraqi government")}
+
+
+def test_a_bad_grammar_file_lists_every_problem(tmp_path):
+    g = tmp_path / "g.yaml"
+    g.write_text("triggers:\n  - {verb: mop, frame: nosuch}\n  - {noun: x, frame: take, weight: 7}\n", encoding="utf-8")
+    with pytest.raises(GrammarError) as err:
+        Grammar.load(g)
+    assert "nosuch" in str(err.value) and "weight" in str(err.value)
