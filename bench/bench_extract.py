@@ -1,24 +1,20 @@
-"""Extraction throughput and memory on a 10,000-article corpus made by cycling the seeds.
+"""Extraction throughput and memory on a corpus of distinct synthetic dispatches.
 
-    python bench/bench_extract.py [--n 10000] [--shared ../shared]
+    python bench/bench_extract.py [--n 10000]
 
-Builds a JSON Lines corpus in a temporary folder by cycling the seed articles of
-``../shared/seeds`` (read at run time; nothing third-party is stored in the project), then
-times, on one core and in the same run:
+Writes ``--n`` distinct dispatches (``bench/synthetic.py``: places drawn from the gazetteer,
+sentences written here, dates over 2014-2019) as JSON Lines in a temporary folder, then times,
+on one core and in the same run:
 
 - ``read``: the streaming reader alone;
 - ``tokenise``: reader + a pure regex word tokenisation pass (the floor for any text work);
 - ``flashgeotext``: reader + flashgeotext place detection (its bundled city/country lookup);
-- ``mapper extract``: reader + full extraction (places resolved against the gazetteer,
-  actors, dates, claims), rows written straight to a CSV file as they come.
+- ``mapper extract``: reader + the full Extractor (places resolved against the gazetteer,
+  actors, triggers, clauses, dates, claims), rows written straight to a CSV as they come.
 
-It prints articles/s and ratios, and the process's peak resident memory after 1,000 and
-after all articles of the extraction pass: the reader streams and the rows are written out,
-so the peak must not grow with the corpus.
-
-Resolutions are memoised per set of names an article mentions (see
-``mapper.extract._resolve_cached``); cycling five seeds makes that memo hit almost always,
-so a "cold" figure with the memo cleared before every article is printed too.
+It prints articles/s and the ratios to the tokenisation floor and to flashgeotext, and the
+process's peak resident memory after 1,000 and after all articles of the extraction pass.
+The texts are all different, so nothing is served from a cache of earlier texts.
 """
 
 from __future__ import annotations
@@ -26,14 +22,12 @@ from __future__ import annotations
 import argparse
 import csv
 import gc
-import json
 import re
 import resource
 import shutil
 import sys
 import tempfile
 import time
-from itertools import cycle, islice
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -41,6 +35,10 @@ sys.path.insert(0, str(REPO))
 
 from mapper import extract as X  # noqa: E402
 from mapper.articles import iter_articles  # noqa: E402
+
+sys.path.insert(0, str(REPO / "bench"))
+from synthetic import write_corpus  # noqa: E402
+
 from mapper.gazetteer import Gazetteer  # noqa: E402
 from mapper.schema import REPORT_COLUMNS  # noqa: E402
 
@@ -58,22 +56,6 @@ def current_rss_mb() -> float:
         return float("nan")
 
 
-def build_corpus(seeds: Path, n: int, out: Path) -> Path:
-    meta = {}
-    with (seeds / "metadata.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            meta[row["file"]] = row.get("published", "")
-    files = sorted(seeds.glob("*.txt"))
-    if not files:
-        raise SystemExit(f"no seed articles in {seeds}")
-    path = out / "corpus.jsonl"
-    with path.open("w", encoding="utf-8") as fh:
-        for i, f in enumerate(islice(cycle(files), n)):
-            rec = {"id": f"{i:05d}-{f.name}", "text": f.read_text(encoding="utf-8"), "published": meta.get(f.name, "")}
-            fh.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    return path
-
-
 def timed(label: str, fn, n: int) -> dict:
     gc.collect()
     t0 = time.perf_counter()
@@ -85,28 +67,23 @@ def timed(label: str, fn, n: int) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=10_000, help="articles in the corpus (default 10000)")
-    ap.add_argument("--shared", type=Path, default=REPO.parent / "shared", help="path of ../shared")
-    ap.add_argument("--cold", type=int, default=200, help="articles for the cold (no memo) figure")
+    ap.add_argument("--seed", type=int, default=1, help="random seed of the synthetic corpus")
     args = ap.parse_args(argv)
-    seeds = args.shared / "seeds"
-    if not seeds.is_dir():
-        print(f"seeds not found at {seeds}: pass --shared", file=sys.stderr)
-        return 2
-
     tmp = Path(tempfile.mkdtemp(prefix="mapper-bench-"))
     try:
-        return _run(args, seeds, tmp)
+        return _run(args, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def _run(args, seeds: Path, tmp: Path) -> int:
-    corpus = build_corpus(seeds, args.n, tmp)
-    size_mb = corpus.stat().st_size / 2**20
-    print(f"corpus: {args.n} articles cycled from {len(list(seeds.glob('*.txt')))} seeds, {size_mb:.1f} MB JSON Lines")
-
+def _run(args, tmp: Path) -> int:
     gaz = Gazetteer.load()
-    X._default_lexicon()
+    corpus = write_corpus(tmp / "corpus.jsonl", n=args.n, seed=args.seed, gazetteer=gaz)
+    size_mb = corpus.stat().st_size / 2**20
+    print(f"corpus: {args.n} distinct synthetic dispatches, {size_mb:.1f} MB JSON Lines "
+          f"({size_mb * 2**20 / args.n:,.0f} bytes per article)")
+    extractor = X.Extractor(gaz)
+    extractor.read(next(iter_articles(corpus)))  # one-time set-up (tables, grids) outside the timing
     word = re.compile(r"\w+")
 
     def read_only():
@@ -133,35 +110,21 @@ def _run(args, seeds: Path, tmp: Path) -> int:
     counts = {"reports": 0}
 
     def extract():
-        X.clear_caches()
         with (tmp / "reports.csv").open("w", encoding="utf-8", newline="") as fh:
             w = csv.DictWriter(fh, fieldnames=REPORT_COLUMNS)
             w.writeheader()
-            seen = 0
-            last = None
-            for row in X.iter_reports(iter_articles(corpus), gaz):
-                w.writerow(row)
-                counts["reports"] += 1
-                if row["article"] != last:
-                    last = row["article"]
-                    seen += 1
-                    if seen == checkpoint:
-                        memory["peak_1k"], memory["rss_1k"] = peak_rss_mb(), current_rss_mb()
+            for seen, article in enumerate(iter_articles(corpus), start=1):
+                for row in extractor.reports(article):
+                    w.writerow(row)
+                    counts["reports"] += 1
+                if seen == checkpoint:
+                    memory["peak_1k"], memory["rss_1k"] = peak_rss_mb(), current_rss_mb()
         memory["peak_all"], memory["rss_all"] = peak_rss_mb(), current_rss_mb()
-        counts["memo"] = dict(X.CACHE_STATS)
-
-    def cold():
-        for a in islice(iter_articles(corpus), args.cold):
-            X.clear_caches()
-            X._report_rows(a, gaz, lexicon=None, keep_uncertain=False, min_confidence=0.0)
 
     results = [timed("read (streaming reader)", read_only, args.n), timed("tokenise (regex words)", tokenise, args.n)]
     if geo is not None:
         results.append(timed("flashgeotext (places only)", flash, args.n))
-    ex = timed("mapper extract (full)", extract, args.n)
-    results.append(ex)
-    cold_r = timed(f"mapper extract, cold memo ({args.cold})", cold, args.cold)
-    results.append(cold_r)
+    results.append(timed("mapper extract (full)", extract, args.n))
 
     tok = results[1]["rate"]
     fg = results[2]["rate"] if geo is not None else float("nan")
@@ -177,7 +140,6 @@ def _run(args, seeds: Path, tmp: Path) -> int:
     growth = memory["peak_all"] - memory.get("peak_1k", memory["peak_all"])
     print(f"growth from {checkpoint:,} to {args.n:,} articles: {growth:+.0f} MB "
           f"({'flat: the reader streams' if growth < 20 else 'NOT flat'})")
-    print(f"resolution memo during the extract pass: {counts.get('memo')}")
     print("one core: single process, no threads; the temporary corpus is removed on exit")
     return 0
 

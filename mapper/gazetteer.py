@@ -147,6 +147,21 @@ class Mention:
     inside_name: bool = False
 
 
+def _nearest_km(lat: float, lon: float, points) -> float:
+    """Distance in km from (lat, lon) to the nearest of ``points`` [(lat, lon)] (plain math:
+    the lists are short and numpy's overhead dominates)."""
+    p1 = math.radians(lat)
+    c1 = math.cos(p1)
+    best = float("inf")
+    for la, lo in points:
+        p2 = math.radians(la)
+        a = math.sin((p2 - p1) / 2) ** 2 + c1 * math.cos(p2) * math.sin(math.radians(lo - lon) / 2) ** 2
+        d = 2 * _EARTH_KM * math.asin(min(1.0, math.sqrt(a)))
+        if d < best:
+            best = d
+    return best
+
+
 def _haversine_km(lat1, lon1, lat2, lon2):
     lat1, lon1, lat2, lon2 = map(np.radians, (lat1, lon1, lat2, lon2))
     a = np.sin((lat2 - lat1) / 2) ** 2 + np.cos(lat1) * np.cos(lat2) * np.sin((lon2 - lon1) / 2) ** 2
@@ -569,8 +584,7 @@ class Gazetteer:
                     score += 0.1 * m
                     why.append(f"governorate {a1} named in text")
                 if context.points and self._col["feature_code"][i] not in ("PCLI", "ADM1", "ADMD"):
-                    pts = np.array(context.points)
-                    d = float(np.min(_haversine_km(self._col["lat"][i], self._col["lon"][i], pts[:, 0], pts[:, 1])))
+                    d = _nearest_km(self._col["lat"][i], self._col["lon"][i], context.points)
                     if d < 100:
                         bonus = 0.15 * m * (1 - d / 100)
                         score += bonus
@@ -657,8 +671,7 @@ class Gazetteer:
         if context is not None and context.points and not self._notable[top[0]]:
             # an obscure village far from everything else the text names is more likely a
             # namesake than the place meant
-            pts = np.array(context.points)
-            far = float(np.min(_haversine_km(place.lat, place.lon, pts[:, 0], pts[:, 1])))
+            far = _nearest_km(place.lat, place.lon, context.points)
             if far > 250:
                 return None, (
                     f"best candidate is an obscure place {far:.0f} km from every other place the "

@@ -283,8 +283,9 @@ def _resolve_places(gaz, sc, tk) -> None:
     placed = [p for p in sc.places if p.place is not None and p.kind in ("settlement", "feature")]
     for p in pending:
         if p.place is None or p.kind not in ("settlement", "feature") or len(placed) < 2 \
-                or p.place.population >= 10000 or p.place.feature_code in ("PPLC", "PPLA", "PPLA2"):
-            continue
+                or p.place.population >= 10000 or p.place.feature_code in ("PPLC", "PPLA", "PPLA2") \
+                or len(gaz._index.get(p.key, ())) < 2:
+            continue  # a name with one gazetteer reading keeps it
         others = [(q.place.lat, q.place.lon) for q in placed if q.key != p.key]
         if others and min(_km(p.place.lat, p.place.lon, a, b) for a, b in others) > 150:
             near = _nearby_match(gaz, p, [q for q in placed if q.key != p.key], None)
@@ -478,7 +479,8 @@ def _prominent_keys(gaz) -> dict[str, int]:
 
 def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None = None):
     """A gazetteer place within 60 km of the article's places whose name is spelled close
-    (rapidfuzz ratio >= 84, or >= 76 with the same consonant skeleton)."""
+    (rapidfuzz ratio >= 84, or >= 76 with the same consonant skeleton). Names are compared
+    only with names of the same initial (any vowel for a vowel) in the cells around."""
     from rapidfuzz import fuzz, process
 
     from mapper.names import fold, skeleton
@@ -487,7 +489,8 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
     if len(key) < 4 or not resolved:
         return None
     points = [(q.place.lat, q.place.lon) for q in resolved]
-    choices, owners = _keys_near(gaz, points)
+    initials = "aeiou" if key[0] in "aeiou" else key[0]
+    choices, owners = _keys_near(gaz, points, initials)
     if not choices:
         return None
     sk = skeleton(key)
@@ -508,18 +511,20 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
     return gaz._place(best, min(best_score, 100) / 100)
 
 
-def _keys_near(gaz, points: list[tuple[float, float]]) -> tuple[list[str], list[int]]:
-    """Every name key of the places in the half-degree cells around the points."""
+def _keys_near(gaz, points: list[tuple[float, float]], initials: str) -> tuple[list[str], list[int]]:
+    """The name keys (and rows) of places in the half-degree cells around the points whose
+    keys start with one of ``initials``."""
     cells = getattr(gaz, "_mapper_cells", None)
     if cells is None:
         cells = {}
         lat, lon, fc = gaz._col["lat"], gaz._col["lon"], gaz._col["feature_class"]
         for key, rows in gaz._index.items():
             for r in rows:
-                if fc[r] in ("P", "S", "L", "T"):
-                    c = cells.setdefault((int(math.floor(lat[r] * 2)), int(math.floor(lon[r] * 2))), ([], []))
-                    c[0].append(key)
-                    c[1].append(r)
+                if fc[r] in ("P", "S", "L", "T") and key:
+                    cell = cells.setdefault((int(math.floor(lat[r] * 2)), int(math.floor(lon[r] * 2))), {})
+                    bucket = cell.setdefault(key[0], ([], []))
+                    bucket[0].append(key)
+                    bucket[1].append(r)
         gaz._mapper_cells = cells
     wanted = set()
     for la, lo in points:
@@ -528,10 +533,14 @@ def _keys_near(gaz, points: list[tuple[float, float]]) -> tuple[list[str], list[
     choices: list[str] = []
     owners: list[int] = []
     for c in sorted(wanted):
-        got = cells.get(c)
-        if got:
-            choices += got[0]
-            owners += got[1]
+        cell = cells.get(c)
+        if not cell:
+            continue
+        for letter in initials:
+            got = cell.get(letter)
+            if got:
+                choices += got[0]
+                owners += got[1]
     return choices, owners
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections.abc import Iterable, Mapping
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -265,77 +266,74 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     cues = type(gazetteer)._CUES
     table = grammar._table
     cue_words = grammar.cue_words
-    sent_of = [0] * n
-    for k, s in enumerate(layout.sentences):
-        for t in range(s.i, s.j):
-            sent_of[t] = k
-    nsent = len(layout.sentences)
-    date_cue = [False] * nsent
-    cue_sentence = [False] * nsent
-    taken_upto = -1  # tokens before this index are inside a place or an actor already
+    sentences = layout.sentences
+    nsent = len(sentences)
+    # per sentence, with set operations in C: a trigger word? a date cue?
+    cue_sentence = [not cue_words.isdisjoint(lows[s.i:s.j]) for s in sentences]
+    date_cue = [not _DATE_CUES.isdisjoint(lows[s.i:s.j]) or any(w[:1].isdigit() for w in words[s.i:s.j])
+                for s in sentences]
+    sc.demonym_countries.update(_DEMONYM_COUNTRY[w] for w in _DEMONYM_COUNTRY.keys() & set(lows))
+    for i in [i for i, w in enumerate(lows) if w in table]:
+        hit = _trigger_at(tk, i, table[lows[i]])
+        if hit is not None:
+            sc.triggers.append(hit)
     regex_hits: dict[int, tuple[int, str]] = {}
     for rx, label in actors.patterns:  # user patterns: their spans, snapped to tokens
         for m in rx.finditer(text):
             a, b = tk.index_at(m.start()), tk.index_at(m.end() - 1) + 1
             if a < b and (a not in regex_hits or regex_hits[a][0] < b):
                 regex_hits[a] = (b, label)
-    i = 0
-    while i < n:
+    root = actors._trie
+    # only tokens that can open an actor phrase or a place name are tried
+    cands = [i for i, (w, low) in enumerate(zip(words, lows))
+             if low in root or i in regex_hits or w[:1].isupper() or low in _CONNECT or (w[:1] in _MARK_CHARS)]
+    bounds_i = [s.i for s in sentences]
+    taken_upto = -1  # tokens before this index are inside a place or an actor already
+    for i in cands:
+        if i < taken_upto:
+            continue
         w = words[i]
         low = lows[i]
-        k = sent_of[i]
-        if low in _DATE_CUES or (w[:1].isdigit()):
-            date_cue[k] = True
-        if low in cue_words:
-            cue_sentence[k] = True
-        if low in _DEMONYM_COUNTRY:
-            sc.demonym_countries.add(_DEMONYM_COUNTRY[low])
-        forms = table.get(low)
-        if forms:
-            hit = _trigger_at(tk, i, forms)
-            if hit is not None:
-                sc.triggers.append(hit)
-        if i >= taken_upto:
-            am = regex_hits.get(i) or actors.match(words, lows, i)
-            if am is not None:
-                j, label = am
-                a = ActorM(i, j, starts[i], ends[j - 1], text[starts[i]:ends[j - 1]], label)
-                sc.actors.append(a)
-                sc.actor_at[i] = a
-                sc.actor_end[j] = a
-            pm = _place_at(tk, i, index, stop) if (_capital(w) or low in _CONNECT) else None
-            if pm is not None:
-                j, key = pm
-                rows = index[key]
-                rows_idx = list(rows)
-                notable = bool(notable_arr[rows_idx].any())
-                strong = bool(strong_arr[rows_idx].any())
-                if j - i == 1 and low.lstrip("‘ʿ") in given:
-                    notable = strong = False
-                prev = lows[i - 1] if i > 0 else ""
-                cue = prev in cues
-                keep = _keep_place(tk, i, j, notable=notable, strong=strong, cue=cue, sent_start=layout.sentences[k].i)
-                if am is not None and am[0] > j:
-                    keep = False  # "Ankara-backed rebels": the place names the actor
-                    taken_upto = am[0]
-                if keep and (am is None or am[0] <= j or strong):
-                    s0 = starts[i]
-                    if i > 0 and words[i - 1] in _MARK_CHARS and ends[i - 1] == s0 and (i < 2 or ends[i - 2] < starts[i - 1]):
-                        s0 = starts[i - 1]
-                    p = PlaceM(i, j, s0, ends[j - 1], text[s0:ends[j - 1]], key, True, notable, cue)
-                    p.kind = _place_kind(gazetteer, rows)
-                    sc.places.append(p)
-                    sc.place_at[i] = p
-                    sc.place_end[j] = p
-                    taken_upto = j
-                    if am is not None and am[0] <= j:
-                        # "Damascus" the place, not an actor phrase inside it
-                        sc.actors.pop()
-                        del sc.actor_at[i]
-                        del sc.actor_end[am[0]]
-            elif am is not None:
+        am = regex_hits.get(i) or (actors.match(words, lows, i) if low in root else None)
+        if am is not None:
+            j, label = am
+            a = ActorM(i, j, starts[i], ends[j - 1], text[starts[i]:ends[j - 1]], label)
+            sc.actors.append(a)
+            sc.actor_at[i] = a
+            sc.actor_end[j] = a
+        pm = _place_at(tk, i, index, stop) if (_capital(w) or low in _CONNECT) else None
+        if pm is not None:
+            j, key = pm
+            rows = index[key]
+            rows_idx = list(rows)
+            notable = bool(notable_arr[rows_idx].any())
+            strong = bool(strong_arr[rows_idx].any())
+            if j - i == 1 and low.lstrip("‘ʿ") in given:
+                notable = strong = False
+            prev = lows[i - 1] if i > 0 else ""
+            cue = prev in cues
+            k = bisect_right(bounds_i, i) - 1
+            keep = _keep_place(tk, i, j, notable=notable, strong=strong, cue=cue, sent_start=sentences[k].i)
+            if am is not None and am[0] > j:
+                keep = False  # "Ankara-backed rebels": the place names the actor
                 taken_upto = am[0]
-        i += 1
+            if keep and (am is None or am[0] <= j or strong):
+                s0 = starts[i]
+                if i > 0 and words[i - 1] in _MARK_CHARS and ends[i - 1] == s0 and (i < 2 or ends[i - 2] < starts[i - 1]):
+                    s0 = starts[i - 1]
+                p = PlaceM(i, j, s0, ends[j - 1], text[s0:ends[j - 1]], key, True, notable, cue)
+                p.kind = _place_kind(gazetteer, rows)
+                sc.places.append(p)
+                sc.place_at[i] = p
+                sc.place_end[j] = p
+                taken_upto = j
+                if am is not None and am[0] <= j:
+                    # "Damascus" the place, not an actor phrase inside it
+                    sc.actors.pop()
+                    del sc.actor_at[i]
+                    del sc.actor_end[am[0]]
+        elif am is not None:
+            taken_upto = am[0]
     sc.date_cue = date_cue
     sc.cue_sentence = cue_sentence
     if sc.triggers:

@@ -211,13 +211,17 @@ class Layout:
         lead = None
         datelines: list[tuple[int, int]] = []
         seen_body = 0
+        caption_line: dict[int, bool] = {}
         for (i, j) in bounds:
             s_char, e_char = tokens.starts[i], tokens.ends[j - 1]
             line_no = bisect_right(line_starts, s_char) - 1
-            line_text = text[line_starts[line_no]:text.find("\n", s_char) if "\n" in text[s_char:] else len(text)]
+            end = text.find("\n", s_char)
+            line_text = text[line_starts[line_no]:end if end >= 0 else len(text)]
             seg = text[s_char:e_char]
             part = "body"
-            if _CAPTION.search(line_text):
+            if line_no not in caption_line:
+                caption_line[line_no] = _CAPTION.search(line_text) is not None
+            if caption_line[line_no]:
                 part = "caption"
             elif _META.match(seg) or _DATE_ONLY.match(seg):
                 part = "meta"
