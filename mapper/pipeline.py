@@ -544,7 +544,7 @@ def build(
                     if s is not None:
                         skipped.append(s)
                 frames = [r for _, r, _, s in results if s is None and len(r)]
-                from mapper.extract import _empty_reports
+                from mapper.extract import empty_reports as _empty_reports
 
                 reports = pd.concat(frames, ignore_index=True) if frames else _empty_reports()
                 pframes = [p for _, _, p, s in results if s is None and len(p)]

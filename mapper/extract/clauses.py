@@ -37,15 +37,15 @@ ADVERBS = frozenset({"now", "fully", "completely", "totally", "largely", "partia
                      "already", "recently", "reportedly", "successfully", "effectively", "quickly", "swiftly",
                      "also", "officially", "just", "since", "eventually", "then", "later", "again", "still",
                      "apparently", "virtually", "almost", "nearly", "formally", "entirely", "initially",
-                     "firmly", "allegedly", "briefly", "temporarily", "largely", "mostly", "all", "back",
-                     "soon", "subsequently", "reportedly", "previously", "once", "first", "earlier",
+                     "firmly", "allegedly", "briefly", "temporarily", "mostly", "all", "back",
+                     "soon", "subsequently", "previously", "once", "first", "earlier",
                      "newly", "jointly", "quietly", "rapidly", "easily", "practically", "not", "never",
                      "themselves", "itself", "both", "each", "yet", "even", "only", "ultimately", "overnight"})
 PREPOSITIONS = frozenset({"by", "with", "from", "against", "of", "to", "for", "alongside", "including", "between",
                           "among", "than", "versus", "vs", "on", "at", "in", "into", "under", "over", "near",
                           "toward", "towards", "via", "like", "unlike", "besides", "plus", "inside", "outside",
                           "around", "across", "behind", "through", "within", "without", "beyond", "upon",
-                          "about", "after", "before", "during", "amid", "despite", "against"})
+                          "about", "after", "before", "during", "amid", "despite"})
 PASSIVE_AUX = frozenset({"is", "are", "was", "were", "be", "been", "being", "get", "got", "gets", "gotten",
                          "getting", "become", "became", "remain", "remains", "remained"})
 HAVE_AUX = frozenset({"has", "have", "had", "having", "'ve", "’ve", "'d", "’d"})
@@ -85,14 +85,12 @@ def chunk_sentence(tk: Tokens, i: int, j: int, *, trigger_at: set[int], date_tok
     ``trigger_at`` holds the token indices of trigger words (a chunk with one is a clause,
     not a phrase); ``date_tokens`` the tokens inside date expressions.
     """
-    lows, words = tk.lows, tk.words
+    lows = tk.lows
     cuts: list[int] = [i]
     q = i
     while q < j:
         w = lows[q]
-        if w in _HARD or (w == "-" and not tk.glued(q) and q + 1 < j and not tk.glued(q + 1)):
-            cuts.append(q + 1)
-        elif w == ",":
+        if w in _HARD or (w == "-" and not tk.glued(q) and q + 1 < j and not tk.glued(q + 1)) or w == ",":
             cuts.append(q + 1)
         elif q > i and (w in SUBORDINATORS or w in RELATIVES) and lows[q - 1] != ",":
             if _opens_clause(tk, q, j, date_tokens):
@@ -119,7 +117,7 @@ def _opens_clause(tk: Tokens, q: int, j: int, date_tokens: set[int]) -> bool:
     nxt = lows[q + 1] if q + 1 < j else ""
     if w == "as":
         return nxt not in ("well", "part", "of", "a", "an", "much", "many", "far", "long", "soon", "such", "the",
-                           "to", "if", "recently", "yet") and not lows[q - 1] in ("such", "known", "same", "as")
+                           "to", "if", "recently", "yet") and lows[q - 1] not in ("such", "known", "same", "as")
     if w == "since":
         if lows[q - 1] in ("has", "have", "had", "having", "ever", "long"):
             return False  # "has since withdrawn": an adverb
@@ -154,9 +152,7 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
         kind = "part"
     elif any(lows[t] in REPORT_VERBS for t in range(head, b)) and not has_trigger:
         kind = "report"
-    elif w in PREPOSITIONS and not has_trigger:
-        kind = "pp"
-    elif all(t in date_tokens or lows[t] in (".", "on", "late", "early") for t in range(head, b)):
+    elif w in PREPOSITIONS and not has_trigger or all(t in date_tokens or lows[t] in (".", "on", "late", "early") for t in range(head, b)):
         kind = "pp"
     elif not has_trigger and (w in _DETS or w[:1].isdigit()) and not any(lows[t] in PASSIVE_AUX | HAVE_AUX for t in range(head, b)):
         kind = "appos"

@@ -145,9 +145,8 @@ def _settle(st: ArticleState, label: str, claim: Claim, *, at: int = -1) -> str:
         return _previous_subject(st, q, claim, prefer_nonstate=prefer) or _last_actor(st, q, claim,
                                                                                       prefer_nonstate=prefer) or ""
     if label == "ypg" or label == "kurdish":
-        if country == "SY" and (when is None or when >= SDF_FOUNDED):
-            if label == "ypg" or (when is not None and when >= SDF_FOUNDED):
-                return "SDF"
+        if country == "SY" and (when is None or when >= SDF_FOUNDED) and (label == "ypg" or when is not None):
+            return "SDF"
         return "Kurdish forces"
     if label == "us_backed":
         if country == "SY":

@@ -143,9 +143,9 @@ class Extractor:
                 c.gainer = None
             if not c.gainer_label and not c.loser_label:
                 continue
-            if c.event in ("captured", "entered", "besieged", "held") and not c.gainer_label:
-                if c.event != "captured" or not c.loser_label:
-                    continue
+            if c.event in ("captured", "entered", "besieged", "held") and not c.gainer_label \
+                    and (c.event != "captured" or not c.loser_label):
+                continue
             conf = c.confidence
             if any(f.startswith("uncertain:") for f in c.flags):
                 c.flags.add("uncertain")
@@ -295,8 +295,7 @@ def _resolve_places(gaz, sc, tk) -> None:
     by_key: dict[str, object] = {}
     for p in sc.places:
         if p.known and p.place is not None and (hints.get(p.i) or p.key not in by_key):
-            if hints.get(p.i) or p.key not in by_key:
-                by_key[p.key] = p.place
+            by_key[p.key] = p.place
     for p in sc.places:
         if p.known and p.key in by_key and p.place is not by_key[p.key]:
             _set_place(p, by_key[p.key])
@@ -336,9 +335,9 @@ def _country_hint(tk, sc, p: PlaceM) -> str | None:
     for q in range(max(0, p.i - 5), p.i):
         if lows[q] in _DEMONYM_CC and (q + 1 >= tk.n or lows[q + 1] not in ("army", "forces", "troops", "government",
                                                                              "military", "soldiers", "rebels",
-                                                                             "kurds", "kurdish", "regime", "state")):
-            if not any(r in sc.actor_at for r in range(q, p.i)):
-                return _DEMONYM_CC[lows[q]]
+                                                                             "kurds", "kurdish", "regime", "state")) \
+                and not any(r in sc.actor_at for r in range(q, p.i)):
+            return _DEMONYM_CC[lows[q]]
     if p.j + 1 < tk.n and lows[p.j] == "in":
         nxt = sc.place_at.get(p.j + 1) or sc.place_at.get(p.j + 2)
         if nxt is not None and nxt.key in ("irak", "iraq", "suria", "siria"):

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Iterable, Mapping
 from bisect import bisect_right
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -256,7 +256,6 @@ def _place_kind(gaz, rows: Mapping[int, float]) -> str:
 def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: ActorTable) -> Scan:
     """Find every place, actor, trigger and date cue of an article in one pass."""
     words, lows, starts, ends, text = tk.words, tk.lows, tk.starts, tk.ends, tk.text
-    n = tk.n
     sc = Scan()
     index = gazetteer._index
     notable_arr = gazetteer._notable
@@ -267,7 +266,6 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     table = grammar._table
     cue_words = grammar.cue_words
     sentences = layout.sentences
-    nsent = len(sentences)
     # per sentence, with set operations in C: a trigger word? a date cue?
     cue_sentence = [not cue_words.isdisjoint(lows[s.i:s.j]) for s in sentences]
     date_cue = [not _DATE_CUES.isdisjoint(lows[s.i:s.j]) or any(w[:1].isdigit() for w in words[s.i:s.j])

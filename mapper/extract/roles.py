@@ -21,9 +21,18 @@ Claims under a goal, a modal, a condition, a negation or a denial are not made.
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
-from .clauses import ADVERBS, HAVE_AUX, PASSIVE_AUX, PREPOSITIONS, REPORT_VERBS, SUBORDINATORS, Chunk
+from .clauses import (
+    ADVERBS,
+    HAVE_AUX,
+    PASSIVE_AUX,
+    PREPOSITIONS,
+    REPORT_VERBS,
+    SUBORDINATORS,
+    Chunk,
+)
 from .mentions import ActorM, PlaceM, TrigM
 from .state import ArticleState, Claim, Ref
 
@@ -41,10 +50,9 @@ _NP_BLOCK = frozenset({"in", "near", "at", "to", "from", "by", "with", "on", "to
                        "as", "because", "but", "if", "said", "says", "told", "according", "than", "like",
                        "out", "inside", "off", "upon", "west", "east", "north", "south", "northwest",
                        "northeast", "southwest", "southeast", "north-west", "north-east", "south-west",
-                       "south-east", "following", "despite", "toward", "is", "are", "was", "were", "has",
+                       "south-east", "following", "despite", "is", "are", "was", "were", "has",
                        "have", "had", "will", "would", "could", "may", "might", "can", "should", "must",
-                       "be", "been", "being", "do", "does", "did", "so", "then", "there", "here", "where",
-                       "whose", "whom"})
+                       "be", "been", "being", "do", "does", "did", "so", "then", "there", "here", "whose", "whom"})
 #: sites that stand outside a town: taking "the Mosul dam" is not taking Mosul
 _OUTER_SITES = frozenset({"airport", "airbase", "base", "dam", "bridge", "refinery", "checkpoint", "checkpoints",
                           "silos", "field", "oilfield", "oilfields", "fields", "crossing", "highway", "road", "roads",
@@ -264,9 +272,8 @@ def _is_reference(st: ArticleState, p: PlaceM) -> bool:
     if q >= 0 and lows[q] in ("near", "outside", "nearby", "beyond", "past", "around", "from", "between", "via",
                               "across"):
         return True
-    if q >= 1 and lows[q] == "to" and lows[q - 1] in ("close", "next", "adjacent", "road", "way", "route", "proximity"):
-        return True
-    return False
+    return q >= 1 and lows[q] == "to" and lows[q - 1] in ("close", "next", "adjacent", "road", "way", "route",
+                                                          "proximity")
 
 
 def _eligible_place(st: ArticleState, p: PlaceM) -> bool:
@@ -384,10 +391,8 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             np.final = True
         if low in ("percent", "%", "per") and q > 0 and lows[q - 1][:1].isdigit() and lows[q - 1] != "100":
             np.partial = True
-            try:
+            with contextlib.suppress(ValueError):
                 np.most = np.most or float(lows[q - 1]) >= 75
-            except ValueError:
-                pass
         if low in ("most", "bulk") or (low in g.partial_whole and np.hedge):
             np.most = True  # "most of P", "nearly all of P"
         if np.final and low in ("held", "controlled", "occupied", "run") and q + 1 < limit and lows[q + 1] == "by":
@@ -468,10 +473,9 @@ def _actor_modifier(st: ArticleState, a: ActorM, last_noun: str) -> bool:
     nxt = lows[a.j] if a.j < st.tk.n else ""
     if nxt in _NOUN_AFTER_ACTOR and not (nxt == "fighters" or nxt == "militants"):
         return True
-    if last_noun == "of" and a.i >= 2 and (lows[a.i - 2] in st.grammar.place_heads or lows[a.i - 2] in st.grammar.sites
-                                           or lows[a.i - 2] in st.grammar.stronghold_nouns):
-        return True
-    return False
+    return last_noun == "of" and a.i >= 2 and (lows[a.i - 2] in st.grammar.place_heads
+                                               or lows[a.i - 2] in st.grammar.sites
+                                               or lows[a.i - 2] in st.grammar.stronghold_nouns)
 
 
 def _skip_locator(st: ArticleState, q: int, limit: int) -> int:
@@ -643,9 +647,8 @@ def _actor_ok(st: ArticleState, a: ActorM, lo: int) -> bool:
         q -= 1
     if q >= lo and (lows[q] in PREPOSITIONS or lows[q] in ("backed", "supported", "aided", "assisted", "allied",
                                                              "alongside", "helped", "joined")):
-        if q == lo and lows[q] in SUBORDINATORS:
-            return True  # "after Iraqi forces pushed them out": the clause word, not a preposition
-        return False
+        # "after Iraqi forces pushed them out": the clause word, not a preposition
+        return q == lo and lows[q] in SUBORDINATORS
     return True
 
 
@@ -851,9 +854,7 @@ def _prefix_flags(st: ArticleState, np: NP, a: int, b: int) -> None:
             np.site = "outer" if w in _OUTER_SITES else "inner"
             if np.site == "inner":
                 np.partial = True
-        elif w in g.partial_before and w not in ("area", "areas", "side") and not whole:
-            np.partial = True
-        elif w in ("percent", "%") and i > 0 and words[i - 1][:1].isdigit() and words[i - 1] != "100":
+        elif w in g.partial_before and w not in ("area", "areas", "side") and not whole or w in ("percent", "%") and i > 0 and words[i - 1][:1].isdigit() and words[i - 1] != "100":
             np.partial = True
     if any(w in g.partial_hedges for w in words) and whole:
         np.partial = True
@@ -889,9 +890,9 @@ def _antecedent(st: ArticleState, k: int, chunk: Chunk) -> NP | None:
     idx = chunks.index(chunk)
     for c in reversed(chunks[:idx]):
         np = _place_left(st, c.j, c.i)
-        if np is not None and not (c.kind == "pp" and c.head in st.place_at and st.place_at[c.head].kind != "settlement"):
-            if c.kind != "pp" or np.places:
-                return np
+        if np is not None and not (c.kind == "pp" and c.head in st.place_at and st.place_at[c.head].kind != "settlement") \
+                and (c.kind != "pp" or np.places):
+            return np
         if c.kind not in ("pp", "appos"):
             break
     q = chunk.i - 1
@@ -1079,9 +1080,9 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
         if np is None:
             continue
         if role == "place":
-            if np.places or np.regions or np.coref >= 0 or np.territory or (np.pronoun >= 0 and np.actor is None):
-                if place_np is None:
-                    place_np = np
+            if place_np is None and (np.places or np.regions or np.coref >= 0 or np.territory
+                                     or (np.pronoun >= 0 and np.actor is None)):
+                place_np = np
         elif role == "gainer" and gainer is None:
             gainer = _actor_ref(np)
         elif role == "loser" and loser is None:
@@ -1430,7 +1431,7 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
     if v >= s.body_start and v not in st.place_end and lows[v] not in PASSIVE_AUX | HAVE_AUX | {"still", "now", "firmly",
                                                                                               "remain", "remains",
                                                                                               "remained", "which",
-                                                                                              "that", "back", "firmly"} \
+                                                                                              "that", "back"} \
             and lows[v] not in g.control_pass and not lows[v].endswith("ly") \
             and not (chunk is not None and (lows[chunk.head] in _DETS or lows[chunk.head] == "as")
                      and any(lows[r] in g.place_heads and not lows[r].endswith("s") for r in range(chunk.head, q))):

@@ -225,9 +225,7 @@ class Layout:
                 part = "caption"
             elif _META.match(seg) or _DATE_ONLY.match(seg):
                 part = "meta"
-            elif title_key and _key(seg) == title_key:
-                part = "headline"
-            elif seen_body == 0 and _looks_like_headline(seg, line_text):
+            elif title_key and _key(seg) == title_key or seen_body == 0 and _looks_like_headline(seg, line_text):
                 part = "headline"
             body_start = i
             if part == "body":

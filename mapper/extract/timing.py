@@ -72,7 +72,6 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
     chunks = st.chunks(k)
     chunk = c.chunk
     lows = st.tk.lows
-    anchor = st.anchor
     if c.event == "held" and "since" not in c.flags:
         # a state is as of its own date ("held it on Sunday") or of the article; "since <date>"
         # is when it began, not when it was stated
@@ -289,7 +288,7 @@ def _offset_before(st: ArticleState, chunk) -> tuple[int, str] | None:
     num = lows[q - 1] if q >= 1 else ""
     if days == 0:
         return 0, "day"
-    n = _NUMBERS.get(num, None) if not num.isdigit() else int(num)
+    n = _NUMBERS.get(num) if not num.isdigit() else int(num)
     if n is None:
         return (days, "week") if days <= 7 else (days, _UNIT_PRECISION[days])
     return n * days, _UNIT_PRECISION[days]
