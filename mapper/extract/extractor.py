@@ -332,16 +332,25 @@ _DEMONYM_CC = {"iraqi": "IQ", "iraq": "IQ", "syrian": "SY", "syria": "SY"}
 def _country_hint(tk, sc, p: PlaceM) -> str | None:
     """The country written beside a name: "the Iraqi town of P", "Syria's P", "P in Iraq"."""
     lows = tk.lows
-    for q in range(max(0, p.i - 5), p.i):
-        if lows[q] in _DEMONYM_CC and (q + 1 >= tk.n or lows[q + 1] not in ("army", "forces", "troops", "government",
-                                                                             "military", "soldiers", "rebels",
-                                                                             "kurds", "kurdish", "regime", "state")) \
-                and not any(r in sc.actor_at for r in range(q, p.i)):
-            return _DEMONYM_CC[lows[q]]
     if p.j + 1 < tk.n and lows[p.j] == "in":
-        nxt = sc.place_at.get(p.j + 1) or sc.place_at.get(p.j + 2)
-        if nxt is not None and nxt.key in ("irak", "iraq", "suria", "siria"):
-            return "IQ" if nxt.key.startswith("ira") else "SY"
+        r = p.j + 1
+        while r < tk.n and lows[r] in ("the", "northern", "southern", "eastern", "western", "central", "north", "south",
+                                       "east", "west", "northeastern", "northwestern", "southeastern", "southwestern"):
+            r += 1
+        if r < tk.n and lows[r] in ("iraq", "syria"):
+            return _DEMONYM_CC[lows[r]]
+    # back over the noun phrase only: a country named before "and" or "in" belongs to another name
+    q = p.i - 1
+    while q >= max(0, p.i - 6) and lows[q] not in ("and", "in", ",", "of", "from", "to", "at", "near", "or"):
+        if lows[q] in _DEMONYM_CC and q not in sc.actor_at and not any(r in sc.actor_at for r in range(q, p.i)):
+            return _DEMONYM_CC[lows[q]]
+        q -= 1
+    if q >= 1 and lows[q] == "of" and lows[q - 1] in ("town", "city", "village", "border", "capital"):
+        r = q - 2
+        while r >= max(0, q - 5) and lows[r] not in ("and", "in", ",", "of", "to", "at", "near", "or"):
+            if lows[r] in _DEMONYM_CC and r not in sc.actor_at:
+                return _DEMONYM_CC[lows[r]]
+            r -= 1
     return None
 
 
