@@ -62,6 +62,8 @@ _NOT_PART_ING = frozenset({"during", "including", "according", "something", "not
 _DETS = frozenset({"the", "a", "an", "its", "their", "his", "her", "this", "that", "these", "those", "some",
                    "several", "many", "one", "two", "three", "four", "five", "another", "other", "most",
                    "all", "each", "every", "both"})
+_DIRECTIONS = frozenset({"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+                         "north-east", "north-west", "south-east", "south-west"})
 _CONJ = frozenset({"and", "or", "but", "then", "yet"})
 
 
@@ -106,7 +108,10 @@ def chunk_sentence(tk: Tokens, i: int, j: int, *, trigger_at: set[int], date_tok
     for a, b in zip(cuts, cuts[1:]):
         if b <= a:
             continue
-        chunks.append(_classify(tk, a, b, trigger_at, date_tokens))
+        c = _classify(tk, a, b, trigger_at, date_tokens)
+        if c.kind == "appos" and not chunks:
+            c.kind = "main"  # a sentence opens with its subject, not with an appositive
+        chunks.append(c)
     return chunks
 
 

@@ -321,26 +321,42 @@ def _opponent(counts: Counter, side: str, *, when: dt.date | None = None, countr
     return ""
 
 
-def _sentence_other(st: ArticleState, c: Claim, side: str) -> str:
-    """Another side named in the claim's sentence (not a source, not behind "backed by")."""
-    from .roles import _actor_ok
+_OPPOSING = frozenset({"from", "against", "with", "versus", "vs", "by", "fought", "fighting", "battling", "routing",
+                       "ousting", "expelling", "driving", "pushing", "evicting", "repelling", "defeating"})
+_LOSING = frozenset({"surrendered", "surrender", "fled", "withdrew", "retreated", "collapsed", "abandoned",
+                     "lost", "left", "pulled", "were", "was"})
 
+
+def _sentence_other(st: ArticleState, c: Claim, side: str) -> str:
+    """The other side the claim's sentence names as the opposing one: after "from",
+    "against", "clashes with", "driving out", or as the subject of a surrender or a flight
+    ("after 200 soldiers surrendered"). Allies named beside the subject are not it."""
     s = st.layout.sentences[c.k]
+    lows = st.tk.lows
+    own = c.gainer.actor if c.gainer is not None and c.gainer.actor is not None else (
+        c.loser.actor if c.loser is not None and c.loser.actor is not None else None)
+    fallback = ""
     for a in st.scan.actors:
         if not (s.body_start <= a.i < s.j) or a.label in ("never", "anaphor"):
             continue
-        if not _actor_ok(st, a, s.body_start) and st.tk.lows[a.i - 1] not in ("with", "against", "from", "by", "of"):
+        before = [lows[q] for q in range(max(s.body_start, a.i - 3), a.i)]
+        allied = own is not None and (abs(a.i - own.j) <= 3 or abs(own.i - a.j) <= 3) and (
+            "and" in lows[min(a.j, own.j):max(a.i, own.i)] or a.i >= own.i)
+        if not fallback and not allied and own is not None and a is not own:
+            lab = _settle(st, a.label, c, at=a.i)
+            if lab and lab != side and fits_country(lab, _country_of(c)) and \
+                    not (lab == "SDF" and c.date is not None and c.date < SDF_FOUNDED):
+                fallback = lab
+        after = lows[a.j] if a.j < s.j else ""
+        opposing = any(w in _OPPOSING for w in before) or after in _LOSING or (
+            a.j + 1 < s.j and lows[a.j] in ("had", "have", "has") and lows[a.j + 1] in _LOSING)
+        if not opposing:
             continue
-        if st.tk.lows[a.i - 1] in ("backed", "supported") or (a.i >= 2 and st.tk.lows[a.i - 2] in ("backed", "supported")):
-            continue
-        own = c.gainer.actor if c.gainer is not None and c.gainer.actor is not None else None
-        if own is not None and abs(a.i - own.j) <= 3 and a.i >= own.i:
-            continue  # "militant opposition force Islamic State": one side named twice
         lab = _settle(st, a.label, c, at=a.i)
         if lab and lab != side and not (lab == "SDF" and c.date is not None and c.date < SDF_FOUNDED) \
                 and fits_country(lab, _country_of(c)):
             return lab
-    return ""
+    return fallback
 
 
 def merge(claims: list[Claim]) -> list[Claim]:

@@ -279,6 +279,9 @@ def _resolve_places(gaz, sc, tk) -> None:
         _set_place(p, cache[key])
         if p.place is not None:
             held.setdefault(p.place.place_id, p.key)
+    for p in sc.places:
+        if p.kind == "settlement" and p.j < tk.n and tk.lows[p.j] in _DISTRICT_NOUNS:
+            p.kind = "feature"  # "the Jolan district": a part of a town, whatever else bears the name
     # far from everything else the text names, while a place spelled alike lies near: the near one
     placed = [p for p in sc.places if p.place is not None and p.kind in ("settlement", "feature")]
     for p in pending:
@@ -308,6 +311,10 @@ def _alternate_only(gaz, key: str, place) -> bool:
         if gaz._col["place_id"][r] == place.place_id:
             return w < 1.0
     return True
+
+
+_DISTRICT_NOUNS = frozenset({"district", "districts", "neighbourhood", "neighborhood", "neighbourhoods",
+                             "neighborhoods", "quarter", "quarters"})
 
 
 def _set_place(p: PlaceM, place) -> None:

@@ -225,13 +225,15 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
     g = st.grammar
     if f.lemma in ("control", "hold") and (prev in g.control_gain or prev in g.control_keep or prev in g.control_lose
                                            or prev in g.control_pass or prev in ("in", "under", "of", "'s", "’s")
-                                           or (p in st.actor_end and st.actor_end[p].i > 0
-                                               and lows[st.actor_end[p].i - 1] in ("under", "in", "to", "into"))):
+                                           or ((p + 1) in st.actor_end and st.actor_end[p + 1].i > 0
+                                               and lows[st.actor_end[p + 1].i - 1] in ("under", "in", "to", "into"))):
         return None  # "under IS control": the noun
     if f.form in ("base", "s") and (prev in _DETS or prev in ("'s", "’s") or prev in st.grammar.control_whole
                                     or prev in st.grammar.control_partial or prev in ("nearly", "total", "near",
                                                                                       "military", "partial")):
         return "noun" if f.lemma in _NOUN_TOO and frame.has("noun") else None
+    if (p + 1) in st.actor_end or (p >= 0 and st.tk.words[p] == "IS"):
+        prev = ""  # "IS seized the town": the group, not the verb "is"
     if f.participle:
         if prev in PASSIVE_AUX:
             return "passive" if frame.has("passive") else ("intransitive" if frame.has("intransitive") else None)
@@ -291,8 +293,11 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
     np = NP(q, q)
     steps = 0
     last_noun = ""
+    dts = st.date_tokens(st.sent_of[q]) if q < n else set()
     while q < limit and steps < 16:
         low = lows[q]
+        if q in dts and steps > 0 and q not in st.place_at:
+            return None  # "in April": a date, not the phrase
         p = st.place_at.get(q)
         if p is not None:
             after = lows[p.j] if p.j < n else ""
@@ -662,6 +667,9 @@ def subject_actor(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> Ref 
         a = st.actor_end.get(q + 1)
         if a is not None and a.i >= lo:
             if _actor_ok(st, a, lo):
+                while a.i - 2 >= lo and lows[a.i - 1] in ("and", ",") and st.actor_end.get(a.i - 1) is not None \
+                        and st.actor_end[a.i - 1].label != "never":
+                    a = st.actor_end[a.i - 1]  # "X and Y took P": X heads the subject
                 return _owner(st, a)
             q = a.i - 1
             continue
