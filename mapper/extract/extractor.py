@@ -280,8 +280,10 @@ def _resolve_places(gaz, sc, tk) -> None:
         if p.place is not None:
             held.setdefault(p.place.place_id, p.key)
     for p in sc.places:
-        if p.kind == "settlement" and p.j < tk.n and tk.lows[p.j] in _DISTRICT_NOUNS:
-            p.kind = "feature"  # "the Jolan district": a part of a town, whatever else bears the name
+        if p.j < tk.n and tk.lows[p.j] in _DISTRICT_NOUNS:
+            p.subplace = True
+            if p.kind == "settlement":
+                p.kind = "feature"  # "the Jolan district": a part of a town, whatever else bears the name
     # far from everything else the text names, while a place spelled alike lies near: the near one
     placed = [p for p in sc.places if p.place is not None and p.kind in ("settlement", "feature")]
     for p in pending:
@@ -414,7 +416,13 @@ def _place_unknowns(st: ArticleState) -> None:
                     held.add(near.place_id)
                     resolved.append(p)
                 continue
+    _mark_subplaces(st)
     for p in st.scan.places:
+        if p.subplace:
+            town = _main_town(st)
+            if town is not None:
+                p.approx = town  # a district is placed at its town, not at a namesake elsewhere
+            continue
         if p.place is None and p.text.strip():
             anchor = _anchor_for(st, p, resolved)
             if anchor is not None:
@@ -577,6 +585,38 @@ def _km(lat1, lon1, lat2, lon2) -> float:
     return 2 * 6371.0 * math.asin(math.sqrt(a))
 
 
+def _mark_subplaces(st: ArticleState) -> None:
+    """Names that a district word follows or introduces: "A, B and C districts", "the three
+    neighbourhoods still in government hands — A, B and C"."""
+    lows = st.tk.lows
+    for p in st.scan.places:
+        if p.subplace:
+            for q in _list_members(st, p):
+                if q.kind in ("unknown", "feature") or not q.known:
+                    q.subplace = True
+    for s in st.layout.sentences:
+        for q in range(s.i, s.j):
+            if lows[q] in ("neighbourhoods", "neighborhoods", "districts", "quarters") and q + 8 < s.j:
+                for r in range(q + 1, min(s.j, q + 8)):
+                    if lows[r] in ("—", "–", ":", "including", "namely", "are"):
+                        first = st.scan.place_at.get(r + 1)
+                        if first is not None:
+                            for m in [first] + _list_members(st, first):
+                                if not m.known or m.kind in ("unknown", "feature"):
+                                    m.subplace = True
+                        break
+
+
+def _main_town(st: ArticleState):
+    """The settlement the article names most often (the town its districts belong to)."""
+    counts = Counter(p.place.place_id for p in st.scan.places if p.place is not None and p.kind == "settlement"
+                     and not p.subplace and not p.in_actor)
+    if not counts:
+        return None
+    pid = counts.most_common(1)[0][0]
+    return next(p.place for p in st.scan.places if p.place is not None and p.place.place_id == pid)
+
+
 def _anchor_for(st: ArticleState, p: PlaceM, resolved: list[PlaceM]) -> object | None:
     """The resolved place the text ties an unknown name to: a resolved member of the same
     list, the town a district belongs to ("the X district of P", "X ... in P"), the nearest
@@ -589,7 +629,7 @@ def _anchor_for(st: ArticleState, p: PlaceM, resolved: list[PlaceM]) -> object |
     good = [q for q in members if q.place is not None and q.eligible]
     if good:
         return min(good, key=lambda q: abs(q.i - p.i)).place
-    same = [q for q in resolved if s.i <= q.i < s.j and q.kind == "settlement"]
+    same = [q for q in resolved if s.i <= q.i < s.j and q.kind in ("settlement", "feature") and not q.subplace]
     if same:
         after = [q for q in same if q.i > p.i and all(lows[t] not in (".", ";") for t in range(p.j, q.i))
                  and any(lows[t] in ("in", "of", "near", "north", "south", "east", "west", "outside")
@@ -599,7 +639,7 @@ def _anchor_for(st: ArticleState, p: PlaceM, resolved: list[PlaceM]) -> object |
         return min(same, key=lambda q: abs(q.i - p.i)).place
     for back in range(k - 1, max(-1, k - 3), -1):
         sb = st.layout.sentences[back]
-        before = [q for q in resolved if sb.i <= q.i < sb.j and q.kind == "settlement"]
+        before = [q for q in resolved if sb.i <= q.i < sb.j and q.kind in ("settlement", "feature") and not q.subplace]
         if before:
             counts = Counter(q.place.place_id for q in resolved)
             return max(before, key=lambda q: (counts[q.place.place_id], q.i)).place
@@ -641,8 +681,27 @@ def _place_rows(st: ArticleState) -> list[dict]:
     n = st.tk.n
     for p in st.scan.places:
         pl = p.place
+        if p.subplace and p.approx is not None:
+            a = p.approx
+            rows.append(_prow(art.id, p.text, f"near:{a.place_id}", f"{p.text} (a part of {a.name}; placed at it)",
+                              a.country, a.lat, a.lon, p.start, p.end))
+            continue
         if pl is not None:
             rows.append(_prow(art.id, p.text, pl.place_id, pl.name, pl.country, pl.lat, pl.lon, p.start, p.end))
+            if p.kind in ("feature", "settlement") and p.j + 1 < n and lows[p.j] in ("dam", "border", "complex") \
+                    and lows[p.j + 1] in ("complex", "crossing", "post", "gate"):
+                e = st.tk.ends[p.j + 1]
+                rows.append(_prow(art.id, st.text[p.start:e], pl.place_id, f"{pl.name} ({lows[p.j]} {lows[p.j + 1]})",
+                                  pl.country, pl.lat, pl.lon, p.start, e))
+            elif p.kind in ("feature", "settlement") and p.j < n and lows[p.j] in ("complex", "crossing"):
+                e = st.tk.ends[p.j]
+                rows.append(_prow(art.id, st.text[p.start:e], pl.place_id, f"{pl.name} ({lows[p.j]})",
+                                  pl.country, pl.lat, pl.lon, p.start, e))
+            if p.kind == "settlement" and p.i >= 3 and lows[p.i - 1] == "of" and lows[p.i - 2] == "city" \
+                    and lows[p.i - 3] == "old":
+                s0 = st.tk.starts[p.i - 3]
+                rows.append(_prow(art.id, st.text[s0:p.end], pl.place_id, f"{pl.name} (old city)", pl.country,
+                                  pl.lat, pl.lon, s0, p.end))
             if p.kind == "admin1" and p.j - p.i > 1 and lows[p.j - 1] in ("province", "governorate", "region",
                                                                           "countryside", "canton"):
                 # "Nineveh province": the governorate is named "Nineveh" too
@@ -675,7 +734,35 @@ def _place_rows(st: ArticleState) -> list[dict]:
                                   a.country, a.lat, a.lon, p.start, e))
         else:
             rows.append(_prow(art.id, p.text, "", "", "", float("nan"), float("nan"), p.start, p.end))
+    rows += _generic_sites(st)
     return rows
+
+
+_SITE_NOUNS = frozenset({"citadel", "bazaar", "castle", "fortress", "souk", "souq", "museum", "stadium"})
+
+
+def _generic_sites(st: ArticleState) -> list[dict]:
+    """Sites named only by a common noun ("the ancient citadel", "the central bazaar"),
+    placed at the town the sentence is about."""
+    lows = st.tk.lows
+    out = []
+    for k, s in enumerate(st.layout.sentences):
+        if s.part not in ("body", "headline"):
+            continue
+        for q in range(s.body_start + 1, s.j):
+            if lows[q] not in _SITE_NOUNS or lows[q - 1] in _SITE_NOUNS:
+                continue
+            a = q - 1 if lows[q - 1] not in ("the", "its", "a") and lows[q - 1].isalpha() else q
+            if a < q and lows[a - 1] not in ("the", "its"):
+                continue
+            town = st.salient_place(k, q)
+            if town is None or town.place is None:
+                continue
+            pl = town.place
+            s0, e0 = st.tk.starts[a], st.tk.ends[q]
+            out.append(_prow(st.article.id, st.text[s0:e0], f"near:{pl.place_id}",
+                             f"{st.text[s0:e0]} (in {pl.name}; placed at it)", pl.country, pl.lat, pl.lon, s0, e0))
+    return out
 
 
 def _prow(article, name, pid, place, country, lat, lon, start, end) -> dict:

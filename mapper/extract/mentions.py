@@ -43,6 +43,8 @@ class PlaceM:
     place: object | None = None  # gazetteer Place once resolved
     kind: str = ""  # settlement | feature | admin1 | country | unknown
     approx: object | None = None  # for an unknown name: the Place it is placed at
+    in_actor: bool = False  # named inside an actor phrase ("rebels backed by Turkey")
+    subplace: bool = False  # a part of a town ("the Jolan district", "the Sinaa and Mashlab neighbourhoods")
 
     @property
     def eligible(self) -> bool:
@@ -217,7 +219,7 @@ _PLACE_SLOT_BEFORE = frozenset({"village", "villages", "town", "towns", "city", 
                                 "camp", "complex", "settlement", "hamlet", "hamlets"})
 _PLACE_SLOT_AFTER = frozenset({"village", "villages", "district", "districts", "neighbourhood", "neighbourhoods",
                                "neighborhood", "neighborhoods", "area", "hill", "complex", "camp", "quarter",
-                               "suburb", "town", "region"})
+                               "suburb", "town", "region", "base", "crossing", "regiment"})
 _NOT_NAMES = frozenset({"the", "a", "an", "this", "that", "those", "these", "some", "several", "two", "three", "four",
                         "five", "many", "other", "most", "all", "both", "first", "second", "eastern", "western",
                         "northern", "southern", "central", "upper", "lower", "old", "new", "in", "on", "at", "and",
@@ -493,7 +495,8 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
                 r += 1
                 continue
             lw = lows[r]
-            if _capital(w) and w[:1].isalpha() and lw not in _NOT_NAMES and (
+            if _capital(w) and w[:1].isalpha() and (lw not in _NOT_NAMES or (listed and r + 1 < n and _capital(words[r + 1])
+                                                                          and lows[r + 1] not in stop)) and (
                     lw not in stop or (listed and r + 1 < n and _capital(words[r + 1]) and lows[r + 1] not in stop
                                        and not text[ends[r]:starts[r + 1]].strip())):
                 r += 1
@@ -574,6 +577,21 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
                     p -= 1
                 if lows[p] not in stop and lows[p] not in _NOT_NAMES and p > s.i:
                     add(p, r)
+                    # the names before it in the same list: "A, B and C districts"
+                    q2 = p - 1
+                    while q2 > s.i and lows[q2] in (",", "and"):
+                        e2 = q2
+                        b2 = e2 - 1
+                        while b2 > s.i and b2 - 1 not in covered and (_capital(words[b2 - 1]) or lows[b2 - 1] in _CONNECT
+                                                                      or words[b2 - 1] == "-") \
+                                and lows[b2 - 1] not in _NOT_NAMES and lows[b2 - 1] not in stop:
+                            b2 -= 1
+                        if b2 in covered or not _capital(words[b2]) or lows[b2] in stop or b2 >= e2:
+                            break
+                        add(b2, e2)
+                        q2 = b2 - 1
+                        if q2 > s.i and lows[q2] == "and" and lows[q2 - 1] == ",":
+                            q2 -= 1
     for p in found:
         sc.places.append(p)
         sc.place_at[p.i] = p
