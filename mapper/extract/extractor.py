@@ -244,6 +244,14 @@ def _resolve_places(gaz, sc, tk) -> None:
             if gaz._notable[r] and col["feature_code"][r] not in ("PCLI", "ADM1", "ADMD"):
                 ctx.points.append((float(col["lat"][r]), float(col["lon"][r])))
     hints = {p.i: _country_hint(tk, sc, p) for p in sc.places if p.known}
+    # a country's own name is the country ("backed by Russia"), unless written as a village's
+    countries: dict[str, object] = {}
+    for p in sc.places:
+        if not p.known or (p.i >= 2 and tk.lows[p.i - 1] == "of" and tk.lows[p.i - 2] in ("village", "town", "villages")):
+            continue
+        for r, w in gaz._index.get(p.key, {}).items():
+            if col["feature_code"][r] in ("PCLI", "PCL") and w >= 1.0:
+                countries[p.i] = gaz._place(r, 1.0)
     cache: dict[tuple, object] = {}
     pending = []
     for p in sc.places:
@@ -251,6 +259,9 @@ def _resolve_places(gaz, sc, tk) -> None:
             continue
         rows = gaz._index.get(p.key, {})
         key = (p.text, hints[p.i])
+        if p.i in countries:
+            _set_place(p, countries[p.i])
+            continue
         if (len(rows) == 1 and gaz._notable[next(iter(rows))]) or key in cache:
             if key not in cache:
                 cache[key] = gaz.resolve_fast(p.text, context=ctx, country=hints[p.i], fuzzy=False)[0] or (
@@ -416,6 +427,7 @@ def _place_unknowns(st: ArticleState) -> None:
                     held.add(near.place_id)
                     resolved.append(p)
                 continue
+    _list_coherence(st)
     _mark_subplaces(st)
     for p in st.scan.places:
         if p.subplace:
@@ -474,10 +486,10 @@ def _typo_match(gaz, p: PlaceM, held: set[str]):
     from mapper.names import fold
 
     key = p.key or fold(p.text)
-    if len(key) < 5 or " " in p.text.strip():
+    if len(key) < 6 or " " in p.text.strip() or "-" in p.text:
         return None
     keys = _prominent_keys(gaz)
-    got = process.extractOne(key, gaz._mapper_prominent_list, scorer=fuzz.ratio, score_cutoff=85)
+    got = process.extractOne(key, gaz._mapper_prominent_list, scorer=fuzz.ratio, score_cutoff=88)
     if got is None:
         return None
     r = keys.get(got[0])
@@ -529,7 +541,7 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
             score += 8
         if score > best_score:
             best, best_score = r, score
-    if best is None or best_score < 84:
+    if best is None or best_score < (90 if len(key) <= 6 else 84):
         return None
     return gaz._place(best, min(best_score, 100) / 100)
 
@@ -583,6 +595,31 @@ def _km(lat1, lon1, lat2, lon2) -> float:
     dp, dl = p2 - p1, math.radians(lon2 - lon1)
     a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
     return 2 * 6371.0 * math.asin(math.sqrt(a))
+
+
+def _list_coherence(st: ArticleState) -> None:
+    """Members of one enumeration lie near each other: a member placed more than 100 km from
+    the middle of the others (a namesake far away) is placed at the nearest member instead."""
+    import statistics
+
+    seen: set[int] = set()
+    for p in st.scan.places:
+        if p.i in seen or p.kind not in ("settlement", "feature", "unknown"):
+            continue
+        members = [p] + [q for q in _list_members(st, p) if q.kind in ("settlement", "feature", "unknown")]
+        seen.update(q.i for q in members)
+        placed = [q for q in members if q.place is not None and q.kind in ("settlement", "feature")]
+        if len(placed) < 2:
+            continue
+        lat = statistics.median(q.place.lat for q in placed)
+        lon = statistics.median(q.place.lon for q in placed)
+        near = [q for q in placed if _km(q.place.lat, q.place.lon, lat, lon) <= 100]
+        if not near:
+            continue
+        for q in placed:
+            if q not in near and q.place.population < 10000:
+                q.approx = min(near, key=lambda m: abs(m.i - q.i)).place
+                q.place, q.kind = None, "unknown"
 
 
 def _mark_subplaces(st: ArticleState) -> None:

@@ -334,6 +334,18 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
                     del sc.actor_end[am[0]]
         elif am is not None:
             taken_upto = am[0]
+    # places named inside an actor phrase ("rebels backed by Turkey"): listed, never claimed
+    for a in list(sc.actors):
+        for i in range(a.i + 1, a.j):
+            if words[i][:1].isupper() and i not in sc.place_at:
+                pm = _place_at(tk, i, index, stop)
+                if pm is not None and pm[0] <= a.j:
+                    p = PlaceM(i, pm[0], starts[i], ends[pm[0] - 1], text[starts[i]:ends[pm[0] - 1]], pm[1], True, True,
+                               False)
+                    p.kind = _place_kind(gazetteer, index[pm[1]])
+                    p.in_actor = True
+                    sc.places.append(p)
+    sc.places.sort(key=lambda p: p.i)
     sc.date_cue = date_cue
     sc.cue_sentence = cue_sentence
     if sc.triggers:
@@ -459,6 +471,8 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
         return False
     if notable or cue:
         return True
+    if i == sent_start and j < n and words[j] in (",", "(", "-", "–", "—"):
+        return True  # a dateline: "QAYYARAH, Iraq (AP) -"
     # a list or an appositive that makes it a place: "nearby Kubaysa", "Arab Ezza, a village"
     if prev in ("nearby", "neighbouring", "neighboring", "adjacent", "and", ",") or lows[i - 2:i] == ["as", "well"]:
         return True
