@@ -370,10 +370,13 @@ def merge(claims: list[Claim]) -> list[Claim]:
     claims = [c for c in claims if "headline" not in c.flags or _pkey(c) not in body_places]
     _refine_dates(claims)
     out: list[Claim] = []
+    by_place: dict[tuple, list[Claim]] = {}  # (event, place) -> kept claims: merging stays linear
     for c in sorted(claims, key=_rank):
-        twin = next((o for o in out if _same(o, c)), None)
+        bucket = by_place.setdefault((c.event, _pkey(c)), [])
+        twin = next((o for o in bucket if _same(o, c)), None)
         if twin is None:
             out.append(c)
+            bucket.append(c)
             continue
         if not twin.gainer_label and c.gainer_label:
             twin.gainer = c.gainer
@@ -381,11 +384,14 @@ def merge(claims: list[Claim]) -> list[Claim]:
             twin.loser = c.loser
         twin.confidence = min(0.99, max(twin.confidence, c.confidence) + 0.05)
     # a restatement dated only from the story joins the dated claim it restates
-    dated = [c for c in out if not _borrowed(c)]
+    dated: dict[tuple, list[Claim]] = {}
+    for c in out:
+        if not _borrowed(c):
+            dated.setdefault((c.event, _pkey(c)), []).append(c)
     rest = []
     for c in out:
         if _borrowed(c) and c.date is not None:
-            twin = next((o for o in dated if o is not c and o.event == c.event and o.region == c.region
+            twin = next((o for o in dated.get((c.event, _pkey(c)), ()) if o is not c and o.region == c.region
                          and _same_place(o, c) and _sides_ok(o, c) and o.gainer_label and c.gainer_label
                          and (o.date is None or abs((o.date - c.date).days) <= 62)), None)
             if twin is not None:
@@ -394,24 +400,29 @@ def merge(claims: list[Claim]) -> list[Claim]:
                 continue
         rest.append(c)
     out = rest
+    captures: dict[str, list[Claim]] = {}
+    for o in out:
+        if o.event == "captured":
+            captures.setdefault(_pkey(o), []).append(o)
     keep: list[Claim] = []
     for c in out:
+        caps = captures.get(_pkey(c), ())
         if c.event == "entered" and "share" not in c.flags and any(
-            o.event == "captured" and _same_place(o, c) and o.gainer_label == c.gainer_label and o.gainer_label
-            and _dates_ok(o, c) and o.date is not None and c.date is not None for o in out
+            _same_place(o, c) and o.gainer_label == c.gainer_label and o.gainer_label
+            and _dates_ok(o, c) and o.date is not None and c.date is not None for o in caps
         ):
             continue  # "advanced inside P" on the day it "recaptured P"
         if c.event == "entered" and "site" in c.flags and any(
-            o.event == "captured" and o.place.key == c.place.key and _sides_ok(o, c) and _dates_ok(o, c) for o in out
+            o.place.key == c.place.key and _sides_ok(o, c) and _dates_ok(o, c) for o in caps
         ):
             continue
         if c.event == "withdrew" and any(
-            o.event == "captured" and _same_place(o, c) and o.loser_label == c.loser_label and _dates_ok(o, c) for o in out
+            _same_place(o, c) and o.loser_label == c.loser_label and _dates_ok(o, c) for o in caps
         ):
             continue
         if c.event == "held" and any(
-            o.event == "captured" and _same_place(o, c) and o.gainer_label == c.gainer_label and o is not c
-            and (o.date == c.date or o.date is None or c.date is None) for o in out
+            _same_place(o, c) and o.gainer_label == c.gainer_label and o is not c
+            and (o.date == c.date or o.date is None or c.date is None) for o in caps
         ):
             continue
         keep.append(c)
@@ -430,10 +441,13 @@ def _pkey(c: Claim) -> str:
 def _refine_dates(claims: list[Claim]) -> None:
     """A claim dated only from the story takes the explicit date of a claim on the same place
     by the same side nearby ("captured the airbase" ... "fully controlling it on Sunday")."""
+    by_place: dict[str, list[Claim]] = {}
+    for c in claims:
+        by_place.setdefault(_pkey(c), []).append(c)
     for c in claims:
         if not any(f in c.flags for f in ("date_from_lead", "date_from_publication", "date_from_context")):
             continue
-        for o in claims:
+        for o in by_place[_pkey(c)]:
             if o is c or _borrowed(o) or o.date is None or c.date is None:
                 continue
             if _pkey(o) != _pkey(c) or o.gainer_label != c.gainer_label or abs(o.k - c.k) > 2:

@@ -269,9 +269,13 @@ def _resolve_places(gaz, sc, tk) -> None:
             _set_place(p, cache[key])
         else:
             pending.append(p)
+    seen_points = set(ctx.points)
     for p in sc.places:
-        if p.place is not None and p.kind in ("settlement", "feature"):
-            ctx.points.append((float(p.place.lat), float(p.place.lon)))
+        if p.place is not None and p.kind in ("settlement", "feature") and len(seen_points) < 40:
+            pt = (float(p.place.lat), float(p.place.lon))
+            if pt not in seen_points:  # distinct points, at most 40: resolution stays linear
+                seen_points.add(pt)
+                ctx.points.append(pt)
     held = {p.place.place_id: p.key for p in sc.places if p.place is not None}
     for p in pending:
         key = (p.text, hints[p.i])
@@ -616,8 +620,9 @@ def _list_coherence(st: ArticleState) -> None:
         near = [q for q in placed if _km(q.place.lat, q.place.lon, lat, lon) <= 100]
         if not near:
             continue
+        near_ids = {id(q) for q in near}
         for q in placed:
-            if q not in near and q.place.population < 10000:
+            if id(q) not in near_ids and q.place.population < 10000:
                 q.approx = min(near, key=lambda m: abs(m.i - q.i)).place
                 q.place, q.kind = None, "unknown"
 
@@ -684,7 +689,22 @@ def _anchor_for(st: ArticleState, p: PlaceM, resolved: list[PlaceM]) -> object |
 
 
 def _list_members(st: ArticleState, p: PlaceM) -> list[PlaceM]:
-    """The other places of the enumeration ``p`` is in ("A, B, C and D")."""
+    """The other places of the enumeration ``p`` is in ("A, B, C and D"); the lists are
+    found once per article, so this stays linear."""
+    groups = getattr(st, "_lists", None)
+    if groups is None:
+        groups = {}
+        for q in st.scan.places:
+            if q.i in groups:
+                continue
+            members = [q] + _walk_list(st, q)
+            for m in members:
+                groups[m.i] = members
+        st._lists = groups
+    return [m for m in groups.get(p.i, [p]) if m is not p]
+
+
+def _walk_list(st: ArticleState, p: PlaceM) -> list[PlaceM]:
     lows = st.tk.lows
     by_start = st.scan.place_at
     out = []
