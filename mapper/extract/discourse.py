@@ -133,7 +133,7 @@ def _country_of(claim: Claim) -> str | None:
 def _settle(st: ArticleState, label: str, claim: Claim, *, at: int = -1) -> str:
     """A canonical actor for a (maybe provisional) label, given the claim's place and date."""
     country = _country_of(claim)
-    when = claim.date or (st.anchor if "background" not in getattr(claim, "flags", ()) else None)
+    when = claim.date or st.anchor  # a background change happened before the article: its names bound it
     if label == "government":
         return government_of(country) or ""
     if label == "generic":
@@ -142,6 +142,8 @@ def _settle(st: ArticleState, label: str, claim: Claim, *, at: int = -1) -> str:
         q = at if at >= 0 else claim.trigger
         word = st.tk.lows[q + 1] if at >= 0 and q + 1 < st.tk.n else ""
         prefer = word in ("group", "organisation", "organization")
+        if prefer and st.main_insurgent in st.side_counts:
+            return st.main_insurgent  # "the group": the insurgent the article is about
         return _previous_subject(st, q, claim, prefer_nonstate=prefer) or _last_actor(st, q, claim,
                                                                                       prefer_nonstate=prefer) or ""
     if label == "ypg" or label == "kurdish":

@@ -356,11 +356,12 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
         a = st.actor_at.get(q)
         if a is not None:
             if a.label == "never" or _actor_modifier(st, a, last_noun):
+                head = lows[a.i - 2] if last_noun == "of" and a.i >= 2 else last_noun
                 q = a.j
                 if q + 1 < n and lows[q] == "-" and st.tk.glued(q):
                     q += 2  # "Islamic State-held", "ISIS-besieged"
                 steps += 1
-                last_noun = "of" if last_noun == "of" else last_noun
+                last_noun = head  # "the enclave of IS guerrillas in P": the enclave is still the head
                 continue
             np.actor = a
             np.end = a.j
@@ -477,6 +478,10 @@ def _actor_modifier(st: ArticleState, a: ActorM, last_noun: str) -> bool:
     lows = st.tk.lows
     nxt = lows[a.j] if a.j < st.tk.n else ""
     if nxt in _NOUN_AFTER_ACTOR and not (nxt == "fighters" or nxt == "militants"):
+        return True
+    nxt2 = lows[a.j + 1] if a.j + 1 < st.tk.n else ""
+    if nxt in ("main", "last", "key", "biggest", "largest", "final", "major", "remaining", "de") and (
+            nxt2 in st.grammar.stronghold_nouns or nxt2 in _NOUN_AFTER_ACTOR or nxt2 == "facto"):
         return True
     return last_noun == "of" and a.i >= 2 and (lows[a.i - 2] in st.grammar.place_heads
                                                or lows[a.i - 2] in st.grammar.sites
@@ -807,7 +812,8 @@ def _place_left(st: ArticleState, t: int, lo: int) -> NP | None:
             if _is_reference(st, p) or p.i in st.dateline_tokens:
                 q = p.i - 1
                 continue
-            if p.j < st.tk.n and lows[p.j] in _OUTER_SITES and lows[p.j] not in ("province", "governorate", "region"):
+            if p.j < st.tk.n and (lows[p.j] in _OUTER_SITES and lows[p.j] not in ("province", "governorate", "region")
+                                  or lows[p.j] == "-" and st.tk.glued(p.j) and (p.j + 1) in st.place_at):
                 q = p.i - 1  # "the Baaj-Shingal road was controlled": the road, not the town
                 continue
             np = NP(p.i, p.j, places=[p])
@@ -952,10 +958,13 @@ def _make(st: ArticleState, k: int, np: NP, event: str, q: int, chunk: Chunk | N
     places = list(np.places)
     if np.coref >= 0 or np.pronoun >= 0 and not places:
         fl.add("coref")
-        target = st.salient_place(k, np.coref if np.coref >= 0 else np.pronoun)
-        if target is None:
-            return []
-        places = [target]
+        if np.pronoun >= 0 and st.tk.lows[np.pronoun] == "them":
+            places = _last_list(st, k, np.pronoun)  # "after recapturing them": the towns just listed
+        if not places:
+            target = st.salient_place(k, np.coref if np.coref >= 0 else np.pronoun)
+            if target is None:
+                return []
+            places = [target]
     # a list's items share the date written after the last of them ("Rawa and Ana on Sunday")
     carried = -1
     for p in reversed(places):
@@ -1007,6 +1016,25 @@ def _containing_town(st: ArticleState, k: int, np: NP) -> PlaceM | None:
     return None
 
 
+def _last_list(st: ArticleState, k: int, q: int) -> list[PlaceM]:
+    """The places of the last enumeration before token ``q`` in sentence ``k``."""
+    s = st.layout.sentences[k]
+    before = [p for p in st.scan.places if s.body_start <= p.i < q and p.eligible]
+    if not before:
+        return []
+    last = before[-1]
+    group = [last]
+    r = last.i - 1
+    lows = st.tk.lows
+    while r >= s.body_start and lows[r] in (",", "and") and st.place_end.get(r) is not None:
+        prev = st.place_end[r]
+        if not prev.eligible:
+            break
+        group.insert(0, prev)
+        r = prev.i - 1
+    return group if len(group) > 1 else []
+
+
 def _actor_ref(np: NP | None) -> Ref | None:
     if np is None:
         return None
@@ -1041,6 +1069,10 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
         else:
             args = _right_args(st, k, start, chunk, first_slot="object" if obj_role else None)
         obj = args.get("object")
+        if obj is None and obj_role == "place":
+            gap = _gap_object(st, k, t, chunk)
+            if gap is not None:
+                args["object"] = obj = gap
         if (obj is None or (obj_role == "place" and not (obj.places or obj.regions or obj.coref >= 0 or obj.pronoun >= 0
                                                          or obj.territory))) and frame.has("intransitive"):
             voice = "intransitive"
@@ -1280,7 +1312,10 @@ def _gap_object(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None) -> NP |
     if np is None:
         return None
     more = NP(t.j, t.j)
-    _list_more(st, more, t.j, st.layout.sentences[k].j)
+    q = t.j
+    if q + 2 < st.tk.n and lows[q] == "," and lows[q + 1] in ("along", "together") and lows[q + 2] == "with":
+        q += 1  # "..., along with nearby Kubaysa, and the desert town of Rufba"
+    _list_more(st, more, q, st.layout.sentences[k].j)
     np.places += more.places
     return np
 
