@@ -602,29 +602,47 @@ def _km(lat1, lon1, lat2, lon2) -> float:
 
 
 def _list_coherence(st: ArticleState) -> None:
-    """Members of one enumeration lie near each other: a member placed more than 100 km from
-    the middle of the others (a namesake far away) is placed at the nearest member instead."""
+    """Members of one enumeration lie near each other and near the places the article is
+    about. A member placed more than 100 km from the middle of the others, or (when the
+    article names places outside the list) more than 150 km from all of those, is a namesake
+    far away: it takes a gazetteer place spelled alike near the others, else it is placed
+    approximately at the nearest member."""
     import statistics
 
+    gaz = st.gaz
     seen: set[int] = set()
     for p in st.scan.places:
         if p.i in seen or p.kind not in ("settlement", "feature", "unknown"):
             continue
         members = [p] + [q for q in _list_members(st, p) if q.kind in ("settlement", "feature", "unknown")]
         seen.update(q.i for q in members)
+        if len(members) < 2:
+            continue
+        ids = {id(q) for q in members}
+        outside = [q for q in st.scan.places if id(q) not in ids and q.place is not None
+                   and q.kind == "settlement" and not q.in_actor]
         placed = [q for q in members if q.place is not None and q.kind in ("settlement", "feature")]
-        if len(placed) < 2:
+        if outside:
+            ref = [(q.place.lat, q.place.lon) for q in outside]
+            far = [q for q in placed if min(_km(q.place.lat, q.place.lon, a, b) for a, b in ref) > 150]
+        elif len(placed) >= 2:
+            lat = statistics.median(q.place.lat for q in placed)
+            lon = statistics.median(q.place.lon for q in placed)
+            far = [q for q in placed if _km(q.place.lat, q.place.lon, lat, lon) > 100]
+            outside = [q for q in placed if q not in far]
+        else:
             continue
-        lat = statistics.median(q.place.lat for q in placed)
-        lon = statistics.median(q.place.lon for q in placed)
-        near = [q for q in placed if _km(q.place.lat, q.place.lon, lat, lon) <= 100]
-        if not near:
-            continue
-        near_ids = {id(q) for q in near}
-        for q in placed:
-            if id(q) not in near_ids and q.place.population < 10000:
-                q.approx = min(near, key=lambda m: abs(m.i - q.i)).place
-                q.place, q.kind = None, "unknown"
+        held = {q.place.place_id for q in st.scan.places if q.place is not None and id(q) not in {id(f) for f in far}}
+        anchors = [q for q in (outside + [m for m in placed if m not in far]) if q.place is not None]
+        for q in far:
+            if q.place.population >= 10000 or not anchors:
+                continue
+            near = _nearby_match(gaz, q, anchors, held)
+            if near is not None:
+                _set_place(q, near)
+                continue
+            q.approx = min(anchors, key=lambda m: abs(m.i - q.i)).place
+            q.place, q.kind = None, "unknown"
 
 
 def _mark_subplaces(st: ArticleState) -> None:
