@@ -280,3 +280,85 @@ def test_a_bad_grammar_file_lists_every_problem(tmp_path):
     with pytest.raises(GrammarError) as err:
         Grammar.load(g)
     assert "nosuch" in str(err.value) and "weight" in str(err.value)
+
+
+# ------------------------------------------------------------------ more constructions
+
+
+def test_an_object_gap_and_a_list_after_the_verb(ex):
+    df = read(ex, "The Islamic State pulled out of Anbar towns this week. Hit was the largest of those they left, "
+                  "along with nearby Kubaysa.", published=dt.date(2016, 3, 13))
+    assert {("Hit", "withdrew", "IS"), ("Kubaysa", "withdrew", "IS")} <= got(df, "name_as_written", "event_type", "loser")
+
+
+def test_them_after_a_list_is_the_list(ex):
+    df = read(ex, "Government troops hold the biggest towns of the province, including Fallujah and Ramadi, "
+                  "after recapturing them from the Islamic State.")
+    assert {"Fallujah", "Ramadi"} <= set(df[df["event_type"] == "captured"]["name_as_written"])
+
+
+def test_a_redoubt_in_a_town_and_an_enclave_in_a_village(ex):
+    df = read(ex, "The army seized the IS main redoubt in the town of Shajara on Monday.")
+    assert ("Shajara", "captured", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "The SDF are in full control of the enclave of IS fighters in Baghuz village, but the "
+                  "operation has not yet been completed.")
+    assert ("Baghuz", "entered", "SDF") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_coordinated_subjects_and_is_as_a_name(ex):
+    df = read(ex, "Kurdish peshmerga fighters and Shiite militia units recaptured Jalawla on Sunday.")
+    assert set(df["gainer"]) == {"Kurdish forces"}
+    df = read(ex, "IS seized the town of Sinjar in August 2014.")
+    assert ("Sinjar", "captured", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_the_group_is_the_insurgent_the_article_names(ex):
+    df = read(ex, "Islamic State fighters advanced in the north. Kurds fled the area.\n"
+                  "The group has gained control over Jarabulus, officials said.")
+    assert ("Jarabulus", "captured", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_superlative_infinitive_is_a_fact(ex):
+    df = read(ex, "Fallujah was the first Iraqi city to fall to the jihadists, in January 2014.")
+    assert ("Fallujah", "captured", "IS", pd.Timestamp("2014-01-01")) in got(
+        df, "name_as_written", "event_type", "gainer", "date")
+
+
+def test_siege_broken_and_declared_liberated(ex):
+    df = read(ex, "Syrian government forces broke the Islamic State's siege of Deir ez-Zor on Tuesday.")
+    assert ("Deir ez-Zor", "entered", "Syrian government", "IS") in got(df)
+    df = read(ex, "The SDF declared Raqqa liberated on Friday.")
+    assert ("Raqqa", "captured", "SDF") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_months_before_are_counted_in_months(ex):
+    df = read(ex, "Iraqi forces retook Ramadi on Monday, seven months after the city was lost to the Islamic State.",
+              published=dt.date(2015, 12, 29))
+    dates = {(r.event_type, r.gainer, r.date, r.date_precision) for r in df.itertuples()}
+    assert ("captured", "IS", pd.Timestamp("2015-05-28"), "month") in dates or any(
+        e == "captured" and g == "IS" and d.month == 5 and p == "month" for e, g, d, p in dates)
+
+
+def test_a_country_beside_a_name_chooses_the_namesake(ex):
+    df = read(ex, "Kurdish forces said they had retaken the strategic Iraqi town of Rabia on Tuesday.")
+    assert set(df["country"]) == {"IQ"}
+
+
+# ------------------------------------------------------------------ more toponyms
+
+
+def test_districts_lists_and_sites_are_placed_at_their_town(ex):
+    text = ("Syrian troops pressed on in Deir ez-Zor on Friday. The army captured the Huweiqa and Rashdiya "
+            "districts, and shells hit the ancient citadel.")
+    art = Article(id="t.txt", text=text, published=PUB, title="", url="")
+    rows = {r["name_as_written"]: r for r in ex.places(art)}
+    dz = rows["Deir ez-Zor"]
+    for name in ("Huweiqa", "Rashdiya", "ancient citadel"):
+        assert rows[name]["place_id"] == f"near:{dz['place_id']}", name
+
+
+def test_countries_named_in_an_actor_phrase_and_far_countries_are_listed(ex):
+    art = Article(id="t.txt", text="Rebels backed by Turkey took Dabiq. Backed by Russia, the army advanced.",
+                  published=PUB, title="", url="")
+    rows = {r["name_as_written"]: r["place_id"] for r in ex.places(art)}
+    assert rows.get("Turkey") == "mapper:country-tr" and rows.get("Russia") == "mapper:country-ru"

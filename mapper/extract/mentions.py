@@ -582,15 +582,23 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
                 r = name_at(q + 1)
                 if r > q + 1 and (r >= s.j or lows[r] in (".", ",", "and", "in", "on", "near", "from")):
                     add(q + 1, r)
-            elif low in _PLACE_SLOT_AFTER and q > s.i and q - 1 not in covered and _capital(words[q - 1]):
-                # "the Mashhour district", "Kocho village"
+            elif low in _PLACE_SLOT_AFTER and q > s.i and _capital(words[q - 1]) and (
+                    q - 1 not in covered or q in sc.place_end):
+                # "the Mashhour district", "Kocho village", "the A and B districts"
                 r = q
-                p = q - 1
-                while p > s.i and p - 1 not in covered and (_capital(words[p - 1]) or lows[p - 1] in _CONNECT or words[p - 1] == "-") \
-                        and lows[p - 1] not in stop and lows[p - 1] not in _NOT_NAMES:
-                    p -= 1
-                if lows[p] not in stop and lows[p] not in _NOT_NAMES and p > s.i:
-                    add(p, r)
+                if q in sc.place_end:  # a gazetteer name before the noun: the list may go on before it
+                    p = sc.place_end[q].i
+                    known = True
+                else:
+                    known = False
+                    p = q - 1
+                    while p > s.i and p - 1 not in covered and (_capital(words[p - 1]) or lows[p - 1] in _CONNECT
+                                                                or words[p - 1] == "-") \
+                            and lows[p - 1] not in stop and lows[p - 1] not in _NOT_NAMES:
+                        p -= 1
+                if known or (lows[p] not in stop and lows[p] not in _NOT_NAMES and p > s.i):
+                    if not known:
+                        add(p, r)
                     # the names before it in the same list: "A, B and C districts"
                     q2 = p - 1
                     while q2 > s.i and lows[q2] in (",", "and"):

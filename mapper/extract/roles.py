@@ -74,6 +74,9 @@ _PART_ADJ = frozenset({"eastern", "western", "northern", "southern", "east", "we
 _HYPOTHETICAL_ADJ = frozenset({"potential", "possible", "planned", "expected", "imminent", "looming", "future",
                                "eventual", "threatened", "anticipated", "likely", "feared", "prospective",
                                "attempted", "failed", "alleged", "rumoured", "rumored", "claimed", "would-be"})
+_SHARE_WORDS = frozenset({"most", "much", "part", "parts", "half", "portion", "portions", "section", "sections",
+                          "some", "several", "many", "third", "thirds", "fifth", "fifths", "percent", "%", "bulk",
+                          "edge", "edges", "outskirts", "pockets", "pocket"})
 _SUBPLACE_NOUNS = frozenset({"neighbourhood", "neighbourhoods", "neighborhood", "neighborhoods", "district",
                              "districts", "quarter", "quarters", "suburb", "suburbs", "complex", "camp"})
 _REGION_WHOLE = frozenset({"whole", "entire", "all", "entirety", "last", "remaining"})
@@ -382,7 +385,7 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             np.end = q + 1
             if last_noun in _REGION_WHOLE or np.whole or np.final:
                 return np
-        if low in g.partial_before and low not in ("area", "areas", "side") or low in ("percent", "%"):
+        if low in _SHARE_WORDS:
             np.partial_word = True
         if low in g.partial_before and (low not in ("district", "districts", "neighbourhood", "neighbourhoods",
                                                    "neighborhood", "neighborhoods", "quarter", "quarters", "area",
@@ -929,7 +932,7 @@ def _make(st: ArticleState, k: int, np: NP, event: str, q: int, chunk: Chunk | N
     out: list[Claim] = []
     fl = set(flags or ())
     ev = event
-    if np.final and np.partial and ev == "captured" and not np.subplace:
+    if np.final and np.partial and ev in ("captured", "held") and not np.subplace and not np.partial_word:
         # "the last remaining district of P": its capture completes the capture of P
         np.partial = False
         np.site = ""
