@@ -433,6 +433,7 @@ def _place_unknowns(st: ArticleState) -> None:
                 continue
     _list_coherence(st)
     _mark_subplaces(st)
+    resolved = [p for p in st.scan.places if p.place is not None and p.eligible]
     for p in st.scan.places:
         if p.subplace:
             town = _main_town(st)
@@ -619,9 +620,12 @@ def _list_coherence(st: ArticleState) -> None:
         if len(members) < 2:
             continue
         ids = {id(q) for q in members}
-        outside = [q for q in st.scan.places if id(q) not in ids and q.place is not None
-                   and q.kind == "settlement" and not q.in_actor]
+        k = st.sent_of[p.i]
+        outside = [q for q in st.scan.places if id(q) not in ids and q.place is not None and q.kind == "settlement"
+                   and not q.in_actor and abs(st.sent_of[q.i] - k) <= 1]
         placed = [q for q in members if q.place is not None and q.kind in ("settlement", "feature")]
+        if len(placed) >= 3:
+            outside = []  # a list of three or more placed names is its own best evidence
         if outside:
             ref = [(q.place.lat, q.place.lon) for q in outside]
             far = [q for q in placed if min(_km(q.place.lat, q.place.lon, a, b) for a, b in ref) > 150]

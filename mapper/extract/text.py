@@ -264,6 +264,10 @@ def _dateline_end(tk: Tokens, i: int, j: int, seg: str) -> int:
     if m and m.end() < len(seg) - 10:
         head = m.group("head")
         words = head.replace(",", " ").split()
+        dashed = bool(re.search(r"[-–—:]\s*$", seg[:m.end()]))
+        has_date = bool(re.search(r"\d", head)) or head.isupper() or words and words[0].isupper() and len(words[0]) > 2
+        if not (dashed or has_date):
+            return i  # "US-backed Syrian Democratic Forces (SDF) are ...": a subject, not a dateline
         # a dateline names a place (and maybe a date): few words, each capitalised or a date
         if 1 <= len(words) <= 9 and all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _DATE_WORDS for w in words):
             return max(i, tk.index_at(base + m.end() - 1) if seg[m.end() - 1:m.end()].isspace() else tk.index_at(base + m.end()))
