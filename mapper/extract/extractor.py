@@ -624,18 +624,22 @@ def _list_coherence(st: ArticleState) -> None:
         outside = [q for q in st.scan.places if id(q) not in ids and q.place is not None and q.kind == "settlement"
                    and not q.in_actor and abs(st.sent_of[q.i] - k) <= 1]
         placed = [q for q in members if q.place is not None and q.kind in ("settlement", "feature")]
-        if len(placed) >= 3:
-            outside = []  # a list of three or more placed names is its own best evidence
-        if outside:
-            ref = [(q.place.lat, q.place.lon) for q in outside]
-            far = [q for q in placed if min(_km(q.place.lat, q.place.lon, a, b) for a, b in ref) > 150]
-        elif len(placed) >= 2:
+        if not placed:
+            continue
+        far: list[PlaceM] = []
+        if len(placed) >= 2:
             lat = statistics.median(q.place.lat for q in placed)
             lon = statistics.median(q.place.lon for q in placed)
-            far = [q for q in placed if _km(q.place.lat, q.place.lon, lat, lon) > 100]
-            outside = [q for q in placed if q not in far]
-        else:
-            continue
+            ref_pts = [(q.place.lat, q.place.lon) for q in outside]
+            if ref_pts and min(_km(lat, lon, a, b) for a, b in ref_pts) > 150:
+                # the list as placed lies far from the places around it: its namesakes are wrong
+                far = [q for q in placed if min(_km(q.place.lat, q.place.lon, a, b) for a, b in ref_pts) > 150]
+            else:
+                far = [q for q in placed if _km(q.place.lat, q.place.lon, lat, lon) > 100]
+                outside = outside + [q for q in placed if q not in far]
+        elif outside:
+            ref_pts = [(q.place.lat, q.place.lon) for q in outside]
+            far = [q for q in placed if min(_km(q.place.lat, q.place.lon, a, b) for a, b in ref_pts) > 150]
         held = {q.place.place_id for q in st.scan.places if q.place is not None and id(q) not in {id(f) for f in far}}
         anchors = [q for q in (outside + [m for m in placed if m not in far]) if q.place is not None]
         for q in far:
