@@ -565,6 +565,17 @@ class Gazetteer:
                     ctx.points.append((float(self._col["lat"][i]), float(self._col["lon"][i])))
         return ctx
 
+    def _covered_countries(self) -> set[str]:
+        """ISO codes of the countries the gazetteer covers in depth (100 places or more)."""
+        got = getattr(self, "_covered", None)
+        if got is None:
+            from collections import Counter
+
+            counts = Counter(self._col["country"])
+            got = {c for c, n in counts.items() if n >= 100}  # covered in depth, not a few extra rows
+            self._covered = got
+        return got
+
     def _rank(self, cands, context: ResolutionContext | None, country: str | None = None):
         """[(row, score, why)] best first."""
         out = []
@@ -579,6 +590,10 @@ class Gazetteer:
                 if context.countries and c in context.countries:
                     score += 0.05 * m
                     why.append(f"country {c} named in text")
+                elif match < 1.0 and context.countries & self._covered_countries():
+                    # a loose reading (an alternate or a "village of" name) in a country the text
+                    # never names, while it names another the gazetteer covers: not this one
+                    continue
                 a1 = self._col["admin1"][i]
                 if a1 and a1 in context.admin1:
                     score += 0.1 * m

@@ -362,3 +362,47 @@ def test_countries_named_in_an_actor_phrase_and_far_countries_are_listed(ex):
                   published=PUB, title="", url="")
     rows = {r["name_as_written"]: r["place_id"] for r in ex.places(art)}
     assert rows.get("Turkey") == "mapper:country-tr" and rows.get("Russia") == "mapper:country-ru"
+
+
+def place_rows(ex, text):
+    art = Article(id="t.txt", text=text, published=PUB, title="", url="")
+    return {r["name_as_written"]: r for r in ex.places(art)}
+
+
+def near_km(row, other) -> float:
+    import math
+
+    dlat = math.radians(row["lat"] - other["lat"])
+    dlon = math.radians(row["lon"] - other["lon"]) * math.cos(math.radians(row["lat"]))
+    return 6371.0 * math.hypot(dlat, dlon)
+
+
+def test_a_list_of_districts_after_its_town_stays_in_the_town(ex):
+    # "Hamidiya" is also a village in the west of Syria: as a district of Deir ez-Zor it is there
+    rows = place_rows(ex, "Syrian troops pushed into Deir ez-Zor on Friday. The army captured the Hamidiya, "
+                          "Sheikh Yassin and Rashdiya districts in heavy fighting.")
+    town = rows["Deir ez-Zor"]
+    for name in ("Hamidiya", "Sheikh Yassin", "Rashdiya"):
+        assert rows[name]["place_id"] == f"near:{town['place_id']}", name
+
+
+def test_a_stated_location_overrules_a_far_namesake(ex):
+    # the gazetteer's only "Qairawan" lies near Erbil; the text puts it in the Sinjar region
+    rows = place_rows(ex, "Hashd fighters cleared Qairawan town in the Sinjar region on Thursday.")
+    assert near_km(rows["Qairawan"], rows["Sinjar"]) < 60
+
+
+def test_a_loose_reading_in_a_country_the_text_never_names_is_refused(ex):
+    # "Abboush" reaches an Iraqi village only as "Qaryat Abbush"; the text is about Syria
+    rows = place_rows(ex, "In Syria, the SDF took back the villages of Daoudia, Suwaida and Abboush west of "
+                          "Tal Tamr on Sunday.")
+    for name in ("Daoudia", "Suwaida", "Abboush"):
+        assert rows[name]["country"] == "SY", name
+        assert near_km(rows[name], rows["Tal Tamr"]) < 100, name
+
+
+def test_a_list_member_far_from_the_others_is_placed_near_them(ex):
+    # the only "Dasht Takh"-like gazetteer name lies 150 km north of the other three villages
+    rows = place_rows(ex, "Peshmerga fighters seized Tal Hamid, Qarqasha, Abzakh and Dasht Takh east of Mosul.")
+    assert near_km(rows["Dasht Takh"], rows["Abzakh"]) < 30
+    assert rows["Tal Hamid"]["place_id"].startswith("geonames:")

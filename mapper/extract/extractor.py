@@ -431,19 +431,107 @@ def _place_unknowns(st: ArticleState) -> None:
                     held.add(near.place_id)
                     resolved.append(p)
                 continue
+    _stated_location(st)
     _list_coherence(st)
     _mark_subplaces(st)
     resolved = [p for p in st.scan.places if p.place is not None and p.eligible]
+    town = _main_town(st)
     for p in st.scan.places:
         if p.subplace:
-            town = _main_town(st)
             if town is not None:
                 p.approx = town  # a district is placed at its town, not at a namesake elsewhere
             continue
-        if p.place is None and p.text.strip():
+        if p.place is None and p.text.strip() and p.approx is None:
             anchor = _anchor_for(st, p, resolved)
             if anchor is not None:
                 p.approx = anchor
+    _same_name_same_place(st)
+
+
+def _same_name_same_place(st: ArticleState) -> None:
+    """A name the text writes again, where the scanner took it for an unknown word, is the
+    place (or the approximate point) its first placed mention has."""
+    from mapper.names import fold
+
+    first: dict[str, PlaceM] = {}
+    for p in st.scan.places:
+        if p.subplace or p.in_actor or not p.text.strip():
+            continue
+        key = fold(p.text)
+        have = first.get(key)
+        if p.place is not None and p.kind in ("settlement", "feature") and (have is None or have.place is None):
+            first[key] = p
+        elif p.place is None and p.approx is not None and have is None:
+            first[key] = p
+    for p in st.scan.places:
+        if p.place is not None or p.subplace or p.in_actor or not p.text.strip():
+            continue
+        src = first.get(fold(p.text))
+        if src is None or src is p:
+            continue
+        if src.place is not None:
+            _set_place(p, src.place)
+        else:
+            p.approx = src.approx
+
+
+_TIE_NOUNS = frozenset({"town", "village", "city", "area", "district", "subdistrict", "region", "countryside",
+                        "neighbourhood", "neighborhood", "hamlet"})
+_TIE_SKIP = frozenset({"the", "northern", "southern", "eastern", "western", "north", "south", "east", "west",
+                       "northeast", "northwest", "southeast", "southwest", "northeastern", "northwestern",
+                       "southeastern", "southwestern", "central", "rural", "of", "outskirts", "countryside"})
+
+
+def _stated_location(st: ArticleState) -> None:
+    """A village the text locates ("P town in the Q region", "P, near Q", "the village of P
+    outside Q") lies there: a reading more than 60 km from the settlement Q (or outside the
+    governorate or country Q) is a namesake elsewhere. It takes a place spelled alike near Q,
+    else an approximate point at Q."""
+    gaz = st.gaz
+    lows = st.tk.lows
+    n = st.tk.n
+    held = {q.place.place_id for q in st.scan.places if q.place is not None}
+    for p in st.scan.places:
+        pl = p.place
+        if pl is None or p.kind not in ("settlement", "feature") or p.in_actor or pl.population >= 10000 \
+                or pl.feature_code in ("PPLC", "PPLA", "PPLA2"):
+            continue
+        r = p.j
+        if r < n and lows[r] in _TIE_NOUNS:
+            r += 1
+        if r < n and lows[r] == ",":
+            r += 1
+        if not (r < n and lows[r] in ("in", "near", "outside")):
+            continue
+        r += 1
+        stop = min(n, r + 4)
+        while r < stop and lows[r] in _TIE_SKIP:
+            r += 1
+        q = st.scan.place_at.get(r)
+        if q is None or q.place is None or q is p or st.sent_of[q.i] != st.sent_of[p.i]:
+            continue
+        qp = q.place
+        if q.kind == "settlement":
+            wrong = _km(pl.lat, pl.lon, qp.lat, qp.lon) > 60
+        elif q.kind == "admin1":
+            wrong = pl.country != qp.country or (bool(pl.admin1) and bool(qp.admin1) and pl.admin1 != qp.admin1
+                                                  and _km(pl.lat, pl.lon, qp.lat, qp.lon) > 100)
+        elif q.kind == "country":
+            wrong = pl.country != qp.country
+        else:
+            continue
+        if not wrong:
+            continue
+        if q.kind == "country":
+            p.place, p.kind = None, "unknown"
+            continue
+        near = _nearby_match(gaz, p, [q], held)
+        if near is not None:
+            _set_place(p, near)
+            held.add(near.place_id)
+        else:
+            p.approx = qp
+            p.place, p.kind = None, "unknown"
 
 
 _KURDISH = str.maketrans({"ş": "sh", "Ş": "Sh", "ç": "ch", "Ç": "Ch", "x": "kh", "X": "Kh", "c": "j", "C": "J",
@@ -604,13 +692,14 @@ def _km(lat1, lon1, lat2, lon2) -> float:
 
 def _list_coherence(st: ArticleState) -> None:
     """Members of one enumeration lie near each other and near the places the article is
-    about. A member placed more than 100 km from the middle of the others, or (when the
-    article names places outside the list) more than 150 km from all of those, is a namesake
-    far away: it takes a gazetteer place spelled alike near the others, else it is placed
-    approximately at the nearest member."""
-    import statistics
-
+    about. Each placed member is supported by the other members within 100 km and by the
+    places of the neighbouring sentences within 150 km; a member more than 100 km from the
+    best-supported one, with less support (or, when no member agrees with anything, one more than 150 km from
+    every other place of the article) is a namesake far away: it takes a gazetteer place
+    spelled alike near the others, else it is placed approximately at the nearest member.
+    A town of 10,000 people keeps its reading unless a village word heads the list."""
     gaz = st.gaz
+    lows = st.tk.lows
     seen: set[int] = set()
     for p in st.scan.places:
         if p.i in seen or p.kind not in ("settlement", "feature", "unknown"):
@@ -626,25 +715,39 @@ def _list_coherence(st: ArticleState) -> None:
         placed = [q for q in members if q.place is not None and q.kind in ("settlement", "feature")]
         if not placed:
             continue
-        far: list[PlaceM] = []
-        if len(placed) >= 2:
-            lat = statistics.median(q.place.lat for q in placed)
-            lon = statistics.median(q.place.lon for q in placed)
-            ref_pts = [(q.place.lat, q.place.lon) for q in outside]
-            if ref_pts and min(_km(lat, lon, a, b) for a, b in ref_pts) > 150:
-                # the list as placed lies far from the places around it: its namesakes are wrong
-                far = [q for q in placed if min(_km(q.place.lat, q.place.lon, a, b) for a, b in ref_pts) > 150]
-            else:
-                far = [q for q in placed if _km(q.place.lat, q.place.lon, lat, lon) > 100]
-                outside = outside + [q for q in placed if q not in far]
-        elif outside:
-            ref_pts = [(q.place.lat, q.place.lon) for q in outside]
-            far = [q for q in placed if min(_km(q.place.lat, q.place.lon, a, b) for a, b in ref_pts) > 150]
+        ref_pts = [(q.place.lat, q.place.lon) for q in outside]
+
+        def support(q: PlaceM) -> int:
+            return (sum(1 for m in placed if m is not q and _km(q.place.lat, q.place.lon, m.place.lat, m.place.lon) <= 100)
+                    + sum(1 for a, b in ref_pts if _km(q.place.lat, q.place.lon, a, b) <= 150))
+
+        scores = {id(q): support(q) for q in placed}
+        best = max(scores.values())
+        core = next(q for q in placed if scores[id(q)] == best)
+        if any(_km(core.place.lat, core.place.lon, a, b) <= 150 for a, b in ref_pts):
+            far = [q for q in placed if _km(q.place.lat, q.place.lon, core.place.lat, core.place.lon) > 100
+                   and scores[id(q)] < best]
+        else:
+            # nothing around the list confirms its best member: the article's other places judge
+            wide_m = [q for q in st.scan.places if id(q) not in ids and q.place is not None
+                      and q.kind == "settlement" and not q.in_actor]
+            if not wide_m:
+                continue
+            wide = {(q.place.lat, q.place.lon) for q in wide_m}
+            far = [q for q in placed if min(_km(q.place.lat, q.place.lon, a, b) for a, b in wide) > 150]
+            outside = wide_m
+            placed = []  # members unconfirmed: only the article's other places anchor the far ones
+        if not far:
+            continue
+        first = min(q.i for q in members)
+        villages = any(lows[t] in _VILLAGE_WORDS for t in range(max(0, first - 6), first)) or \
+            any(lows[t] in _VILLAGE_WORDS for t in range(max(q.j for q in members), min(st.tk.n, max(q.j for q in members) + 2)))
         held = {q.place.place_id for q in st.scan.places if q.place is not None and id(q) not in {id(f) for f in far}}
         anchors = [q for q in (outside + [m for m in placed if m not in far]) if q.place is not None]
         for q in far:
-            if q.place.population >= 10000 or not anchors:
-                continue
+            if ((q.place.population >= 10000 or q.place.feature_code in ("PPLC", "PPLA", "PPLA2")) and not villages) \
+                    or not anchors:
+                continue  # a town of note keeps its reading
             near = _nearby_match(gaz, q, anchors, held)
             if near is not None:
                 _set_place(q, near)
@@ -653,14 +756,18 @@ def _list_coherence(st: ArticleState) -> None:
             q.place, q.kind = None, "unknown"
 
 
+_VILLAGE_WORDS = frozenset({"villages", "hamlets", "farms", "village", "hamlet"})
+
+
 def _mark_subplaces(st: ArticleState) -> None:
     """Names that a district word follows or introduces: "A, B and C districts", "the three
     neighbourhoods still in government hands — A, B and C"."""
     lows = st.tk.lows
+    st._town = _main_town(st)
     for p in st.scan.places:
         if p.subplace:
             for q in _list_members(st, p):
-                if q.kind in ("unknown", "feature") or not q.known:
+                if q.kind in ("unknown", "feature") or not q.known or _far_from_town(st, q):
                     q.subplace = True
     for s in st.layout.sentences:
         for q in range(s.i, s.j):
@@ -673,6 +780,14 @@ def _mark_subplaces(st: ArticleState) -> None:
                                 if not m.known or m.kind in ("unknown", "feature"):
                                     m.subplace = True
                         break
+
+
+def _far_from_town(st: ArticleState, q: PlaceM) -> bool:
+    """A list member read as a place more than 30 km from the article's main town: in a list
+    of districts, a namesake elsewhere."""
+    town = st._town
+    return (q.place is not None and town is not None and q.place.place_id != town.place_id
+            and q.place.population < 100000 and _km(q.place.lat, q.place.lon, town.lat, town.lon) > 30)
 
 
 def _main_town(st: ArticleState):
