@@ -406,3 +406,23 @@ def test_a_list_member_far_from_the_others_is_placed_near_them(ex):
     rows = place_rows(ex, "Peshmerga fighters seized Tal Hamid, Qarqasha, Abzakh and Dasht Takh east of Mosul.")
     assert near_km(rows["Dasht Takh"], rows["Abzakh"]) < 30
     assert rows["Tal Hamid"]["place_id"].startswith("geonames:")
+
+
+def test_a_withdrawal_then_a_takeover_by_another_side_is_a_capture(ex):
+    df = read(ex, "Free Syrian Army fighters pulled out of Azaz on Monday, and IS militants have since "
+                  "taken over the farms around it.")
+    assert ("Azaz", "captured", "IS", "Syrian rebels") in got(df)
+    df = read(ex, "Free Syrian Army fighters pulled out of Azaz on Monday.")
+    assert ("Azaz", "withdrew", "", "Syrian rebels") in got(df)
+
+
+def test_a_place_held_and_cut_off_is_besieged_by_the_other_side(ex):
+    df = read(ex, "IS fighters pressed on. Government troops still control Deir ez-Zor, which is otherwise cut off.")
+    assert ("Deir ez-Zor", "besieged", "IS", "Syrian government") in got(df)
+
+
+def test_tribal_fighters_take_the_side_of_their_country(ex):
+    df = read(ex, "Sunni tribal fighters retook Haditha from IS on Monday.")
+    assert ("Haditha", "captured", "Iraqi government", "IS") in got(df)
+    df = read(ex, "Arab tribesmen retook Mayadin from IS on Monday.")
+    assert ("Mayadin", "captured", "Syrian rebels", "IS") in got(df)

@@ -160,6 +160,8 @@ def _settle(st: ArticleState, label: str, claim: Claim, *, at: int = -1) -> str:
         if country == "SY" and (when is None or when >= dt.date(2018, 1, 1)):
             return "Turkish-backed rebels"
         return government_of(country) or ""
+    if label == "tribal":
+        return "Iraqi government" if country == "IQ" else ("Syrian rebels" if country == "SY" else "")
     if label == "rebels":
         return "Turkish-backed rebels" if st.turkish_backed else "Syrian rebels"
     if label == "never":
@@ -279,13 +281,19 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
         elif not g and not lo and c.event in ("besieged", "entered"):
             prev = [o for o in claims if o.k == c.k and o.trigger < c.trigger and o.gainer_label]
             subj = prev[-1].gainer_label if prev else ""
+            holder = bool(prev) and prev[-1].event == "held"
             if not subj:
                 subs = st.sentence_subjects(c.k)
                 subj = _settle(st, subs[0][1], c, at=subs[0][0]) if subs else ""
+                holder = bool(subs) and any(w in _HOLD_WORDS for w in st.tk.lows[subs[0][0]:c.trigger])
             if subj:
-                c.gainer = Ref(label=subj, inferred=True)
-                c.flags.add("gainer_inferred")
                 opp = _opponent(counts, subj, when=c.date, country=_country_of(c))
+                if c.event == "besieged" and c.construction.endswith(":passive") and holder:
+                    # "A still controls P, which is cut off": the holder is inside
+                    subj, opp = opp, subj
+                if subj:
+                    c.gainer = Ref(label=subj, inferred=True)
+                    c.flags.add("gainer_inferred")
                 if opp:
                     c.loser = Ref(label=opp, inferred=True)
                     c.flags.add("loser_inferred")
@@ -301,6 +309,10 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
 
 
 _SYRIA_ONLY = frozenset({"Syrian government", "SDF", "Turkish-backed rebels", "Syrian rebels"})
+
+
+_HOLD_WORDS = frozenset({"control", "controls", "controlled", "hold", "holds", "held", "defend", "defends",
+                         "defended", "occupy", "occupies"})
 
 
 def fits_country(label: str, country: str | None) -> bool:

@@ -366,8 +366,8 @@ def _trigger_forms(entry, frames: Mapping[str, Frame], where: str) -> tuple[list
         for form in ("base", "s", "past", "pp", "ing"):
             w = forms[form].lower()
             if w in seen:
-                if {seen[w], form} == {"past", "pp"}:
-                    seen[w] = "past_pp"
+                if {seen[w], form} == {"past", "pp"} or (seen[w] == "base" and form == "pp" and w == forms["past"]):
+                    seen[w] = "past_pp"  # "captured"; "cut" (base, past and participle alike)
                 continue
             seen[w] = form
         for w, form in seen.items():

@@ -1172,6 +1172,14 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
         conf = 0.15
     out = _make(st, k, place_np, event, t.i, chunk, gainer=gainer, loser=loser, confidence=conf,
                 construction=f"{frame.name}:{voice}", flags=flags)
+    if frame.name == "withdraw" and out and not why and chunk is not None:
+        chunks = st.chunks(k)
+        taker = _taker_after(st, k, chunks[chunks.index(chunk) + 1:chunks.index(chunk) + 4], loser)
+        if taker is not None:  # "A pulled out of P, and B have since taken over": B took P
+            for c in out:
+                c.event, c.gainer = "captured", Ref(actor=taker)
+                c.flags.add("handover")
+                c.confidence *= 0.8
     if flags_since and not why:
         # "had been held by the jihadists since June 2014": held now, and taken then
         out += _make(st, k, place_np, "captured", t.i, chunk, gainer=gainer, loser=None, confidence=conf * 0.9,
@@ -1199,6 +1207,12 @@ def _handover(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None, loser: Re
     lows = st.tk.lows
     chunks = st.chunks(k)
     idx = chunks.index(chunk)
+    taker = _taker_after(st, k, chunks[idx + 1:idx + 4], loser)
+    if taker is not None:
+        place = st.salient_place(k, t.i)
+        if place is not None:
+            return [Claim(place=place, event="captured", k=k, trigger=t.i, chunk=chunk, gainer=Ref(actor=taker),
+                          loser=loser, confidence=0.65, flags={"coref", "handover"}, construction="withdraw:handover")]
     for c in chunks[idx + 1:idx + 2]:
         if lows[c.head] not in _LET_IN:
             return []
@@ -1214,6 +1228,28 @@ def _handover(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None, loser: Re
             return [Claim(place=place, event="captured", k=k, trigger=t.i, chunk=chunk, gainer=Ref(actor=a),
                           loser=loser, confidence=0.7, flags={"coref", "handover"}, construction="withdraw:handover")]
     return []
+
+
+def _taker_after(st: ArticleState, k: int, chunks: list[Chunk], loser: Ref | None) -> ActorM | None:
+    """"A pulled out of P, and B (have since) moved in / took over": the side that takes
+    over in the next main clause, when that clause names no other place of its own."""
+    lows = st.tk.lows
+    for c in chunks:
+        if c.kind in ("appos", "pp", "rel", "part"):
+            continue
+        if c.kind != "main" or lows[c.i] not in ("and", "but", ",", "then", "before", "after", "as"):
+            return None
+        a = next((st.actor_at[q] for q in range(c.head, min(c.j, c.head + 3)) if q in st.actor_at), None)
+        if a is None or a.label in ("never", "anaphor") or (loser is not None and loser.actor is not None
+                                                             and loser.actor.label == a.label):
+            return None
+        if any(c.i <= p.i < c.j and p.place is not None and p.kind == "settlement" for p in st.scan.places):
+            return None
+        for t in st.scan.triggers:
+            if a.j <= t.i < c.j and t.form.frame.name in ("take", "enter") and not t.form.is_noun:
+                return a
+        return None
+    return None
 
 
 def _noun_agent(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None, frame: str) -> Ref | None:
