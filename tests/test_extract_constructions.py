@@ -426,3 +426,22 @@ def test_tribal_fighters_take_the_side_of_their_country(ex):
     assert ("Haditha", "captured", "Iraqi government", "IS") in got(df)
     df = read(ex, "Arab tribesmen retook Mayadin from IS on Monday.")
     assert ("Mayadin", "captured", "Syrian rebels", "IS") in got(df)
+
+
+def test_a_zero_relative_with_a_since_clause_dates_the_capture(ex):
+    df = read(ex, "IS declared a caliphate. The group's grip rests on Raqqa, the provincial capital it has ruled since driving rival "
+                  "rebel factions out in January.", published=dt.date(2014, 6, 30))
+    rows = got(df, "name_as_written", "event_type", "gainer", "loser", "date_precision")
+    assert ("Raqqa", "held", "IS", "", "day") in rows
+    assert ("Raqqa", "captured", "IS", "Syrian rebels", "month") in rows
+    cap = df[(df["event_type"] == "captured")]
+    assert cap["date"].iloc[0] == pd.Timestamp("2014-01-01")
+
+
+def test_holding_a_chain_of_towns_and_lists_with_locators(ex):
+    df = read(ex, "IS also holds a string of towns, including Manbij, Jarabulus on the Turkish border and al-Bab "
+                  "north-east of Aleppo, as well as Tal Abyad. IS fighters patrol them.")
+    assert {"Manbij", "Jarabulus", "al-Bab", "Tal Abyad"} <= set(df[df["event_type"] == "held"]["name_as_written"])
+    assert "Aleppo" not in set(df["name_as_written"])
+    df = read(ex, "The army retook Hit, 50 km west of Ramadi, and Rutba on Monday.")
+    assert {"Hit", "Rutba"} == set(df["name_as_written"])

@@ -509,6 +509,32 @@ def _skip_locator(st: ArticleState, q: int, limit: int) -> int:
     return q
 
 
+_ASIDE_START = frozenset({"on", "near", "outside", "north", "south", "east", "west", "northeast", "northwest",
+                          "southeast", "southwest", "north-east", "north-west", "south-east", "south-west"})
+_ASIDE_STOP = frozenset({",", "and", "or", ";", ".", "as", "along", "together", "while", "but", "which", "where"})
+
+
+def _skip_aside(st: ArticleState, q: int, limit: int) -> int:
+    """Past a locator after a list item ("on the Turkish border", "north-east of Aleppo",
+    "near the Syrian border", "30 km south of P") when the list goes on after it; ``q``
+    when there is none or the list does not continue."""
+    lows = st.tk.lows
+    r = q
+    if r < limit and lows[r].isdigit() and r + 1 < limit and lows[r + 1] in ("km", "kilometres", "kilometers", "miles"):
+        r += 2
+    if r >= limit or lows[r] not in _ASIDE_START:
+        return q
+    r += 1
+    stop = min(limit, r + 8)
+    while r < stop and lows[r] not in _ASIDE_STOP:
+        if r in st.actor_at or r in st.trig_at:
+            return q
+        r += 1
+    if r < limit and lows[r] in (",", "and", "or", "as", "along", "together"):
+        return r
+    return q
+
+
 def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
     """Extend a place phrase over a list: "A, B and C", "A as well as the town of B"."""
     lows = st.tk.lows
@@ -527,10 +553,19 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
             while r < limit and (r in dts or lows[r] in ("in", "on")):
                 r += 1
             q = r
+        if r < limit and r not in st.place_at:
+            r = _skip_aside(st, r, limit)  # "Jarabulus on the Turkish border, and ..."
         if lows[r] in (",", "and", "&", "or"):
             r += 1
             if r < limit and lows[r] in ("and", "or"):
                 r += 1
+            if lows[r] == "as" and lows[r + 1:r + 3] == ["well", "as"]:
+                r += 3  # ", as well as P"
+            r2 = _skip_aside(st, r, limit) if r < limit and r not in st.place_at else r
+            if r2 > r:  # "Hit, 50 km west of Ramadi, and Rutba"
+                r = r2 + 1
+                if r < limit and lows[r] in ("and", "or"):
+                    r += 1
         elif lows[r] == "as" and lows[r + 1:r + 3] == ["well", "as"]:
             r += 3
         elif lows[r] in ("along", "together") and r + 1 < n and lows[r + 1] == "with":
@@ -1160,7 +1195,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
     if frame.name == "hold" and voice == "passive" and _no_longer(st, t.i):
         event = "captured"
         loser, gainer = gainer, None
-    flags_since = frame.name == "hold" and not _no_longer(st, t.i) and _since_date(st, k, t.i, chunk)
+    since = _since_clause(st, k, t.i, chunk) if frame.name == "hold" and not _no_longer(st, t.i) else None
+    flags_since = since is not None
     conf = 0.85 * f.weight
     flags = {"noun"} if voice == "noun" else set()
     if voice == "intransitive" and frame.name == "withdraw" and not args.get("from") and not args.get("out of"):
@@ -1182,17 +1218,45 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
                 c.confidence *= 0.8
     if flags_since and not why:
         # "had been held by the jihadists since June 2014": held now, and taken then
-        out += _make(st, k, place_np, "captured", t.i, chunk, gainer=gainer, loser=None, confidence=conf * 0.9,
-                     construction=f"{frame.name}:since", flags=flags | {"since"})
+        taken = _make(st, k, place_np, "captured", t.i, chunk, gainer=gainer,
+                      loser=Ref(actor=since[1]) if since[1] is not None else None, confidence=conf * 0.9,
+                      construction=f"{frame.name}:since", flags=flags | {"since"})
+        for c in taken:
+            if since[0] >= 0:
+                c.date_at = since[0]
+        out += taken
     return out
 
 
-def _since_date(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> bool:
-    """"since June 2014" after the verb, in its clause."""
+def _since_clause(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> tuple[int, ActorM | None] | None:
+    """When a state began: "since June 2014" after the verb, in its clause, or a clause
+    "since driving X out in January" / "since seizing it from X in 2014" after it.
+    ``(token where the date starts or -1, the side driven out or None)``."""
     lows = st.tk.lows
     end = chunk.j if chunk is not None else st.layout.sentences[k].j
     dts = st.date_tokens(k)
-    return any(lows[r] == "since" and r + 1 in dts for r in range(q, end))
+    if any(lows[r] == "since" and r + 1 in dts for r in range(q, end)):
+        return -1, None
+    if chunk is None:
+        return None
+    chunks = st.chunks(k)
+    if chunk not in chunks:
+        return None
+    idx = chunks.index(chunk)
+    for c in chunks[idx + 1:idx + 2]:
+        if c.kind != "sub" or lows[c.head] != "since" or c.head + 1 >= c.j or not lows[c.head + 1].endswith("ing"):
+            return None
+        start = next((i for m, i, _j in st.dates(k) if c.i <= i < c.j and m.date is not None), None)
+        if start is None:
+            return None
+        trig = next((tr for tr in st.scan.triggers if c.head < tr.i < c.j and tr.form.frame.name in ("expel", "take")),
+                    None)
+        loser = None
+        if trig is not None:
+            loser = next((st.actor_at[x] for x in range(trig.j, c.j) if x in st.actor_at
+                          and st.actor_at[x].label not in ("never", "anaphor")), None)
+        return start, loser
+    return None
 
 
 _LET_IN = frozenset({"allowing", "letting", "enabling", "paving", "leaving"})
@@ -1334,6 +1398,9 @@ def _gap_object(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None) -> NP |
     nxt = lows[t.j] if t.j < st.tk.n else ""
     if nxt and (t.j in st.place_at or t.j in st.actor_at or nxt in _DETS):
         return None  # the verb has an object of its own
+    zero = _zero_relative(st, k, t, chunk)
+    if zero is not None:
+        return zero
     q = t.i - 1
     while q >= chunk.i and q >= t.i - 6:
         w = lows[q]
@@ -1357,6 +1424,30 @@ def _gap_object(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None) -> NP |
     _list_more(st, more, q, st.layout.sentences[k].j)
     np.places += more.places
     return np
+
+
+def _zero_relative(st: ArticleState, k: int, t: TrigM, chunk: Chunk) -> NP | None:
+    """"P, the provincial capital it has ruled since ...": a relative clause with no
+    "which", after an appositive head noun; its object is the place before the comma."""
+    lows = st.tk.lows
+    q = chunk.head
+    if q < 2 or lows[q - 1] != "," or lows[q] not in ("the", "a", "an"):
+        return None
+    r = q + 1
+    while r < t.i and r - q <= 4 and lows[r] not in st.grammar.place_heads:
+        r += 1
+    if r >= t.i or lows[r] not in st.grammar.place_heads:
+        return None
+    r += 1
+    subj = st.actor_at.get(r)
+    r = subj.j if subj is not None else (r + 1 if r < t.i and lows[r] in _PRONOUNS_SUBJ else -1)
+    if r < 0:
+        return None
+    while r < t.i and (lows[r] in HAVE_AUX or lows[r] in ADVERBS):
+        r += 1
+    if r != t.i:
+        return None
+    return _place_left(st, q - 1, max(st.layout.sentences[k].body_start, q - 8))
 
 
 def _no_longer(st: ArticleState, q: int) -> bool:
@@ -1531,9 +1622,15 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
         return []  # "which had been under peshmerga control": background, not the state now
     out = _make(st, k, np, event, c, chunk, gainer=holder, loser=None, confidence=0.75 if change else 0.65,
                 construction="control:under" if not change else "control:came_under")
-    if not change and _since_date(st, k, c, chunk):
-        out += _make(st, k, np, "captured", c, chunk, gainer=holder, loser=None, confidence=0.6,
-                     construction="control:since", flags={"since"})
+    since = _since_clause(st, k, c, chunk) if not change else None
+    if since is not None:
+        taken = _make(st, k, np, "captured", c, chunk, gainer=holder,
+                      loser=Ref(actor=since[1]) if since[1] is not None else None, confidence=0.6,
+                      construction="control:since", flags={"since"})
+        for cl in taken:
+            if since[0] >= 0:
+                cl.date_at = since[0]
+        out += taken
     return out
 
 
