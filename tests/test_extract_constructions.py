@@ -445,3 +445,11 @@ def test_holding_a_chain_of_towns_and_lists_with_locators(ex):
     assert "Aleppo" not in set(df["name_as_written"])
     df = read(ex, "The army retook Hit, 50 km west of Ramadi, and Rutba on Monday.")
     assert {"Hit", "Rutba"} == set(df["name_as_written"])
+
+
+def test_a_name_without_a_cue_is_a_place_when_named_as_one_elsewhere(ex):
+    df = read(ex, "Kurdish fighters recaptured the town of Jalawla on Sunday.\n"
+                  "Jalawla had been taken by the jihadists in August.", published=dt.date(2014, 11, 24))
+    rows = got(df, "name_as_written", "event_type", "gainer", "date_precision")
+    assert ("Jalawla", "captured", "Kurdish forces", "day") in rows
+    assert ("Jalawla", "captured", "IS", "month") in rows

@@ -288,6 +288,7 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     cands = [i for i, (w, low) in enumerate(zip(words, lows))
              if low in root or i in regex_hits or w[:1].isupper() or low in _CONNECT or (w[:1] in _MARK_CHARS)]
     bounds_i = [s.i for s in sentences]
+    second: list[tuple] = []
     taken_upto = -1  # tokens before this index are inside a place or an actor already
     for i in cands:
         if i < taken_upto:
@@ -314,6 +315,9 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
             cue = prev in cues
             k = bisect_right(bounds_i, i) - 1
             keep = _keep_place(tk, i, j, notable=notable, strong=strong, cue=cue, sent_start=sentences[k].i)
+            if not keep and am is None and _keep_place(tk, i, j, notable=notable, strong=strong, cue=True,
+                                                       sent_start=sentences[k].i):
+                second.append((i, j, key, notable, rows))  # no cue here: a place if named so elsewhere
             if am is not None and am[0] > j:
                 keep = False  # "Ankara-backed rebels": the place names the actor
                 taken_upto = am[0]
@@ -334,6 +338,26 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
                     del sc.actor_end[am[0]]
         elif am is not None:
             taken_upto = am[0]
+    # a name the text writes again without a cue ("Jalawla had been taken ..."): a place when
+    # another mention of it is one
+    kept = {p.key for p in sc.places}
+    used = set()
+    for p in sc.places:
+        used.update(range(p.i, p.j))
+    for a in sc.actors:
+        used.update(range(a.i, a.j))
+    added = False
+    for i, j, key, notable, rows in second:
+        if key in kept and not any(q in used for q in range(i, j)):
+            p = PlaceM(i, j, starts[i], ends[j - 1], text[starts[i]:ends[j - 1]], key, True, notable, False)
+            p.kind = _place_kind(gazetteer, rows)
+            sc.places.append(p)
+            sc.place_at[i] = p
+            sc.place_end[j] = p
+            used.update(range(i, j))
+            added = True
+    if added:
+        sc.places.sort(key=lambda p: p.i)
     # places named inside an actor phrase ("rebels backed by Turkey"): listed, never claimed
     for a in list(sc.actors):
         for i in range(a.i + 1, a.j):
