@@ -1,0 +1,379 @@
+"""The map site of a run: shared data files, snapshot pages and PNGs, the timeline, the index.
+
+write_site(out, areas, events, dates, *, actor, gazetteer, summary, reference, control,
+           jobs, cdn, gif, skipped, progress) -> Site
+
+What it writes into ``out``::
+
+    index.html                start page: summary, how to read, chart, maps, events, limits
+    timeline.html             one map, a slider stepping through every snapshot date
+    snapshots/<date>.html     one page per distinct state of the map (and <date>.png)
+    snapshots.gif             the distinct states, each shown as long as it lasted
+    area_chart.png
+    data/basemap.js  data/polygons.js  data/events.js
+                              the data every page shares (loaded by script tags, so the
+                              pages open from file://)
+    assets/                   mapper.js, mapper.css and (unless ``cdn``) Leaflet
+
+A snapshot date whose map draws exactly what the previous date's did (same areas, same control
+points in the same states) gets no page of its own: it points to the earlier page, which says
+until when it holds. Pages and PNGs are rendered in a process pool with ``jobs > 1``; every file
+is the same byte for byte whatever ``jobs`` is. The GIF is written frame by frame, so memory
+does not grow with the number of snapshots.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+
+from mapper import assets as _assets
+from mapper import figures, maps
+from mapper.basemap import basemap_layers
+from mapper.errors import InputError
+from mapper.outputs import atomic_write_text
+
+__all__ = ["Site", "write_site"]
+
+#: how long one snapshot date lasts in the GIF (ms), and the longest a frame is held
+GIF_STEP_MS = 150
+GIF_MAX_FRAME_MS = 2400
+GIF_HOLD_LAST_MS = 3000
+
+
+@dataclass
+class Site:
+    """What :func:`write_site` wrote.
+
+    ``pages``: one dict per distinct snapshot page (``date``, ``until``, ``html``, ``png``,
+    ``dates``: the snapshot dates it stands for); ``snapshot_files``: the page of every
+    snapshot date, in date order; ``undated``: the undated events (for ``run.json``);
+    ``timings``: seconds per part.
+    """
+
+    out: Path
+    pages: list[dict] = field(default_factory=list)
+    snapshot_files: list[str] = field(default_factory=list)
+    undated: list[dict] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+    no_map_reason: str | None = None
+
+
+def _store_js(name: str, obj: Any) -> str:
+    return f"(window.mapperData = window.mapperData || ({{}})).{name} = {maps.json_for_html(obj)};\n"
+
+
+def _skipped_dicts(skipped: Sequence[Any]) -> list[dict]:
+    out = []
+    for s in skipped or ():
+        if isinstance(s, Mapping):
+            out.append(dict(s))
+        else:
+            out.append({"input": getattr(s, "input", str(s)), "reason": getattr(s, "reason", ""),
+                        "fix": getattr(s, "fix", "")})
+    return out
+
+
+def _no_map_reason(events: pd.DataFrame | None, data: maps.MapData | None) -> str:
+    n = 0 if events is None else len(events)
+    if n == 0:
+        return ("No control-change event was found in the inputs, so there is nothing to map. "
+                "The skipped inputs below, and run.json, say what could not be read.")
+    undated = len(data.undated) if data is not None else 0
+    if undated == n:
+        return (f"None of the {n} events has a date the reader could resolve, so no map can place "
+                "them in time. They are listed below as undated evidence; give them a date with "
+                "an analyst override to map them.")
+    return ("No snapshot date falls inside the window of the events (check --since and --until), "
+            "so no map was drawn.")
+
+
+# ----------------------------------------------------------------------------- workers
+
+_WORKER: dict[str, Any] = {}
+
+
+def _init_renderer(extent, basemap, labels, legend) -> None:
+    _WORKER["renderer"] = figures.SnapshotRenderer(extent, basemap=basemap, labels=labels, legend=legend)
+
+
+def _render_page(task: tuple) -> tuple[bytes | None, tuple[int, int] | None]:
+    """Write one snapshot page and its PNG; return its GIF frame (or None)."""
+    html_path, html_text, png_path, spec, gif_ms = task
+    maps.write_html(html_text, html_path)
+    rgba = _WORKER["renderer"].rgba(spec)
+    from mapper.outputs import atomic_write_bytes
+
+    atomic_write_bytes(png_path, figures.png_bytes(rgba))
+    if gif_ms is None:
+        return None, None
+    return figures.gif_frame(rgba, duration_ms=gif_ms)
+
+
+# ----------------------------------------------------------------------------- the site
+
+
+def write_site(
+    out: str | os.PathLike,
+    areas: gpd.GeoDataFrame | None,
+    events: pd.DataFrame | None,
+    dates: Sequence[Any] | pd.DatetimeIndex,
+    *,
+    actor: str = "IS",
+    gazetteer: Any = None,
+    summary: Mapping[str, Any] | None = None,
+    reference: pd.DataFrame | None = None,
+    control: pd.DataFrame | None = None,
+    jobs: int = 1,
+    cdn: bool = False,
+    gif: bool = True,
+    skipped: Sequence[Any] = (),
+    progress: Callable[[int], None] | None = None,
+) -> Site:
+    """Write the maps, figures and index of a run into ``out`` (see the module docstring).
+
+    Parameters
+    ----------
+    out : path
+        The output folder (the build's staging folder); created if missing.
+    areas : GeoDataFrame
+        ``territory.held_areas`` output for ``dates`` (its ``attrs`` name the reach).
+    events : DataFrame
+        The events of the run, undated ones included (listed as undated evidence).
+    dates : sequence of date-like
+        The snapshot dates (the slider's steps).
+    actor : str
+        The mapped actor (titles, captions, the chart's upper panel).
+    gazetteer : Gazetteer, optional
+        Its ``countries, admin1, rivers, lakes`` layers are the basemap and its settlements
+        give the town labels; default the packaged layers and no town labels beyond the
+        control points.
+    summary : mapping, optional
+        The run summary shown on the index page.
+    reference : DataFrame, optional
+        Published figures for the chart.
+    control : DataFrame, optional
+        ``territory.control_timeline`` output (default: computed from ``events``).
+    jobs : int
+        Processes rendering the snapshot pages and PNGs; the files are identical for any value.
+    cdn : bool
+        Link Leaflet from its CDN instead of copying it beside the pages (pages then need the
+        internet).
+    gif : bool
+        Write ``snapshots.gif``.
+    skipped : sequence
+        Skipped inputs (``Skipped`` records or dicts ``input, reason, fix``) for the index page.
+    progress : callable, optional
+        Called with the number of snapshot pages finished.
+
+    Returns
+    -------
+    Site
+    """
+    if not isinstance(jobs, int) or jobs < 1:
+        raise InputError(f"jobs={jobs!r}: pass 1 or more processes.")
+    t0 = time.perf_counter()
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    site = Site(out=out)
+    tick = progress or (lambda n: None)
+    mode: _assets.AssetMode = "cdn" if cdn else "local"
+    basemap = {k: getattr(gazetteer, k, None) for k in ("countries", "admin1", "rivers", "lakes")} \
+        if gazetteer is not None else {}
+    settlements = gazetteer.settlements() if gazetteer is not None and hasattr(gazetteer, "settlements") else None
+    day_list = [maps.day(d) for d in (dates if dates is not None else [])]
+    day_list = [d for d in day_list if d]
+
+    data = None
+    if (events is not None and len(events)) or (areas is not None and len(areas)):
+        data = maps.map_data(areas, events, control, dates=day_list, actor=actor, basemap=basemap,
+                             settlements=settlements)
+        site.undated = data.undated
+    else:
+        site.undated = []
+    timings = site.timings
+    timings["data"] = round(time.perf_counter() - t0, 3)
+
+    # chart first: the index page shows it whatever else happens
+    chart = None
+    if areas is not None and len(areas):
+        fig = figures.area_chart(areas, reference=reference, reference_actor=actor, actor=actor)
+        figures.save_figure(fig, out / "area_chart.png")
+        chart = "area_chart.png"
+    skipped_rows = _skipped_dicts(skipped)
+    if data is None or not data.dates:
+        site.no_map_reason = _no_map_reason(events, data)
+        page = maps.index_page(areas, events, snapshots=(), timeline=None, summary=summary,
+                               reference=reference, chart_href=chart, actor=actor,
+                               skipped=skipped_rows, undated=site.undated,
+                               no_map_reason=site.no_map_reason)
+        maps.write_html(page, out / "index.html")
+        timings["total"] = round(time.perf_counter() - t0, 3)
+        return site
+
+    # -- shared files ------------------------------------------------------------------------
+    t = time.perf_counter()
+    assets_dir = out / "assets"
+    assets_dir.mkdir(exist_ok=True)
+    atomic_write_text(assets_dir / _assets.MAPPER_JS_NAME, _assets.MAP_JS.lstrip("\n"))
+    atomic_write_text(assets_dir / _assets.MAPPER_CSS_NAME, _assets.MAP_CSS.lstrip("\n"))
+    for name, obj in maps.site_stores(data).items():
+        atomic_write_text(out / "data" / f"{name}.js", _store_js(name, obj))
+    timings["shared"] = round(time.perf_counter() - t, 3)
+
+    # -- one page per distinct state -----------------------------------------------------------
+    runs: list[list[int]] = []
+    for k, sig in enumerate(data.signature):
+        if runs and data.signature[runs[-1][0]] == sig:
+            runs[-1].append(k)
+        else:
+            runs.append([k])
+    pages = []
+    for j, run in enumerate(runs):
+        k0, k1 = run[0], run[-1]
+        d0 = data.dates[k0]
+        pages.append({"date": d0, "until": data.dates[k1], "dates": [data.dates[k] for k in run],
+                      "index": k0, "previous": runs[j - 1][0] if j else None,
+                      "html": f"snapshots/{d0}.html", "png": f"snapshots/{d0}.png"})
+    page_of = {}
+    for p in pages:
+        for d in p["dates"]:
+            page_of[d] = p["html"]
+    site.pages = pages
+    site.snapshot_files = [page_of[d] for d in data.dates]
+
+    t = time.perf_counter()
+    tl_payload = maps.page_payload(data, range(len(data.dates)), start=len(data.dates) - 1,
+                                   step_note=maps._step_note(data.dates))
+    tl_text = maps.page_template(depth=0, assets=mode, page=out / "timeline.html",
+                                 assets_dir=assets_dir)
+    maps.write_html(_fill(tl_text, tl_payload, "Held areas over time: timeline"), out / "timeline.html")
+    snap_text = maps.page_template(depth=1, assets=mode,
+                                   page=out / "snapshots" / "x.html", assets_dir=assets_dir)
+    timings["timeline"] = round(time.perf_counter() - t, 3)
+
+    # -- snapshot pages and PNGs, in a pool ------------------------------------------------------
+    t = time.perf_counter()
+    (out / "snapshots").mkdir(exist_ok=True)
+    extent = data.meta["extent"]
+    layers = basemap_layers(basemap)
+    labels = data.labels
+    legend = sorted(set(data.piece_keys), key=lambda k: (maps._actor_order([x for x, _ in data.piece_keys]).index(k[0]),
+                                                         ("held", "contested", "stale", "unknown").index(k[1])))
+    tasks = []
+    for n, p in enumerate(pages):
+        k = p["index"]
+        payload = maps.page_payload(data, [k], start=0, previous=[p["previous"]], until=[p["until"]])
+        frame = payload["frames"][0]
+        html = _fill(snap_text, payload, f"Held areas on {p['date']}")
+        spec = _frame_spec(data, k, p["previous"], frame["t"], frame["c"])
+        gif_ms = None
+        if gif:
+            gif_ms = min(GIF_MAX_FRAME_MS, GIF_STEP_MS * len(p["dates"]))
+            if n == len(pages) - 1:
+                gif_ms = max(gif_ms, GIF_HOLD_LAST_MS)
+        tasks.append((out / p["html"], html, out / p["png"], spec, gif_ms))
+    gif_stream = figures.GifStream(out / "snapshots.gif") if gif else None
+    if gif_stream is not None:
+        gif_stream.__enter__()
+    try:
+        if jobs == 1:
+            _init_renderer(extent, layers, labels, legend)
+            results = map(_render_page, tasks)
+            for frame_bytes, size in results:
+                if gif_stream is not None and frame_bytes is not None:
+                    gif_stream.add(frame_bytes, size)
+                tick(1)
+        else:
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_renderer,
+                                     initargs=(extent, layers, labels, legend)) as pool:
+                for frame_bytes, size in pool.map(_render_page, tasks, chunksize=max(1, len(tasks) // (jobs * 8))):
+                    if gif_stream is not None and frame_bytes is not None:
+                        gif_stream.add(frame_bytes, size)
+                    tick(1)
+    except BaseException as exc:
+        if gif_stream is not None:
+            gif_stream.__exit__(type(exc), exc, exc.__traceback__)
+        raise
+    if gif_stream is not None:
+        gif_stream.__exit__(None, None, None)
+    timings["snapshots"] = round(time.perf_counter() - t, 3)
+
+    # -- index ---------------------------------------------------------------------------------
+    t = time.perf_counter()
+    items = []
+    prev_km2 = None
+    for p in pages:
+        km2 = data.stats[p["index"]]["km2"].get((actor, "held"), 0.0)
+        items.append({"label": p["date"], "until": p["until"], "href": p["html"], "km2": km2,
+                      "change": None if prev_km2 is None else km2 - prev_km2})
+        prev_km2 = km2
+    page = maps.index_page(areas, events, snapshots=items, timeline="timeline.html", summary=summary,
+                           reference=reference, chart_href=chart, actor=actor, skipped=skipped_rows,
+                           undated=site.undated)
+    maps.write_html(page, out / "index.html")
+    timings["index"] = round(time.perf_counter() - t, 3)
+    timings["total"] = round(time.perf_counter() - t0, 3)
+    return site
+
+
+def _fill(template: str, payload: dict, title: str) -> str:
+    return (template.replace(maps.PAYLOAD_SLOT, maps.json_for_html(payload))
+            .replace(maps.TITLE_SLOT, maps.escape_html(title)))
+
+
+def _frame_spec(data: maps.MapData, k: int, previous: int | None, title: str, caption: str) -> figures.FrameSpec:
+    """The PNG of frame ``k``: the page's polygons (decoded), points, events and labels."""
+    areas = []
+    for pi in data.frames[k]:
+        piece = data.polygons["pieces"][pi]
+        who, state = data.piece_keys[pi]
+        geom = _decoded(data, tuple(piece["g"]))
+        areas.append((who, state, geom))
+    d = data.dates[k]
+    points, active = [], set()
+    actors = data.events["actors"]
+    import html as _html
+
+    for i, iv in enumerate(data.events["intervals"]):
+        for lo, hi, holder, code in iv:
+            if lo <= d and (hi == "" or d < hi):
+                place = data.events["places"][i]
+                points.append((place[2], place[1], _html.unescape(actors[holder]) if holder >= 0 else None,
+                               maps.POINT_STATES[code]))
+                active.add(data.place_ids[i])
+                break
+    prev = data.dates[previous] if previous is not None else None
+    evs = []
+    for e in data.events["events"]:
+        if e[0] > d or (prev is not None and e[0] <= prev):
+            continue
+        place = data.events["places"][e[1]]
+        evs.append((place[2], place[1], _html.unescape(actors[e[2]]) if e[2] >= 0 else None))
+    return figures.FrameSpec(title=title, caption=caption, areas=areas, points=points, events=evs,
+                             active=frozenset(active))
+
+
+_DECODED: dict[tuple, Any] = {}
+
+
+def _decoded(data: maps.MapData, ids: tuple[int, ...]):
+    import shapely
+
+    key = (id(data), ids)
+    hit = _DECODED.get(key)
+    if hit is None:
+        polys = [maps.decode_polygon(data.polygons["geoms"][i]) for i in ids]
+        hit = _DECODED[key] = shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
+        if len(_DECODED) > 20_000:
+            _DECODED.clear()
+    return hit
+
