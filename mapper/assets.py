@@ -238,7 +238,7 @@ window.mapperRender = window.mapperRender || function (map, dataId) {
                ['mapperLabels', 640], ['mapperEvents', 650]];
   panes.forEach(function (p) { map.createPane(p[0]).style.zIndex = p[1]; });
   map.getPane('mapperLabels').style.pointerEvents = 'none';
-  var control = L.control.layers(null, null, ({ collapsed: false })).addTo(map);
+  var control = L.control.layers(null, null, ({ collapsed: true })).addTo(map);
   if (page.tiles) {
     var tiles = L.tileLayer(page.tiles.url, ({ attribution: page.tiles.attribution, maxZoom: 18 }));
     control.addOverlay(tiles, page.tiles.name);
@@ -349,7 +349,13 @@ window.mapperRender = window.mapperRender || function (map, dataId) {
     labelGroup.clearLayers();
     if (!map.hasLayer(labelGroup)) { return; }
     var size = map.getSize();
-    var boxes = [];
+    // labels keep off the controls drawn over the map (legend, slider, caption, title)
+    var origin = map.getContainer().getBoundingClientRect();
+    var boxes = Array.prototype.map.call(
+      map.getContainer().querySelectorAll('.leaflet-control, .mapper-title'), function (el) {
+        var r = el.getBoundingClientRect();
+        return [r.left - origin.left, r.top - origin.top, r.right - origin.left, r.bottom - origin.top];
+      });
     var cands = base.labels.map(function (l) {
       var on = l[4] >= 0 && active[l[4]];
       if (l[4] >= 0 && !on && l[3] < 5.6) { return null; }  // a small place nobody reports now
@@ -358,7 +364,7 @@ window.mapperRender = window.mapperRender || function (map, dataId) {
     cands.sort(function (a, b) { return b[1] - a[1] || (a[0][0] < b[0][0] ? -1 : 1); });
     var placed = 0;
     cands.forEach(function (c) {
-      if (placed >= 80) { return; }
+      if (placed >= 60) { return; }
       var l = c[0];
       var pt = map.latLngToContainerPoint([l[1], l[2]]);
       if (pt.x < 0 || pt.y < 0 || pt.x > size.x || pt.y > size.y) { return; }

@@ -56,11 +56,11 @@ STUDY_EXTENT = (35.5, 29.0, 48.6, 37.4)
 #: credit line of every data source a map rests on (see data/gazetteer/SOURCES.md)
 ATTRIBUTION_HTML = (
     'Places &copy; <a href="https://www.geonames.org/" target="_blank" rel="noopener noreferrer">'
-    "GeoNames</a> (CC BY 4.0) via "
+    "GeoNames</a> (CC BY 4.0), "
     '<a href="https://whosonfirst.org/" target="_blank" rel="noopener noreferrer">Who&#39;s On '
-    "First</a> (CC0); borders, rivers, lakes: "
+    "First</a> (CC0) &middot; borders, rivers: "
     '<a href="https://www.naturalearthdata.com/" target="_blank" rel="noopener noreferrer">'
-    "Natural Earth</a> (public domain); areas: estimated by the mapper from news reports"
+    "Natural Earth</a> &middot; areas: estimates"
 )
 ATTRIBUTION_TEXT = (
     "Places: GeoNames (CC BY 4.0) via Who's On First (CC0). Borders, rivers, lakes: Natural "

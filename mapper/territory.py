@@ -497,7 +497,7 @@ class _Episode:
         self.basis.extend(b for b in ids if b not in self.basis)
 
 
-def _timeline(changes: list[_Change], start: pd.Timestamp, *, backfill: pd.Timedelta) -> list[_Episode]:
+def _timeline(changes: list[_Change], start: pd.Timestamp, *, backfill: pd.Timedelta | None) -> list[_Episode]:
     """Apply a place's changes in order; return its episodes, oldest first."""
     eps = [_Episode(None, "unreported", start, [], float("nan"), ["no report covers this period"], None)]
     for c in changes:
@@ -519,13 +519,16 @@ def _timeline(changes: list[_Change], start: pd.Timestamp, *, backfill: pd.Timed
             elif cur.holder is None and c.t > start:
                 # back-fill: the side the event says held the place, since the previous event
                 # of the place and for at most `backfill`
-                lo = max(cur.since, c.t - backfill)
+                lo = cur.since if backfill is None else max(cur.since, c.t - backfill)
                 reach = "the previous report of this place" if lo == cur.since else \
                     f"{backfill.days} days before it (the back-fill window)"
                 fill = _Episode(prior, "held", lo, list(c.basis), c.confidence,
                                 [f"held by {prior} before event {c.event_id} (inferred back to "
                                  f"{reach})"], t)
                 if lo <= cur.since:
+                    if cur.state == "unknown":  # the withdrawal that opened the gap stays named
+                        fill.basis = cur.basis + [b for b in fill.basis if b not in cur.basis]
+                        fill.notes = cur.notes + fill.notes
                     eps[-1] = fill
                 else:
                     eps.append(fill)
@@ -571,7 +574,7 @@ def _push(eps: list[_Episode], new: _Episode) -> None:
         eps.append(new)
 
 
-def _intervals(eps: list[_Episode], stale: pd.Timedelta, end: pd.Timestamp | None) -> list[dict]:
+def _intervals(eps: list[_Episode], stale: pd.Timedelta | None, end: pd.Timestamp | None) -> list[dict]:
     """Episodes -> intervals, each hold cut to ``stale`` after its last confirmation."""
     rows = []
     for i, e in enumerate(eps):
@@ -584,7 +587,7 @@ def _intervals(eps: list[_Episode], stale: pd.Timedelta, end: pd.Timestamp | Non
                "state": e.state, "valid_from": e.since, "valid_to": valid_to,
                "basis": ";".join(e.basis), "confidence": e.confidence, "date_note": "; ".join(e.notes)}
         stale_from = None
-        if e.state in ("held", "contested") and e.confirmed is not None:
+        if stale is not None and e.state in ("held", "contested") and e.confirmed is not None:
             stale_from = max(e.confirmed, e.since) + stale
             if not pd.isna(valid_to) and stale_from >= valid_to:
                 stale_from = None
@@ -703,8 +706,8 @@ def control_timeline(
     *,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
-    backfill_days: int = BACKFILL_DAYS,
-    stale_days: int = STALE_DAYS,
+    backfill_days: int | None = BACKFILL_DAYS,
+    stale_days: int | None = STALE_DAYS,
     regions=None,
 ) -> pd.DataFrame:
     """Who held each place, over which interval, and on what evidence.
@@ -720,12 +723,13 @@ def control_timeline(
         The study window. ``start`` defaults to the start of the earliest event's period;
         ``end`` to open-ended (the last interval's ``valid_to`` is ``NaT``). Events before
         ``start`` still set the state at ``start``; intervals are clipped to the window.
-    backfill_days : int
+    backfill_days : int or None
         How far an event's prior side fills an unreported period before it (at most back to
-        the previous event of the place). Default :data:`BACKFILL_DAYS`.
-    stale_days : int
+        the previous event of the place). Default :data:`BACKFILL_DAYS`; ``None``: back to the
+        previous event or the study start, however long ago.
+    stale_days : int or None
         How long a holder stays ``held`` after the last report that confirms it before the
-        point turns ``stale``. Default :data:`STALE_DAYS`.
+        point turns ``stale``. Default :data:`STALE_DAYS`; ``None``: never stale.
     regions : GeoDataFrame, optional
         Polygons of the regions that region-level claims name (``place_id`` + geometry);
         default :func:`load_regions` (read only when there is such a claim).
@@ -750,11 +754,12 @@ def control_timeline(
     ...     "lat": [35.95], "lon": [39.01], "event_type": ["captured"], "gainer": ["SDF"],
     ...     "loser": ["IS"], "date": [pd.Timestamp("2017-10-17")], "date_precision": ["day"]})
     >>> control_timeline(ev, start="2017-01-01")[["holder", "state", "valid_from"]].to_string(index=False)
-    'holder      state valid_from\\n  None unreported 2017-01-01\\n    IS       held 2017-04-20\\n   SDF       held 2017-10-17\\n   SDF      stale 2018-10-17'
+    'holder state valid_from\\n    IS  held 2017-01-01\\n   SDF  held 2017-10-17\\n   SDF stale 2018-10-17'
     """
     for name, value in (("backfill_days", backfill_days), ("stale_days", stale_days)):
-        if not (isinstance(value, (int, np.integer)) and value >= 0):
-            raise InputError(f"control_timeline: {name}={value!r} must be a whole number of days >= 0.")
+        if value is not None and not (isinstance(value, (int, np.integer)) and value >= 0):
+            raise InputError(f"control_timeline: {name}={value!r} must be a whole number of days "
+                             ">= 0, or None for no limit.")
     ev = _validate_events(events)
     undated_mask = _undated_mask(ev)
     undated = sorted(ev.loc[undated_mask, "event_id"].tolist())
@@ -799,7 +804,8 @@ def control_timeline(
     places = pd.DataFrame([(pid, lat, lon) for pid, (_, lat, lon) in first.items()],
                           columns=["place_id", "lat", "lon"])
     region_changes = _region_changes(region_rows.sort_values("event_id"), places, regions, ignored)
-    backfill, stale = pd.Timedelta(days=int(backfill_days)), pd.Timedelta(days=int(stale_days))
+    backfill = pd.Timedelta(days=int(backfill_days)) if backfill_days is not None else None
+    stale = pd.Timedelta(days=int(stale_days)) if stale_days is not None else None
     rows = []
     applied: set[str] = set()
     for pid in sorted(consolidated):
@@ -830,8 +836,8 @@ def control_timeline(
     out.attrs["undated"] = undated
     out.attrs["conflicts"] = conflicts
     out.attrs["regions"] = sorted(applied)
-    out.attrs["backfill_days"] = int(backfill_days)
-    out.attrs["stale_days"] = int(stale_days)
+    out.attrs["backfill_days"] = None if backfill_days is None else int(backfill_days)
+    out.attrs["stale_days"] = None if stale_days is None else int(stale_days)
     out.attrs["start"] = start_ts
     out.attrs["end"] = end_ts
     return out
