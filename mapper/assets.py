@@ -233,6 +233,12 @@ window.mapperRender = window.mapperRender || function (map, dataId) {
   }
   var polys = store.polygons, evs = store.events, base = store.basemap;
   var STATES = ['held', 'contested', 'stale', 'unknown'];
+  // names (places, actors, labels) arrive as plain text: escaped here wherever HTML is built
+  function esc(text) {
+    var d = document.createElement('div');
+    d.textContent = text;
+    return d.innerHTML;
+  }
   map.attributionControl.addAttribution(base.attribution);
   var panes = [['mapperBase', 300], ['mapperAreas', 420], ['mapperPoints', 630],
                ['mapperLabels', 640], ['mapperEvents', 650]];
@@ -437,8 +443,8 @@ window.mapperRender = window.mapperRender || function (map, dataId) {
         dashArray: st[3] === 1 ? '2 2' : null, fillColor: colorOf(st[2]),
         fillOpacity: stale ? 0.3 : 0.95, opacity: stale ? 0.5 : 1,
         className: 'mapper-point mapper-point-' + STATES[st[3]] }));
-      m.bindTooltip(place[0] + ': ' + (st[2] >= 0 ? evs.actors[st[2]] : 'holder unknown') + ', ' +
-        STATES[st[3]]);
+      m.bindTooltip(esc(place[0] + ': ' + (st[2] >= 0 ? evs.actors[st[2]] : 'holder unknown') + ', ' +
+        STATES[st[3]]));
       m.bindPopup(function () { return pointPopup(i, st, day); }, ({ maxWidth: 380 }));
       pointGroup.addLayer(m);
     });

@@ -111,8 +111,8 @@ def _read(path: str, _mtime: int) -> gpd.GeoDataFrame:
 
 
 @lru_cache(maxsize=16)
-def _simplified_packaged(kind: str, mtime: int, tolerance: float) -> gpd.GeoDataFrame:
-    return _simplify(_read(str(GAZETTEER_DIR / f"{kind}.geojson"), mtime), tolerance)
+def _simplified_packaged(path: str, mtime: int, tolerance: float) -> gpd.GeoDataFrame:
+    return _simplify(_read(path, mtime), tolerance)
 
 
 def _simplify(gdf: gpd.GeoDataFrame, tolerance: float) -> gpd.GeoDataFrame:
@@ -152,7 +152,7 @@ def basemap_layers(
             if kind == "countries":
                 load_basemap(kind)  # warns
             continue
-        out[kind] = _simplified_packaged(kind, p.stat().st_mtime_ns, tolerance)
+        out[kind] = _simplified_packaged(str(p), p.stat().st_mtime_ns, tolerance)
     return out
 
 

@@ -525,7 +525,7 @@ def map_data(
             first = grp.iloc[0]
             name = first["place"] if isinstance(first["place"], str) and first["place"] else pid
             place_idx[pid] = len(places)
-            places.append([escape_html(name), round(float(first["lat"]), 5), round(float(first["lon"]), 5)])
+            places.append([str(name), round(float(first["lat"]), 5), round(float(first["lon"]), 5)])
             iv = []
             for r in grp.sort_values("valid_from").itertuples(index=False):
                 if r.state == "unreported" or r.state not in POINT_STATES:
@@ -539,7 +539,7 @@ def map_data(
         pid = str(row.get("place_id"))
         if pid not in place_idx:
             place_idx[pid] = len(places)
-            places.append([escape_html(row.get("place") or row.get("name_as_written") or pid),
+            places.append([str(row.get("place") or row.get("name_as_written") or pid),
                            round(float(row["lat"]), 5), round(float(row["lon"]), 5)])
             intervals.append([])
         gainer = row.get("gainer")
@@ -634,14 +634,14 @@ def map_data(
     layers = basemap_layers(basemap)
     base_layers = [{"name": _BASE_NAMES[k], "style": _BASE_STYLES[k], "data": _basemap_fc(layers[k])}
                    for k in BASEMAP_KINDS if k in layers]
-    ctl_places = pd.DataFrame([(pid, _html.unescape(places[i][0]), places[i][1], places[i][2])
+    ctl_places = pd.DataFrame([(pid, places[i][0], places[i][1], places[i][2])
                                for pid, i in place_idx.items()],
                               columns=["place_id", "place", "lat", "lon"])
     labels = label_candidates(settlements, ctl_places)
     labels["control"] = labels["place_id"].isin(set(place_idx))
-    label_rows = [[escape_html(n), round(la, 4), round(lo, 4), round(sc, 3), place_idx.get(p, -1)]
+    label_rows = [[str(n), round(la, 4), round(lo, 4), round(sc, 3), place_idx.get(p, -1)]
                   for n, la, lo, sc, p in labels[["name", "lat", "lon", "score", "place_id"]].itertuples(index=False)]
-    groups = [{"name": f"{x} areas"} for x in area_actors]
+    groups = [{"name": escape_html(f"{x} areas")} for x in area_actors]  # layer control: HTML
     legend = _legend(a, area_actors, actors, ev_items, intervals)
     bounds_box = map_extent(areas if areas is not None and len(a) else None,
                             ctl_places if len(ctl_places) else None)
@@ -666,7 +666,7 @@ def map_data(
         signature=signature,
         polygons={"scale": 10**COORD_DECIMALS, "geoms": geoms, "pieces": pieces, "styles": styles,
                   "hatches": [{"id": v, "color": k} for k, v in hatch_ids.items()]},
-        events={"actors": [escape_html(x) for x in actors], "colors": [actor_color(x) for x in actors],
+        events={"actors": list(actors), "colors": [actor_color(x) for x in actors],
                 "places": places, "intervals": intervals, "events": ev_items},
         basemap={"layers": base_layers, "labels": label_rows, "attribution": ATTRIBUTION_HTML},
         groups=groups,

@@ -341,13 +341,11 @@ def _frame_spec(data: maps.MapData, k: int, previous: int | None, title: str, ca
     d = data.dates[k]
     points, active = [], set()
     actors = data.events["actors"]
-    import html as _html
-
     for i, iv in enumerate(data.events["intervals"]):
         for lo, hi, holder, code in iv:
             if lo <= d and (hi == "" or d < hi):
                 place = data.events["places"][i]
-                points.append((place[2], place[1], _html.unescape(actors[holder]) if holder >= 0 else None,
+                points.append((place[2], place[1], actors[holder] if holder >= 0 else None,
                                maps.POINT_STATES[code]))
                 active.add(data.place_ids[i])
                 break
@@ -357,7 +355,7 @@ def _frame_spec(data: maps.MapData, k: int, previous: int | None, title: str, ca
         if e[0] > d or (prev is not None and e[0] <= prev):
             continue
         place = data.events["places"][e[1]]
-        evs.append((place[2], place[1], _html.unescape(actors[e[2]]) if e[2] >= 0 else None))
+        evs.append((place[2], place[1], actors[e[2]] if e[2] >= 0 else None))
     return figures.FrameSpec(title=title, caption=caption, areas=areas, points=points, events=evs,
                              active=frozenset(active))
 
