@@ -5,7 +5,10 @@ synthetic_areas(events, *, dates=None)          -> GeoDataFrame[schema.AREA_COLU
 shared_basemap()                                -> dict of basemap GeoDataFrames or None
 serve(folder)                                   context manager: http://127.0.0.1:<port>/
 chromium()                                      context manager: a selenium driver
+demo_screenshots(site, dest)                    the demo's 2015, 2016 and 2017 snapshots as PNGs
 HOSTILE                                         strings that must never run or render as markup
+
+    python tests/browser_util.py screenshots SITE [DEST]   (DEST default: docs/)
 """
 
 from __future__ import annotations
@@ -299,3 +302,51 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator:
 def severe_logs(driver) -> list[dict]:
     """Console entries of level SEVERE since the last call."""
     return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+#: the demo snapshots docs/ shows: the corridor of 2015, the shrinking area of 2016, the pocket
+#: of late 2017 (the page standing for each date)
+DEMO_SHOTS = {"demo_2015.png": "2015-07-15", "demo_2016.png": "2016-07-15", "demo_2017.png": "2017-12-15"}
+
+
+def demo_screenshots(site: Path, dest: Path, *, width: int = 1280, height: int = 860) -> list[Path]:
+    """Screenshots of the snapshot pages of ``site`` that stand for the dates of ``DEMO_SHOTS``.
+
+    Serves ``site`` on 127.0.0.1, opens each page in headless Chromium, checks that it loaded
+    without console errors and writes the PNG into ``dest``.
+    """
+    import time
+
+    pages = sorted(p.stem for p in (site / "snapshots").glob("*.html"))
+    if not pages:
+        raise FileNotFoundError(f"{site}/snapshots: no snapshot pages; build the demo first")
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    with serve(site) as base, chromium(width, height) as driver:
+        for name, day in DEMO_SHOTS.items():
+            page = max((p for p in pages if p <= day), default=pages[0])
+            driver.get_log("browser")
+            driver.get(f"{base}snapshots/{page}.html")
+            for _ in range(200):
+                if driver.execute_script("return document.readyState === 'complete' && "
+                                         "document.querySelectorAll('.mapper-label').length > 0"):
+                    break
+                time.sleep(0.1)
+            time.sleep(0.8)
+            errors = severe_logs(driver)
+            if errors:
+                raise AssertionError(f"{page}: console errors {errors}")
+            path = dest / name
+            driver.save_screenshot(str(path))
+            out.append(path)
+    return out
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintainer's tool
+    import sys
+
+    if len(sys.argv) < 3 or sys.argv[1] != "screenshots":
+        raise SystemExit("usage: python tests/browser_util.py screenshots SITE [DEST]")
+    target = Path(sys.argv[3]) if len(sys.argv) > 3 else REPO / "docs"
+    for p in demo_screenshots(Path(sys.argv[2]), target):
+        print(p)
