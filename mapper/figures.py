@@ -85,8 +85,23 @@ def _escaped(text: Any) -> str:
 # ----------------------------------------------------------------------------- geometry
 
 
+_PATHS: dict[int, tuple[Any, MplPath | None]] = {}
+
+
 def _path(geom) -> MplPath | None:
-    """A matplotlib compound path of a (multi)polygon in lon/lat (holes included)."""
+    """A matplotlib compound path of a (multi)polygon in lon/lat (holes included); the path of
+    a geometry object drawn on many frames is built once."""
+    hit = _PATHS.get(id(geom))
+    if hit is not None and hit[0] is geom:
+        return hit[1]
+    if len(_PATHS) > 20_000:
+        _PATHS.clear()
+    path = _build_path(geom)
+    _PATHS[id(geom)] = (geom, path)  # the geometry is kept, so its id is not reused
+    return path
+
+
+def _build_path(geom) -> MplPath | None:
     verts, codes = [], []
     for poly in shapely.get_parts(geom):
         if poly.geom_type != "Polygon" or poly.is_empty:
@@ -204,6 +219,11 @@ class SnapshotRenderer:
         self.labels = labels if labels is not None else pd.DataFrame(
             columns=["name", "lat", "lon", "score", "place_id"])
         self.canvas = self.fig.canvas
+        # the control points and the step's events: two collections refilled for every frame
+        self._dots = ax.scatter([], [], s=26, linewidths=0.9, zorder=6)
+        self._rings = ax.scatter([], [], s=150, facecolors="none", linewidths=1.8, zorder=7)
+        for c in (self._dots, self._rings):
+            c.set_visible(False)
         self.canvas.draw()
         self.renderer = self.canvas.get_renderer()
         self.background = self.canvas.copy_from_bbox(self.fig.bbox)
@@ -212,9 +232,23 @@ class SnapshotRenderer:
         if self._legend is not None:
             e = self._legend.get_window_extent(self.renderer)
             self.obstacles.append((e.x0, e.y0, e.x1, e.y1))
-        self._widths: dict[tuple[str, float], tuple[float, float]] = {}
+        self._widths: dict[tuple[str, bool], tuple[float, float]] = {}
+        self._cands: dict | None = None
 
     # -- artists of one frame ----------------------------------------------------------------
+    def _markers(self, spec: FrameSpec) -> list:
+        """The two persistent marker collections, filled with this frame's points and events."""
+        dots, rings = self._dots, self._rings
+        if spec.points:
+            cols = [actor_color(p[2]) if p[2] else UNKNOWN_COLOR for p in spec.points]
+            dots.set_offsets(np.array([(p[0], p[1]) for p in spec.points], dtype=float))
+            dots.set_facecolors([_rgba(c, 0.35 if p[3] == "stale" else 1.0) for c, p in zip(cols, spec.points)])
+            dots.set_edgecolors(["#000000" if p[3] == "contested" else "#ffffff" for p in spec.points])
+        if spec.events:
+            rings.set_offsets(np.array([(e[0], e[1]) for e in spec.events], dtype=float))
+            rings.set_edgecolors([actor_color(e[2]) if e[2] else "#555555" for e in spec.events])
+        return [c for c, on in ((dots, spec.points), (rings, spec.events)) if on]
+
     def _artists(self, spec: FrameSpec, *, texts: bool = True) -> list:
         ax, fig = self.ax, self.fig
         arts: list = []
@@ -238,25 +272,12 @@ class SnapshotRenderer:
                                       linewidth=0.8, zorder=4)
                 entries.append((who, state))
                 arts.append(patch)
-        if spec.points:
-            xs = np.array([p[0] for p in spec.points])
-            ys = np.array([p[1] for p in spec.points])
-            cols = [actor_color(p[2]) if p[2] else UNKNOWN_COLOR for p in spec.points]
-            alphas = np.array([0.35 if p[3] == "stale" else 1.0 for p in spec.points])
-            rgba = np.array([_rgba(c, a) for c, a in zip(cols, alphas)])
-            edge = ["#000000" if p[3] == "contested" else "#ffffff" for p in spec.points]
-            arts.append(ax.scatter(xs, ys, s=26, c=rgba, edgecolors=edge, linewidths=0.9, zorder=6))
-        if spec.events:
-            xs = np.array([e[0] for e in spec.events])
-            ys = np.array([e[1] for e in spec.events])
-            cols = [actor_color(e[2]) if e[2] else "#555555" for e in spec.events]
-            arts.append(ax.scatter(xs, ys, s=150, facecolors="none", edgecolors=cols,
-                                   linewidths=1.8, zorder=7))
         for a in arts:
-            if a.axes is None:
-                ax.add_artist(a)
+            ax.add_artist(a)
         if not texts:
             return arts
+        for c in self._markers(spec):
+            c.set_visible(True)
         if not self.static_legend:
             arts.append(ax.legend(handles=legend_handles(entries), loc="lower left", fontsize=7,
                                   framealpha=0.9, handlelength=1.6, borderpad=0.5, labelspacing=0.35))
@@ -272,23 +293,28 @@ class SnapshotRenderer:
 
     def _candidates(self, spec: FrameSpec) -> list[tuple[str, float, float, bool]]:
         """Label candidates in the window, most important first: ``(name, lon, lat, on)``."""
-        lab = self.labels
-        if lab is None or not len(lab):
-            return []
-        x0, y0, x1, y1 = self.extent
-        order = []
-        ctrl = lab["control"].to_numpy(dtype=bool) if "control" in lab else np.zeros(len(lab), bool)
-        rows = lab[["name", "lat", "lon", "score", "place_id"]].itertuples(index=False)
-        for (name, lat, lon, score, pid), is_ctrl in zip(rows, ctrl):
-            if not (x0 <= lon <= x1 and y0 <= lat <= y1):
-                continue
-            on = pid in spec.active
-            if is_ctrl and not on and score < 5.6:
-                continue  # a small place nobody reports on this date (the web maps' rule)
-            prio = score + 10 if on else (score - 1 if is_ctrl else score)
-            order.append((prio, name, lon, lat, on))
-        order.sort(key=lambda r: (-r[0], r[1]))
-        return [(name, lon, lat, on) for _, name, lon, lat, on in order[:150]]
+        c = self._cands
+        if c is None:
+            lab = self.labels
+            x0, y0, x1, y1 = self.extent
+            if lab is None or not len(lab):
+                lab = pd.DataFrame(columns=["name", "lat", "lon", "score", "place_id"])
+            lon = lab["lon"].to_numpy(dtype=float)
+            lat = lab["lat"].to_numpy(dtype=float)
+            inside = (lon >= x0) & (lon <= x1) & (lat >= y0) & (lat <= y1)
+            ctrl = lab["control"].to_numpy(dtype=bool) if "control" in lab else np.zeros(len(lab), bool)
+            c = self._cands = {
+                "name": lab["name"].astype(str).to_numpy()[inside], "lon": lon[inside],
+                "lat": lat[inside], "score": lab["score"].to_numpy(dtype=float)[inside],
+                "pid": lab["place_id"].astype(str).to_numpy()[inside], "ctrl": ctrl[inside],
+            }
+        on = np.isin(c["pid"], list(spec.active)) if spec.active else np.zeros(len(c["pid"]), bool)
+        # a small place nobody reports on this date gets no label (the web maps' rule)
+        keep = on | ~c["ctrl"] | (c["score"] >= 5.6)
+        prio = np.where(on, c["score"] + 10, np.where(c["ctrl"], c["score"] - 1, c["score"]))
+        idx = np.flatnonzero(keep)
+        idx = idx[np.lexsort((c["name"][idx], -prio[idx]))][:150]
+        return [(c["name"][i], float(c["lon"][i]), float(c["lat"][i]), bool(on[i])) for i in idx]
 
     def _placements(self, spec: FrameSpec, measure) -> list[tuple[str, bool, float, float]]:
         """Greedy label placement in display pixels (origin bottom left): for each label placed,
@@ -351,7 +377,12 @@ class SnapshotRenderer:
         try:
             for a in arts:
                 self.ax.draw_artist(a)
-            img = Image.fromarray(np.asarray(self.canvas.buffer_rgba())[..., :3].copy())
+            for c in self._markers(spec):
+                c.set_visible(True)
+                self.ax.draw_artist(c)
+                c.set_visible(False)
+            w, h = self.canvas.get_width_height()
+            img = Image.frombuffer("RGBA", (w, h), self.canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert("RGB")
         finally:
             for a in arts:
                 a.remove()
@@ -359,8 +390,11 @@ class SnapshotRenderer:
         H = img.height
 
         def measure(name: str, on: bool) -> tuple[float, float]:
-            box = fonts["on" if on else "town"].getbbox(name)
-            return box[2] - box[0] + 2, 13.0 if on else 12.0
+            hit = self._widths.get((name, on))
+            if hit is None:
+                box = fonts["on" if on else "town"].getbbox(name)
+                hit = self._widths[(name, on)] = (box[2] - box[0] + 2, 13.0 if on else 12.0)
+            return hit
 
         for name, on, lx, ly in self._placements(spec, measure):
             sprite = _label_sprite(name, on)
@@ -462,7 +496,7 @@ def gif_frame(rgba: np.ndarray, *, duration_ms: int, width: int = _GIF_WIDTH) ->
 
     im = Image.fromarray(np.ascontiguousarray(rgba[..., :3]))
     if width and im.width != width:
-        im = im.resize((width, round(im.height * width / im.width)), Image.Resampling.BILINEAR)
+        im = im.resize((width, round(im.height * width / im.width)), Image.Resampling.BOX)
     pal = im.quantize(colors=255, method=Image.Quantize.FASTOCTREE, dither=Image.Dither.NONE)
     blocks = GifImagePlugin.getdata(pal, duration=int(duration_ms), disposal=1,
                                     include_color_table=True)
