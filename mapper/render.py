@@ -39,7 +39,7 @@ from mapper import assets as _assets
 from mapper import figures, maps
 from mapper.basemap import basemap_layers
 from mapper.errors import InputError
-from mapper.outputs import atomic_write_text
+from mapper.outputs import atomic_write, atomic_write_text
 
 __all__ = ["Site", "write_site"]
 
@@ -110,9 +110,9 @@ def _render_page(task: tuple) -> tuple[bytes | None, tuple[int, int] | None]:
     html_path, html_text, png_path, spec, gif_ms = task
     maps.write_html(html_text, html_path)
     rgba = _WORKER["renderer"].rgba(spec)
-    from mapper.outputs import atomic_write_bytes
-
-    atomic_write_bytes(png_path, figures.png_bytes(rgba))
+    png = figures.png_bytes(rgba)
+    # atomic, without an fsync per file: the build swaps the whole folder in when it is done
+    atomic_write(png_path, lambda tmp: tmp.write_bytes(png))
     if gif_ms is None:
         return None, None
     return figures.gif_frame(rgba, duration_ms=gif_ms)
