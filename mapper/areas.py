@@ -193,11 +193,36 @@ def _validate_control(control: pd.DataFrame) -> pd.DataFrame:
 # ---------------------------------------------------------------------------------------------
 
 
+class _LRU(dict):
+    """A dict that forgets its least recently used entries beyond ``size``."""
+
+    def __init__(self, size: int):
+        super().__init__()
+        self.size = size
+
+    def get(self, key, default=None):
+        if key in self:
+            value = super().pop(key)
+            super().__setitem__(key, value)  # most recent last
+            return value
+        return default
+
+    def __setitem__(self, key, value) -> None:
+        if key in self:
+            super().pop(key)
+        super().__setitem__(key, value)
+        while len(self) > self.size:
+            super().pop(next(iter(self)))
+
+
 class _Cells:
     """Date-independent geometry of one held_areas call: sites, their cells, their owners."""
 
     def __init__(self, settle_xy: np.ndarray, point_xy: np.ndarray, land, radius_m: float,
-                 cell_m: float):
+                 cell_m: float, area_crs: str = EQUAL_AREA):
+        from pyproj import Transformer
+
+        self._to_wgs84 = Transformer.from_crs(area_crs, WGS84, always_xy=True)
         self.radius_m = radius_m
         self.point_xy = point_xy
         # only the settlements that can matter: within the reach (plus the cells' margin)
@@ -231,9 +256,11 @@ class _Cells:
         keep = np.ones(len(grid), bool)
         keep[close] = False
         self.cells = self._voronoi(np.vstack([real, grid[keep]]), land)[: len(real)]
-        self._owner_cache: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-        self._union_cache: dict[bytes, tuple[object, float, int]] = {}
-        self._piece_cache: dict[bytes, object] = {}
+        # small LRU caches: dates come in order, so only recent states are asked for again;
+        # memory stays bounded however many dates there are
+        self._owner_cache: _LRU = _LRU(64)
+        self._union_cache: _LRU = _LRU(256)
+        self._piece_cache: _LRU = _LRU(4096)
 
     @staticmethod
     def _voronoi(sites: np.ndarray, land) -> np.ndarray:
@@ -270,8 +297,6 @@ class _Cells:
         owner[self.point_site[list(active)]] = np.arange(len(active))
         order = np.argsort(owner, kind="stable")
         bounds = np.searchsorted(owner[order], np.arange(-1, len(active) + 1))[1:]
-        if len(self._owner_cache) > 256:
-            self._owner_cache.clear()
         self._owner_cache[active] = hit = (order, bounds)
         return hit
 
@@ -289,13 +314,12 @@ class _Cells:
         key = sites.tobytes()
         hit = self._piece_cache.get(key)
         if hit is None:
-            if len(self._piece_cache) > 8192:
-                self._piece_cache.clear()
             hit = self._piece_cache[key] = self._merge(self.cells[sites])
         return hit
 
-    def union(self, groups: list[np.ndarray]) -> tuple[object, float, int]:
-        """The union of the cells of several points' sites, its km² and its settlements.
+    def union(self, groups: list[np.ndarray]) -> tuple[object, float, int, object]:
+        """The union of the cells of several points' sites, its km², its settlements and (once
+        asked for, see :meth:`stored`) the same polygon in WGS84.
 
         Each point's cells are merged once (:meth:`piece`), then the pieces: neighbouring cells
         share their edges exactly, so both steps are coverage unions, linear in the edges.
@@ -307,10 +331,19 @@ class _Cells:
         pieces = np.array([self.piece(g) for g in groups if len(g)], dtype=object)
         geom = self._merge(pieces) if len(pieces) > 1 else (pieces[0] if len(pieces) else shapely.Polygon())
         n = int(sum(self.is_settlement[g].sum() for g in groups))
-        if len(self._union_cache) > 4096:
-            self._union_cache.clear()
-        self._union_cache[key] = hit = (geom, float(shapely.area(geom)) / 1e6, n)
+        self._union_cache[key] = hit = (geom, float(shapely.area(geom)) / 1e6, n, None)
         return hit
+
+    def stored(self, groups: list[np.ndarray]) -> tuple[object, float, int]:
+        """Like :meth:`union`, with the polygon in WGS84 (densified, projected once per union)."""
+        geom, km2, n, wgs = self.union(groups)
+        if wgs is None:
+            def project(xy: np.ndarray) -> np.ndarray:
+                return np.column_stack(self._to_wgs84.transform(xy[:, 0], xy[:, 1]))
+
+            wgs = shapely.transform(shapely.segmentize(geom, _SEGMENT_M), project)
+            self._union_cache[b"|".join(g.tobytes() for g in groups)] = (geom, km2, n, wgs)
+        return wgs, km2, n
 
 
 def _polygonal(geoms: np.ndarray) -> np.ndarray:
@@ -438,7 +471,7 @@ def held_areas(
         if len(point_xy) else np.zeros(0, dtype=np.int64)
     site_xy = np.zeros((coord_key.max() + 1 if len(coord_key) else 0, 2))
     site_xy[coord_key] = point_xy
-    geo = _Cells(settle_xy, site_xy, land, radius * 1000.0, cell * 1000.0) if len(site_xy) else None
+    geo = _Cells(settle_xy, site_xy, land, radius * 1000.0, cell * 1000.0, area_crs) if len(site_xy) else None
     rows = _Intervals(ctl, pd.Series(coord_key, index=pts["place_id"]))
 
     records = []
@@ -458,7 +491,7 @@ def held_areas(
             parts = [order[bounds[k]:bounds[k + 1]] for k in ks]
             if not sum(len(p) for p in parts):
                 continue
-            geom, km2, n_places = geo.union(parts)
+            geom, km2, n_places = geo.stored(parts)
             if geom.is_empty:
                 continue
             basis = set().union(*(rows.basis[idx[k]] for k in ks))
@@ -495,17 +528,8 @@ def _land(countries, country_codes, area_crs):
 
 
 def _to_wgs84_rows(records: list[dict], area_crs: str) -> gpd.GeoDataFrame:
-    """Rows in WGS84; each distinct geometry is densified and projected once."""
-    done: dict[int, object] = {}
-    geoms = [r["geometry"] for r in records]
-    uniq = {id(g): g for g in geoms}
-    if uniq:
-        keys = list(uniq)
-        arr = shapely.segmentize(np.array([uniq[k] for k in keys], dtype=object), _SEGMENT_M)
-        proj = gpd.GeoSeries(arr, crs=area_crs).to_crs(WGS84).values
-        done = dict(zip(keys, proj))
+    """The rows (their geometries already in WGS84) as the areas table."""
     frame = pd.DataFrame(records, columns=AREA_COLUMNS)
-    frame["geometry"] = [done[id(g)] for g in geoms]
     out = gpd.GeoDataFrame(frame, geometry="geometry", crs=WGS84)
     out["date"] = pd.to_datetime(out["date"])
     out["area_km2"] = out["area_km2"].astype(float)

@@ -445,7 +445,7 @@ window.mapperRender = window.mapperRender || function (map, dataId) {
         className: 'mapper-point mapper-point-' + STATES[st[3]] }));
       m.bindTooltip(esc(place[0] + ': ' + (st[2] >= 0 ? evs.actors[st[2]] : 'holder unknown') + ', ' +
         STATES[st[3]]));
-      m.bindPopup(function () { return pointPopup(i, st, day); }, ({ maxWidth: 380 }));
+      m.bindPopup(pointPopup(i, st, day), ({ maxWidth: 380 }));
       pointGroup.addLayer(m);
     });
     evs.events.forEach(function (e) {

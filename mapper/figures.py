@@ -90,7 +90,9 @@ _PATHS: dict[int, tuple[Any, MplPath | None]] = {}
 
 def _path(geom) -> MplPath | None:
     """A matplotlib compound path of a (multi)polygon in lon/lat (holes included); the path of
-    a geometry object drawn on many frames is built once."""
+    a geometry object drawn on many frames is built once. A path is taken as it is."""
+    if geom is None or isinstance(geom, MplPath):
+        return geom
     hit = _PATHS.get(id(geom))
     if hit is not None and hit[0] is geom:
         return hit[1]
@@ -140,7 +142,7 @@ def _line_paths(gdf: gpd.GeoDataFrame) -> list[MplPath]:
 class FrameSpec:
     """What one snapshot draws (plain data, cheap to send to a worker process).
 
-    ``areas``: ``(actor, state, geometry)`` in WGS84; ``points``: ``(lon, lat, holder or None,
+    ``areas``: ``(actor, state, geometry)`` in WGS84 (a shapely polygon or a matplotlib path); ``points``: ``(lon, lat, holder or None,
     state)`` of the control points; ``events``: ``(lon, lat, gainer or None)`` of the step's
     events; ``active``: place ids of the points (their labels come first).
     """
@@ -308,7 +310,8 @@ class SnapshotRenderer:
                 "lat": lat[inside], "score": lab["score"].to_numpy(dtype=float)[inside],
                 "pid": lab["place_id"].astype(str).to_numpy()[inside], "ctrl": ctrl[inside],
             }
-        on = np.isin(c["pid"], list(spec.active)) if spec.active else np.zeros(len(c["pid"]), bool)
+        active = spec.active
+        on = np.fromiter((p in active for p in c["pid"]), dtype=bool, count=len(c["pid"]))
         # a small place nobody reports on this date gets no label (the web maps' rule)
         keep = on | ~c["ctrl"] | (c["score"] >= 5.6)
         prio = np.where(on, c["score"] + 10, np.where(c["ctrl"], c["score"] - 1, c["score"]))

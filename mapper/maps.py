@@ -35,6 +35,7 @@ Only ``http(s)`` URLs become links.
 from __future__ import annotations
 
 import base64
+import bisect
 import html as _html
 import io
 import json
@@ -298,8 +299,16 @@ def _web_geometries(geoms: Iterable[Any], tolerance: float) -> list[Any]:
             if g.is_empty:
                 keyed[wkb] = None
             else:
-                h = g.simplify(tolerance, preserve_topology=True) if tolerance > 0 else g
-                h = shapely.set_precision(h, grid)
+                # Douglas-Peucker (ten times the speed of the topology-preserving variant on
+                # unions of thousands of cells), then each vertex rounded to the grid; the few
+                # polygons that leaves self-touching are snapped again with noding, which
+                # repairs them
+                h = shapely.simplify(g, tolerance, preserve_topology=False) if tolerance > 0 else g
+                h = shapely.remove_repeated_points(shapely.set_precision(h, grid, mode="pointwise"))
+                if not h.is_valid:
+                    h = shapely.set_precision(h, grid)
+                if h.is_empty:
+                    h = shapely.set_precision(g.simplify(tolerance, preserve_topology=True), grid)
                 keyed[wkb] = None if h.is_empty else shapely.normalize(h)
         out[i] = done[id(g)] = keyed[wkb]
     return out
@@ -394,6 +403,14 @@ class MapData:
     piece_keys: list[tuple[str, str]] = field(default_factory=list)
     place_ids: list[str] = field(default_factory=list)
     labels: pd.DataFrame | None = None
+    event_days: list[str] = field(default_factory=list)
+
+
+def _days(values) -> list[str | None]:
+    """``YYYY-MM-DD`` of each value (``None`` where missing or not a date), vectorised."""
+    ts = pd.to_datetime(pd.Series(list(values), dtype=object), errors="coerce", format="mixed")
+    text = ts.dt.strftime("%Y-%m-%d")
+    return [t if isinstance(t, str) else None for t in text]
 
 
 def _areas_frame(areas: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
@@ -412,7 +429,7 @@ def _areas_frame(areas: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
     a.attrs = {}
     if a.crs is not None and a.crs != WGS84:
         a = a.to_crs(WGS84)
-    a["day"] = [day(d) for d in a["date"]]
+    a["day"] = _days(a["date"])
     for col in ("area_km2", "n_places", "n_events"):
         if col not in a.columns:
             a[col] = float("nan")
@@ -434,7 +451,7 @@ def _events_frame(events: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFra
 
     e = events.copy()
     e.attrs = {}
-    e["day"] = [day(d) for d in e["date"]]
+    e["day"] = _days(e["date"])
     prec = e["date_precision"].astype(str) if "date_precision" in e else pd.Series("day", index=e.index)
     undated = e["day"].isna() | (prec == "unknown")
     e["lat"] = pd.to_numeric(e["lat"], errors="coerce")
@@ -565,25 +582,31 @@ def map_data(
     style_ids: dict[tuple[str, str], int] = {}
     frames: dict[str, list[int]] = {d: [] for d in days}
     km2: dict[str, dict[tuple[str, str], float]] = {d: {} for d in days}
-    for row, g in zip(a[["actor", "state", "area_km2", "n_places", "n_events", "day"]].itertuples(index=False), web):
-        who, state = str(row.actor), str(row.state)
-        val = float(row.area_km2) if pd.notna(row.area_km2) else float("nan")
+    cols = {c: a[c].tolist() for c in ("actor", "state", "area_km2", "n_places", "n_events", "day")}
+    part_ids: dict[int, tuple[int, ...]] = {}
+    for r, g in enumerate(web):
+        who, state, row_day = str(cols["actor"][r]), str(cols["state"][r]), cols["day"][r]
+        val = float(cols["area_km2"][r]) if pd.notna(cols["area_km2"][r]) else float("nan")
         if not math.isnan(val):
-            km2[row.day][(who, state)] = km2[row.day].get((who, state), 0.0) + val
-        parts = _polygon_parts(g) if g is not None else []
-        if not parts:
+            km2[row_day][(who, state)] = km2[row_day].get((who, state), 0.0) + val
+        if g is None:
             continue
-        ids = []
-        for part in parts:  # each distinct polygon once, even inside changing multipolygons
-            wkb = shapely.to_wkb(part)
-            gi = geom_ids.get(wkb)
-            if gi is None:
-                gi = geom_ids[wkb] = len(geoms)
-                geoms.append(_encode_polygon(part))
-            ids.append(gi)
-        npl = int(row.n_places) if pd.notna(row.n_places) else None
-        nev = int(row.n_events) if pd.notna(row.n_events) else None
-        key = (tuple(ids), who, state, None if math.isnan(val) else round(val, 1), npl, nev)
+        ids = part_ids.get(id(g))
+        if ids is None:  # each distinct polygon once, even inside changing multipolygons
+            parts = _polygon_parts(g)
+            ids = []
+            for part, wkb in zip(parts, shapely.to_wkb(np.array(parts, dtype=object)) if parts else []):
+                gi = geom_ids.get(wkb)
+                if gi is None:
+                    gi = geom_ids[wkb] = len(geoms)
+                    geoms.append(_encode_polygon(part))
+                ids.append(gi)
+            ids = part_ids[id(g)] = tuple(ids)
+        if not ids:
+            continue
+        npl = int(cols["n_places"][r]) if pd.notna(cols["n_places"][r]) else None
+        nev = int(cols["n_events"][r]) if pd.notna(cols["n_events"][r]) else None
+        key = (ids, who, state, None if math.isnan(val) else round(val, 1), npl, nev)
         pi = piece_ids.get(key)
         if pi is None:
             pi = piece_ids[key] = len(pieces)
@@ -605,13 +628,14 @@ def map_data(
             pieces.append({"g": list(ids), "a": group_of[who], "label": label,
                            "hatch": hatch_ids[color] if state == "contested" else None,
                            "s": style_ids[skey]})
-        frames[row.day].append(pi)
+        frames[row_day].append(pi)
 
     # -- per-date numbers and signatures -------------------------------------------------------
     ev_days = ev["day"].tolist()
     ev_sources = [frozenset(s for s in str(x).split(";") if s) if isinstance(x, str) else frozenset()
                   for x in ev.get("sources", [None] * len(ev))]
     stats, signature = [], []
+    iv_starts = [[x[0] for x in iv] for iv in intervals]
     seen_sources: set[str] = set()
     j = 0
     for d in days:
@@ -620,12 +644,11 @@ def map_data(
             j += 1
         counts = dict.fromkeys(POINT_STATES, 0)
         pts = []
-        for i, iv in enumerate(intervals):
-            for k, (lo, hi, _, code) in enumerate(iv):
-                if lo <= d and (hi == "" or d < hi):
-                    counts[POINT_STATES[code]] += 1
-                    pts.append((i, k))
-                    break
+        for i, (starts, iv) in enumerate(zip(iv_starts, intervals)):
+            k = bisect.bisect_right(starts, d) - 1  # intervals of a place are disjoint, in order
+            if k >= 0 and (iv[k][1] == "" or d < iv[k][1]):
+                counts[POINT_STATES[iv[k][3]]] += 1
+                pts.append((i, k))
         stats.append({"km2": km2[d], "points": counts, "n_points": sum(counts.values()),
                       "events": j, "sources": len(seen_sources)})
         signature.append((tuple(sorted(frames[d])), tuple(pts)))
@@ -677,6 +700,7 @@ def map_data(
         piece_keys=piece_keys,
         place_ids=list(place_idx),
         labels=labels,
+        event_days=[e[0] for e in ev_items],
     )
 
 
@@ -785,12 +809,13 @@ def page_payload(
     dates = [data.dates[k] for k in indices]
     # the event dates, marked on the slider at the step that first shows them
     marks: dict[int, list[str]] = {}
-    ev_days = sorted({e[0] for e in data.events["events"]})
-    j = 0
-    for pos, d in enumerate(dates):
-        while j < len(ev_days) and ev_days[j] <= d:
-            marks.setdefault(pos, []).append(ev_days[j])
-            j += 1
+    if len(dates) > 1:  # a page of one date has no slider
+        ev_days = sorted(set(data.event_days))
+        j = 0
+        for pos, d in enumerate(dates):
+            while j < len(ev_days) and ev_days[j] <= d:
+                marks.setdefault(pos, []).append(ev_days[j])
+                j += 1
     payload = {
         "dates": dates,
         "frames": frames,

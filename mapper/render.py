@@ -24,6 +24,7 @@ does not grow with the number of snapshots.
 
 from __future__ import annotations
 
+import bisect
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -33,7 +34,9 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import pandas as pd
+from matplotlib.path import Path as MplPath
 
 from mapper import assets as _assets
 from mapper import figures, maps
@@ -101,20 +104,31 @@ def _no_map_reason(events: pd.DataFrame | None, data: maps.MapData | None) -> st
 _WORKER: dict[str, Any] = {}
 
 
-def _init_renderer(extent, basemap, labels, legend) -> None:
-    _WORKER["renderer"] = figures.SnapshotRenderer(extent, basemap=basemap, labels=labels, legend=legend)
+def _init_worker(out: Path, data: maps.MapData, pages: list[dict], snap_text: str, extent, basemap,
+                 labels, legend, gif: bool) -> None:
+    """Everything a page needs, set once per process (inherited, not sent, where processes fork)."""
+    _WORKER.update(out=out, data=data, pages=pages, snap_text=snap_text, gif=gif,
+                   renderer=figures.SnapshotRenderer(extent, basemap=basemap, labels=labels, legend=legend))
 
 
-def _render_page(task: tuple) -> tuple[bytes | None, tuple[int, int] | None]:
-    """Write one snapshot page and its PNG; return its GIF frame (or None)."""
-    html_path, html_text, png_path, spec, gif_ms = task
-    maps.write_html(html_text, html_path)
-    rgba = _WORKER["renderer"].rgba(spec)
+def _render_page(j: int) -> tuple[bytes | None, tuple[int, int] | None]:
+    """Write snapshot page ``j`` and its PNG; return its GIF frame (or None)."""
+    w = _WORKER
+    data, pages, out = w["data"], w["pages"], w["out"]
+    p = pages[j]
+    k = p["index"]
+    payload = maps.page_payload(data, [k], start=0, previous=[p["previous"]], until=[p["until"]])
+    frame = payload["frames"][0]
+    maps.write_html(_fill(w["snap_text"], payload, f"Held areas on {p['date']}"), out / p["html"])
+    rgba = w["renderer"].rgba(_frame_spec(data, k, p["previous"], frame["t"], frame["c"]))
     png = figures.png_bytes(rgba)
     # atomic, without an fsync per file: the build swaps the whole folder in when it is done
-    atomic_write(png_path, lambda tmp: tmp.write_bytes(png))
-    if gif_ms is None:
+    atomic_write(out / p["png"], lambda tmp: tmp.write_bytes(png))
+    if not w["gif"]:
         return None, None
+    gif_ms = min(GIF_MAX_FRAME_MS, GIF_STEP_MS * len(p["dates"]))
+    if j == len(pages) - 1:
+        gif_ms = max(gif_ms, GIF_HOLD_LAST_MS)
     return figures.gif_frame(rgba, duration_ms=gif_ms)
 
 
@@ -268,34 +282,21 @@ def write_site(
     labels = data.labels
     legend = sorted(set(data.piece_keys), key=lambda k: (maps._actor_order([x for x, _ in data.piece_keys]).index(k[0]),
                                                          ("held", "contested", "stale", "unknown").index(k[1])))
-    tasks = []
-    for n, p in enumerate(pages):
-        k = p["index"]
-        payload = maps.page_payload(data, [k], start=0, previous=[p["previous"]], until=[p["until"]])
-        frame = payload["frames"][0]
-        html = _fill(snap_text, payload, f"Held areas on {p['date']}")
-        spec = _frame_spec(data, k, p["previous"], frame["t"], frame["c"])
-        gif_ms = None
-        if gif:
-            gif_ms = min(GIF_MAX_FRAME_MS, GIF_STEP_MS * len(p["dates"]))
-            if n == len(pages) - 1:
-                gif_ms = max(gif_ms, GIF_HOLD_LAST_MS)
-        tasks.append((out / p["html"], html, out / p["png"], spec, gif_ms))
     gif_stream = figures.GifStream(out / "snapshots.gif") if gif else None
     if gif_stream is not None:
         gif_stream.__enter__()
     try:
+        setup = (out, data, pages, snap_text, extent, layers, labels, legend, gif)
         if jobs == 1:
-            _init_renderer(extent, layers, labels, legend)
-            results = map(_render_page, tasks)
-            for frame_bytes, size in results:
+            _init_worker(*setup)
+            for frame_bytes, size in map(_render_page, range(len(pages))):
                 if gif_stream is not None and frame_bytes is not None:
                     gif_stream.add(frame_bytes, size)
                 tick(1)
         else:
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_renderer,
-                                     initargs=(extent, layers, labels, legend)) as pool:
-                for frame_bytes, size in pool.map(_render_page, tasks, chunksize=max(1, len(tasks) // (jobs * 8))):
+            chunk = max(1, len(pages) // (jobs * 8))
+            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=setup) as pool:
+                for frame_bytes, size in pool.map(_render_page, range(len(pages)), chunksize=chunk):
                     if gif_stream is not None and frame_bytes is not None:
                         gif_stream.add(frame_bytes, size)
                     tick(1)
@@ -305,6 +306,7 @@ def write_site(
         raise
     if gif_stream is not None:
         gif_stream.__exit__(None, None, None)
+    _WORKER.clear()
     timings["snapshots"] = round(time.perf_counter() - t, 3)
 
     # -- index ---------------------------------------------------------------------------------
@@ -331,47 +333,51 @@ def _fill(template: str, payload: dict, title: str) -> str:
 
 
 def _frame_spec(data: maps.MapData, k: int, previous: int | None, title: str, caption: str) -> figures.FrameSpec:
-    """The PNG of frame ``k``: the page's polygons (decoded), points, events and labels."""
-    areas = []
-    for pi in data.frames[k]:
-        piece = data.polygons["pieces"][pi]
-        who, state = data.piece_keys[pi]
-        geom = _decoded(data, tuple(piece["g"]))
-        areas.append((who, state, geom))
+    """The PNG of frame ``k``: the page's polygons, points, events of the step and labels."""
+    areas = [(*data.piece_keys[pi], _piece_path(data, pi)) for pi in data.frames[k]]
     d = data.dates[k]
     points, active = [], set()
     actors = data.events["actors"]
+    places = data.events["places"]
     for i, iv in enumerate(data.events["intervals"]):
         for lo, hi, holder, code in iv:
             if lo <= d and (hi == "" or d < hi):
-                place = data.events["places"][i]
-                points.append((place[2], place[1], actors[holder] if holder >= 0 else None,
+                points.append((places[i][2], places[i][1], actors[holder] if holder >= 0 else None,
                                maps.POINT_STATES[code]))
                 active.add(data.place_ids[i])
                 break
-    prev = data.dates[previous] if previous is not None else None
+    # the events of the step: (previous frame, d]; events are stored in date order
+    days = data.event_days
+    lo = bisect.bisect_right(days, data.dates[previous]) if previous is not None else 0
+    hi = bisect.bisect_right(days, d)
     evs = []
-    for e in data.events["events"]:
-        if e[0] > d or (prev is not None and e[0] <= prev):
-            continue
-        place = data.events["places"][e[1]]
+    for e in data.events["events"][lo:hi]:
+        place = places[e[1]]
         evs.append((place[2], place[1], actors[e[2]] if e[2] >= 0 else None))
     return figures.FrameSpec(title=title, caption=caption, areas=areas, points=points, events=evs,
                              active=frozenset(active))
 
 
-_DECODED: dict[tuple, Any] = {}
+_PATHS: dict[tuple, Any] = {}
 
 
-def _decoded(data: maps.MapData, ids: tuple[int, ...]):
-    import shapely
-
-    key = (id(data), ids)
-    hit = _DECODED.get(key)
+def _piece_path(data: maps.MapData, pi: int):
+    """The matplotlib path of a piece, straight from its delta-encoded rings (built once)."""
+    key = (id(data), pi)
+    hit = _PATHS.get(key)
     if hit is None:
-        polys = [maps.decode_polygon(data.polygons["geoms"][i]) for i in ids]
-        hit = _DECODED[key] = shapely.MultiPolygon(polys) if len(polys) > 1 else polys[0]
-        if len(_DECODED) > 20_000:
-            _DECODED.clear()
+        if len(_PATHS) > 50_000:
+            _PATHS.clear()
+        scale = data.polygons["scale"]
+        verts, codes = [], []
+        for gi in data.polygons["pieces"][pi]["g"]:
+            for ring in data.polygons["geoms"][gi]:
+                xy = np.cumsum(np.asarray(ring, dtype=np.int64).reshape(-1, 2), axis=0) / scale
+                if len(xy) < 3:
+                    continue
+                c = np.full(len(xy), MplPath.LINETO, dtype=np.uint8)
+                c[0], c[-1] = MplPath.MOVETO, MplPath.CLOSEPOLY
+                verts.append(xy)
+                codes.append(c)
+        hit = _PATHS[key] = MplPath(np.concatenate(verts), np.concatenate(codes)) if verts else None
     return hit
-

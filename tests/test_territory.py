@@ -579,7 +579,7 @@ def test_cells_merge_edge_by_edge_like_a_plain_union():
     land = COUNTRY.to_crs(EQUAL_AREA).geometry.iloc[0]
     cells = A._Cells(xy, xy[:3], land, 60_000, 15_000)
     pick = np.arange(0, cells.n_real, 2)
-    merged, km2, n = cells.union([pick[:50], pick[50:]])
+    merged, km2, n, _ = cells.union([pick[:50], pick[50:]])
     plain = shapely.union_all(cells.cells[pick])
     assert n == int(cells.is_settlement[pick].sum())
     assert shapely.is_valid(merged)
