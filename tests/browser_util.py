@@ -6,9 +6,11 @@ shared_basemap()                                -> dict of basemap GeoDataFrames
 serve(folder)                                   context manager: http://127.0.0.1:<port>/
 chromium()                                      context manager: a selenium driver
 demo_screenshots(site, dest)                    the demo's 2015, 2016 and 2017 snapshots as PNGs
+gold_demo_site(dest)                            the map site of the demo's hand-checked events
 HOSTILE                                         strings that must never run or render as markup
 
-    python tests/browser_util.py screenshots SITE [DEST]   (DEST default: docs/)
+    python tests/browser_util.py screenshots SITE [DEST] [PREFIX]   (DEST default: docs/)
+    python tests/browser_util.py gold-site DEST
 """
 
 from __future__ import annotations
@@ -309,7 +311,8 @@ def severe_logs(driver) -> list[dict]:
 DEMO_SHOTS = {"demo_2015.png": "2015-07-15", "demo_2016.png": "2016-07-15", "demo_2017.png": "2017-12-15"}
 
 
-def demo_screenshots(site: Path, dest: Path, *, width: int = 1280, height: int = 860) -> list[Path]:
+def demo_screenshots(site: Path, dest: Path, *, width: int = 1280, height: int = 860,
+                     prefix: str = "demo") -> list[Path]:
     """Screenshots of the snapshot pages of ``site`` that stand for the dates of ``DEMO_SHOTS``.
 
     Serves ``site`` on 127.0.0.1, opens each page in headless Chromium, checks that it loaded
@@ -336,17 +339,48 @@ def demo_screenshots(site: Path, dest: Path, *, width: int = 1280, height: int =
             errors = severe_logs(driver)
             if errors:
                 raise AssertionError(f"{page}: console errors {errors}")
-            path = dest / name
+            path = dest / name.replace("demo", prefix, 1)
             driver.save_screenshot(str(path))
             out.append(path)
     return out
 
 
+def gold_demo_site(dest: Path) -> Path:
+    """The map site (``render.write_site``) of ``data/examples/expected_events.csv``: the demo
+    as a right extraction would give it, for comparison with ``mapper demo``."""
+    import warnings
+
+    from test_territory_demo import demo_gold_events
+
+    from mapper import render
+    from mapper import territory as T
+    from mapper.errors import MapperWarning
+    from mapper.gazetteer import Gazetteer
+
+    gaz = Gazetteer.load()
+    events = demo_gold_events(gaz)
+    for col in ("country", "name_as_written", "evidence", "sources", "citations"):
+        events[col] = ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MapperWarning)
+        control = T.control_timeline(events)
+        dates = T.snapshot_dates(events)
+        areas = T.held_areas(control, gaz, dates)
+        render.write_site(dest, areas, events, dates, gazetteer=gaz, control=control,
+                          reference=T.read_reference(), gif=False)
+    return dest
+
+
 if __name__ == "__main__":  # pragma: no cover - a maintainer's tool
     import sys
 
-    if len(sys.argv) < 3 or sys.argv[1] != "screenshots":
-        raise SystemExit("usage: python tests/browser_util.py screenshots SITE [DEST]")
-    target = Path(sys.argv[3]) if len(sys.argv) > 3 else REPO / "docs"
-    for p in demo_screenshots(Path(sys.argv[2]), target):
-        print(p)
+    if len(sys.argv) >= 3 and sys.argv[1] == "gold-site":
+        print(gold_demo_site(Path(sys.argv[2])))
+    elif len(sys.argv) >= 3 and sys.argv[1] == "screenshots":
+        target = Path(sys.argv[3]) if len(sys.argv) > 3 else REPO / "docs"
+        prefix = sys.argv[4] if len(sys.argv) > 4 else "demo"
+        for p in demo_screenshots(Path(sys.argv[2]), target, prefix=prefix):
+            print(p)
+    else:
+        raise SystemExit("usage: python tests/browser_util.py screenshots SITE [DEST] [PREFIX]\n"
+                         "       python tests/browser_util.py gold-site DEST")
