@@ -1,8 +1,10 @@
 """The maps stage, measured two ways (issues 13 and 15).
 
-    python bench/bench_maps.py demo  [--baseline REV] [--repeat 2] [--jobs 1]
+    python bench/bench_maps.py [demo] [--baseline REV] [--repeat 1] [--jobs 1]
     python bench/bench_maps.py scale [--events 20000] [--places 400] [--weeks 260] [--jobs 1 2]
     python bench/bench_maps.py all
+
+Without arguments (as ``bench/run_all.py`` runs it) it compares the demo once, about a minute.
 
 ``demo``: ``mapper demo`` of this tree beside the same command of a baseline revision (default:
 the merge base with ``main``, i.e. the release this branch started from), run alternately in
@@ -116,6 +118,13 @@ def bench_demo(baseline: str | None, repeat: int, jobs: int) -> dict:
         b, n = med["baseline"].get(k), med["this tree"].get(k)
         ratio = f"{b / n:7.2f}x" if b and n else "      -"
         print(f"  {k:<16}{b if b is not None else float('nan'):>10.2f}{n if n is not None else float('nan'):>11.2f}{ratio:>8}")
+    b, n = med["baseline"], med["this tree"]
+    print(f"demo build, wall time  {b['wall_s']:.1f} s -> {n['wall_s']:.1f} s ({b['wall_s'] / n['wall_s']:.2f}x faster; "
+          f"baseline {sha[:10]})")
+    print(f"demo maps stage  {b.get('maps_s', 0):.1f} s -> {n.get('maps_s', 0):.1f} s "
+          f"({b.get('maps_s', 0) / max(n.get('maps_s', 0), 1e-9):.2f}x faster)")
+    print(f"demo peak RSS  {b['peak_rss_mb']:.0f} MB -> {n['peak_rss_mb']:.0f} MB")
+    print(f"demo output  {b['output_mb']:.1f} MB -> {n['output_mb']:.1f} MB")
     return {"baseline": sha, "median": med, "runs": {k: [{x: y for x, y in r.items() if x not in ("stdout", "stderr")}
                                                          for r in v] for k, v in runs.items()}}
 
@@ -204,14 +213,17 @@ def bench_scale(n_events: int, n_places: int, weeks: int, jobs: list[int]) -> di
                 print(f"  {k:<18} {v}")
     same = len(set(digests.values())) == 1
     print(f"\noutputs of jobs {jobs}: {'the same bytes' if same else 'DIFFERENT'}")
+    for j, res in results.items():
+        print(f"scale jobs {j}  {res['wall_s']:.1f} s, peak RSS {res['peak_rss_mb']:.0f} MB, "
+              f"largest page {res['largest_page_kb']:.1f} kB, output {res['output_mb']:.1f} MB")
     return {"runs": results, "same_bytes": same}
 
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("what", nargs="?", choices=["demo", "scale", "all"], default="all")
+    ap.add_argument("what", nargs="?", choices=["demo", "scale", "all"], default="demo")
     ap.add_argument("--baseline", help="git revision to compare with (default: merge base with main)")
-    ap.add_argument("--repeat", type=int, default=2)
+    ap.add_argument("--repeat", type=int, default=1)
     ap.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
     ap.add_argument("--events", type=int, default=20_000)
     ap.add_argument("--places", type=int, default=400)

@@ -9,7 +9,7 @@ embed_assets(html, *, mode, page=None, assets_dir=None)
 MAP_JS, MAP_CSS, TABLE_JS      the mapper's own small scripts (time slider, legend, popups;
                                sortable table), written for this project
 
-Why ``folium-offline``: it is a PyPI package (``pip install 'mapper[offline]'``) that ships
+Why ``folium-offline``: it is a PyPI package (a dependency of the mapper) that ships
 folium's web resources as Python strings, keyed by the same CDN address folium writes, so the
 Leaflet we inline is byte for byte the version folium targets, and nothing is copied into this
 repository by hand. Only Leaflet itself is needed: the maps use no jQuery, Bootstrap or icon
@@ -65,7 +65,8 @@ def asset_text(url: str) -> str:
         from offlinefolium import elements, features
     except ImportError as e:  # pragma: no cover - depends on the environment
         raise ImportError(
-            "self-contained maps need folium-offline: pip install 'territorial-control-mapper[offline]'"
+            "maps that open offline need folium-offline, a dependency of the mapper: "
+            "pip install folium-offline (or reinstall the mapper), or build with --cdn"
         ) from e
     for module in (elements, features):
         text = getattr(module, "_res", {}).get(url)

@@ -463,8 +463,8 @@ def build(
         CSV with ``file,published`` giving publication dates for ``.txt`` files.
     since, until : 'YYYY-MM-DD', optional
         Keep events in this window (snapshots too).
-    every : {'event', 'week', 'month'}
-        Snapshot dates: every event date, or weekly / monthly.
+    every : {'week', 'month', 'event'}
+        Snapshot dates and slider steps: weekly (default), monthly, or every event date.
     radius_km : float, optional
         Reach of a control point; default the calibrated value of :mod:`mapper.territory`.
     actor : str
@@ -476,9 +476,14 @@ def build(
     geonames : path, optional
         A GeoNames dump to use instead of the packaged gazetteer.
     self_contained : bool
-        Inline the maps' JavaScript and CSS so every page opens with no internet.
+        Kept for compatibility: pages open with no internet unless ``cdn`` is set.
     jobs : int
-        Extraction processes; the result is identical for any value.
+        Processes for extraction and for the map pages and PNGs; the result is identical for
+        any value.
+    cdn : bool
+        Link Leaflet from its CDN instead of copying it beside the pages.
+    gif : bool
+        Write ``snapshots.gif`` (frame by frame).
 
     Returns
     -------
@@ -649,7 +654,7 @@ def build(
                 "every": every, "radius_km": radius, "actor": actor,
                 "overrides": str(overrides) if overrides else None, "actors": str(actors) if actors else None,
                 "geonames": str(geonames) if geonames else None, "self_contained": self_contained,
-                "jobs": jobs, "engine": engine,
+                "jobs": jobs, "engine": engine, "cdn": cdn, "gif": gif,
             },
             "inputs": _input_files(inputs) + ([{"path": str(metadata), "sha256": sha256_file(metadata)}] if metadata else []),
             "counts": {k: v for k, v in summary.items() if not isinstance(v, (list, dict))},
