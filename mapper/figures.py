@@ -103,6 +103,12 @@ def _path(geom) -> MplPath | None:
     return path
 
 
+def clear_caches() -> None:
+    """Forget the paths and label tiles kept between frames (after a series is drawn)."""
+    _PATHS.clear()
+    _label_sprite.cache_clear()
+
+
 def _build_path(geom) -> MplPath | None:
     verts, codes = [], []
     for poly in shapely.get_parts(geom):

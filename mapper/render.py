@@ -186,7 +186,7 @@ def write_site(
     skipped : sequence
         Skipped inputs (``Skipped`` records or dicts ``input, reason, fix``) for the index page.
     progress : callable, optional
-        Called with the number of snapshot pages finished.
+        Called with the number of snapshot dates whose page is finished.
 
     Returns
     -------
@@ -289,17 +289,18 @@ def write_site(
         setup = (out, data, pages, snap_text, extent, layers, labels, legend, gif)
         if jobs == 1:
             _init_worker(*setup)
-            for frame_bytes, size in map(_render_page, range(len(pages))):
+            for j, (frame_bytes, size) in enumerate(map(_render_page, range(len(pages)))):
                 if gif_stream is not None and frame_bytes is not None:
                     gif_stream.add(frame_bytes, size)
-                tick(1)
+                tick(len(pages[j]["dates"]))
         else:
             chunk = max(1, len(pages) // (jobs * 8))
             with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=setup) as pool:
-                for frame_bytes, size in pool.map(_render_page, range(len(pages)), chunksize=chunk):
+                results = pool.map(_render_page, range(len(pages)), chunksize=chunk)
+                for j, (frame_bytes, size) in enumerate(results):
                     if gif_stream is not None and frame_bytes is not None:
                         gif_stream.add(frame_bytes, size)
-                    tick(1)
+                    tick(len(pages[j]["dates"]))
     except BaseException as exc:
         if gif_stream is not None:
             gif_stream.__exit__(type(exc), exc, exc.__traceback__)
@@ -307,6 +308,8 @@ def write_site(
     if gif_stream is not None:
         gif_stream.__exit__(None, None, None)
     _WORKER.clear()
+    _PATHS.clear()
+    figures.clear_caches()
     timings["snapshots"] = round(time.perf_counter() - t, 3)
 
     # -- index ---------------------------------------------------------------------------------
