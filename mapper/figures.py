@@ -1,8 +1,12 @@
 """Static figures with matplotlib (Agg, no pyplot state): snapshot PNGs, a GIF, the area chart.
 
-SnapshotRenderer(extent, *, basemap, labels)  draws the basemap once, then each snapshot on top
+SnapshotRenderer(extent, *, basemap, labels, legend)
+                                draws the basemap once, then each snapshot on top of a copy
+FrameSpec, frame_spec(areas, date, *, control, events)
+                                what one snapshot draws, as plain data (cheap to send to a worker)
 snapshot_figure(areas, date, *, events=None, control=None, ...) -> Figure (one snapshot)
 area_chart(areas, *, reference=None, actor="IS")                -> Figure
+png_bytes(rgba), gif_frame(rgba, *, duration_ms)                 -> encoded frames
 save_figure(fig, path, *, dpi=100)            write a PNG (or SVG/PDF) atomically
 GifStream(path)                               an animated GIF written frame by frame
 snapshots_gif(pngs, path, *, duration_ms=800) a GIF of PNG files (streamed, bounded memory)
@@ -54,7 +58,10 @@ __all__ = [
     "GifStream",
     "SnapshotRenderer",
     "area_chart",
+    "clear_caches",
+    "frame_spec",
     "gif_frame",
+    "legend_handles",
     "png_bytes",
     "save_figure",
     "snapshot_figure",

@@ -25,6 +25,7 @@ does not grow with the number of snapshots.
 from __future__ import annotations
 
 import bisect
+import contextlib
 import os
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -280,36 +281,27 @@ def write_site(
     extent = data.meta["extent"]
     layers = basemap_layers(basemap)
     labels = data.labels
-    legend = sorted(set(data.piece_keys), key=lambda k: (maps._actor_order([x for x, _ in data.piece_keys]).index(k[0]),
-                                                         ("held", "contested", "stale", "unknown").index(k[1])))
-    gif_stream = figures.GifStream(out / "snapshots.gif") if gif else None
-    if gif_stream is not None:
-        gif_stream.__enter__()
+    order = maps._actor_order([who for who, _ in data.piece_keys])
+    states = ("held", "contested", "stale", "unknown")
+    legend = sorted(set(data.piece_keys), key=lambda k: (order.index(k[0]), states.index(k[1])))
+    setup = (out, data, pages, snap_text, extent, layers, labels, legend, gif)
+    stream = figures.GifStream(out / "snapshots.gif") if gif else contextlib.nullcontext()
     try:
-        setup = (out, data, pages, snap_text, extent, layers, labels, legend, gif)
-        if jobs == 1:
-            _init_worker(*setup)
-            for j, (frame_bytes, size) in enumerate(map(_render_page, range(len(pages)))):
-                if gif_stream is not None and frame_bytes is not None:
-                    gif_stream.add(frame_bytes, size)
-                tick(len(pages[j]["dates"]))
-        else:
-            chunk = max(1, len(pages) // (jobs * 8))
-            with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=setup) as pool:
-                results = pool.map(_render_page, range(len(pages)), chunksize=chunk)
-                for j, (frame_bytes, size) in enumerate(results):
-                    if gif_stream is not None and frame_bytes is not None:
-                        gif_stream.add(frame_bytes, size)
-                    tick(len(pages[j]["dates"]))
-    except BaseException as exc:
-        if gif_stream is not None:
-            gif_stream.__exit__(type(exc), exc, exc.__traceback__)
-        raise
-    if gif_stream is not None:
-        gif_stream.__exit__(None, None, None)
-    _WORKER.clear()
-    _PATHS.clear()
-    figures.clear_caches()
+        with stream as gif_out:
+            if jobs == 1:
+                _init_worker(*setup)
+                results = map(_render_page, range(len(pages)))
+                _collect(results, pages, gif_out, tick)
+            else:
+                chunk = max(1, len(pages) // (jobs * 8))
+                with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
+                                         initargs=setup) as pool:
+                    _collect(pool.map(_render_page, range(len(pages)), chunksize=chunk), pages,
+                             gif_out, tick)
+    finally:
+        _WORKER.clear()
+        _PATHS.clear()
+        figures.clear_caches()
     timings["snapshots"] = round(time.perf_counter() - t, 3)
 
     # -- index ---------------------------------------------------------------------------------
@@ -330,9 +322,18 @@ def write_site(
     return site
 
 
+def _collect(results, pages: list[dict], gif_out, tick) -> None:
+    """Append the pages' GIF frames in page order and report progress."""
+    for j, (frame, size) in enumerate(results):
+        if gif_out is not None and frame is not None:
+            gif_out.add(frame, size)
+        tick(len(pages[j]["dates"]))
+
+
 def _fill(template: str, payload: dict, title: str) -> str:
-    return (template.replace(maps.PAYLOAD_SLOT, maps.json_for_html(payload))
-            .replace(maps.TITLE_SLOT, maps.escape_html(title)))
+    # the title first: the payload's strings come from articles and must stay as they are
+    return (template.replace(maps.TITLE_SLOT, maps.escape_html(title))
+            .replace(maps.PAYLOAD_SLOT, maps.json_for_html(payload)))
 
 
 def _frame_spec(data: maps.MapData, k: int, previous: int | None, title: str, caption: str) -> figures.FrameSpec:
