@@ -1,38 +1,41 @@
-"""Folium maps of held territory: one per snapshot date, one with a time slider, and the index.
+"""Folium maps of held territory: the data pages share, snapshot and slider maps, the index.
 
-snapshot_map(areas, events, date, *, actor="IS", ...)   -> folium.Map of one date
-timeline_map(areas, events, *, actor="IS", ...)         -> folium.Map with a date slider
-index_page(areas, events, *, snapshots, ...)            -> the start page (HTML text)
-save_map(m, path, *, assets="cdn", assets_dir=None)     write a map atomically
-render_map(m, *, assets="cdn", page=None, assets_dir=None) -> the page text
-load_basemap(kind, *, path=None)                        a packaged basemap layer
-decode_polygon(rings)                                   a payload polygon back to shapely
-write_html(text, path)                                  write any page atomically
-event_popup_html(event), escape_html(value), safe_url(url)
-                                                        the escaping every page relies on
+map_data(areas, events, control=None, *, actor="IS", ...)  -> MapData: everything drawn, once
+page_payload(data, indices, *, slider, ...)                 -> one page's own part (frames)
+site_stores(data)                                          -> the shared stores (basemap,
+                                                              polygons, events) as JSON-able dicts
+snapshot_map(areas, events, date, *, actor="IS", ...)       -> folium.Map of one date
+timeline_map(areas, events, *, actor="IS", ...)             -> folium.Map with a date slider
+page_template(*, depth, assets, title)                      -> a site page with a payload slot
+index_page(areas, events, *, snapshots, ...)                -> the start page (HTML text)
+save_map(m, path, *, assets="local"), render_map(m, ...), write_html(text, path)
+decode_polygon(rings), event_popup_html(event), escape_html(value), safe_url(url)
 
-How a page is built. Folium supplies the Leaflet map (no tiles, a scale bar); everything the
-mapper draws travels as one JSON payload in a ``<script type="application/json">`` element and
-is drawn by the small script ``assets.MAP_JS``: the vector basemap (countries, governorates,
-lakes, rivers; always on, so a map means something offline), optional web tiles (an overlay,
-off by default: nothing reaches the network unless the user ticks it), held areas per actor,
-events, legend, title, caption, layer control and, with several dates, the slider.
+How a page is built. Folium supplies the Leaflet map (no tiles, a scale bar, the credits);
+everything the mapper draws is drawn by the script ``assets.MAP_JS`` from a JSON payload in a
+``<script type="application/json">`` element. The payload holds the page's own part (its dates,
+frames, titles, captions, legend) and, in a page that stands alone (``snapshot_map``,
+``timeline_map``), the store too: basemap and town labels, every distinct polygon, the control
+points with their intervals, and the events with their popups. In the site that
+``mapper.render.write_site`` writes, the store is written once (``data/basemap.js``,
+``data/polygons.js``, ``data/events.js``) and every page loads it with script tags, so a page
+costs what it draws, not what the corpus holds, and it opens from ``file://``.
 
-The timeline stores each distinct polygon once. Geometries are simplified (topology-preserving,
-``tolerance`` degrees) and snapped to a ``10**-COORD_DECIMALS`` degree grid, then deduplicated
-by their normalised WKB: a frame (date) is a list of ids into the pieces (geometry, actor,
-state). Its size grows with the number of changes, not with dates x polygons.
+Polygons are stored once. Area geometries are simplified (topology-preserving, ``tolerance``
+degrees), snapped to a ``10**-COORD_DECIMALS`` degree grid and deduplicated by their normalised
+WKB; a frame (date) is a list of ids into the pieces (polygons, actor, state).
 
 Safety. Strings from articles (titles, names as written, evidence, URLs) are HTML-escaped and
 their braces turned into entities before they reach a page, and the JSON payload escapes
-``< > & { }`` as JSON unicode escapes (``\\u003c`` ...): branca renders a macro's output through jinja a second time, so
-template syntax in a report (``{{ 7*7 }}``) must never reach a template. Only ``http(s)`` URLs
-become links.
+``< > & { }`` as JSON unicode escapes (``\\u003c`` ...): branca renders a macro's output through
+jinja a second time, so template syntax in a report (``{{ 7*7 }}``) must never reach a template.
+Only ``http(s)`` URLs become links.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import html as _html
 import io
 import json
@@ -41,7 +44,7 @@ import os
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from functools import lru_cache
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -54,13 +57,22 @@ import shapely
 from branca.element import MacroElement
 from jinja2 import Template
 
-import mapper
 from mapper import assets as _assets
+from mapper.basemap import (
+    ATTRIBUTION_HTML,
+    BASEMAP_KINDS,
+    BASEMAP_TOLERANCE,
+    GAZETTEER_DIR,
+    basemap_layers,
+    day,
+    label_candidates,
+    load_basemap,
+    map_extent,
+)
 from mapper.colors import actor_color
-from mapper.errors import InputError, SkippedInputWarning
+from mapper.errors import InputError, MapperWarning
 from mapper.outputs import atomic_write
 from mapper.schema import ACTORS, WGS84
-from mapper.territory import DEFAULT_RADIUS_KM
 
 __all__ = [
     "BASEMAP_TOLERANCE",
@@ -69,14 +81,19 @@ __all__ = [
     "DEFAULT_ACTOR",
     "DEFAULT_TOLERANCE",
     "GAZETTEER_DIR",
+    "MapData",
     "decode_polygon",
     "escape_html",
     "event_popup_html",
     "index_page",
     "load_basemap",
+    "map_data",
+    "page_payload",
+    "page_template",
     "render_map",
     "safe_url",
     "save_map",
+    "site_stores",
     "snapshot_map",
     "timeline_map",
     "write_html",
@@ -84,14 +101,11 @@ __all__ = [
 
 #: simplification tolerance of held-area polygons, degrees (~0.5 km at 36N)
 DEFAULT_TOLERANCE = 0.005
-#: simplification tolerance of the basemap layers, degrees (~1 km)
-BASEMAP_TOLERANCE = 0.01
 #: decimals kept in map coordinates (3 = a 0.001 degree grid, ~110 m)
 COORD_DECIMALS = 3
 DEFAULT_ACTOR = "IS"
-#: packaged basemap files: ``<kind>.geojson``
-GAZETTEER_DIR = Path(mapper.__file__).resolve().parents[1] / "data" / "gazetteer"
-BASEMAP_KINDS = ("countries", "admin1", "lakes", "rivers")
+#: state codes of control points in the payload
+POINT_STATES = ("held", "contested", "stale", "unknown")
 
 _TILES = {
     "name": "Web tiles (OpenStreetMap, online)",
@@ -104,12 +118,9 @@ _BASE_STYLES = {
     "lakes": {"color": "#7fb2d6", "weight": 0.5, "fillColor": "#b7d4ea", "fillOpacity": 1},
     "rivers": {"color": "#5a9bd0", "weight": 1.2, "fill": False},
 }
-_BASE_NAMES = {
-    "countries": "Countries",
-    "admin1": "Governorates",
-    "lakes": "Lakes",
-    "rivers": "Rivers",
-}
+_BASE_NAMES = {"countries": "Countries", "admin1": "Governorates", "lakes": "Lakes", "rivers": "Rivers"}
+_PAYLOAD_SLOT = "__MAPPER_PAYLOAD__"
+_TITLE_SLOT = "__MAPPER_TITLE__"
 
 # ----------------------------------------------------------------------------- escaping
 
@@ -147,19 +158,21 @@ def safe_url(url: Any) -> str | None:
     return url
 
 
-def _json_for_html(obj: Any) -> str:
+def json_for_html(obj: Any) -> str:
     """JSON safe inside a ``<script>`` element and through any number of jinja renderings.
 
-    ``< > &`` become ``\\u003c \\u003e \\u0026`` (no ``</script>``), and a ``{`` that
-    would open ``{{``, ``{%`` or ``{#`` becomes ``\\u007b``. Structural JSON braces are always
-    followed by ``"`` or ``}``, so such a ``{`` is always inside a string, where the escape
-    is valid JSON.
+    ``< > &`` become ``\\u003c \\u003e \\u0026`` (no ``</script>``), U+2028/2029 are escaped
+    (valid JavaScript everywhere), and a ``{`` that would open ``{{``, ``{%`` or ``{#`` becomes
+    ``\\u007b``. Structural JSON braces are always followed by ``"`` or ``}``, so such a ``{`` is
+    always inside a string, where the escape is valid JSON.
     """
     text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+    text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return _JINJA_OPEN.sub("\\\\u007b", text)
 
 
+_json_for_html = json_for_html  # the name the tests and tools used before
 _JINJA_OPEN = re.compile(r"\{(?=[{%#])")
 #: the JSON payload element of a rendered map page (for tests and tools)
 DATA_RE = re.compile(
@@ -268,27 +281,36 @@ def _round(obj: Any, nd: int) -> Any:
 def _web_geometries(geoms: Iterable[Any], tolerance: float) -> list[Any]:
     """Simplify (topology-preserving), snap to the coordinate grid and normalise.
 
-    Works on copies (via WKB); identical inputs (an actor's unchanged area on many dates)
-    are simplified once.
+    Identical inputs (an actor's unchanged area on many dates) are simplified once.
     """
-    wkbs = shapely.to_wkb(list(geoms)) if geoms is not None else []
-    done: dict[bytes, Any] = {}
-    out = []
+    geoms = list(geoms) if geoms is not None else []
+    out: list[Any] = [None] * len(geoms)
+    done: dict[int, Any] = {}
+    keyed: dict[bytes, Any] = {}
     grid = 10.0**-COORD_DECIMALS
-    for wkb in wkbs:
-        if wkb is None:
-            out.append(None)
+    for i, g in enumerate(geoms):
+        if g is None:
             continue
-        if wkb not in done:
-            g = shapely.from_wkb(wkb)
-            if g is None or g.is_empty:
-                done[wkb] = None
+        if id(g) in done:
+            out[i] = done[id(g)]
+            continue
+        wkb = shapely.to_wkb(g)
+        if wkb not in keyed:
+            if g.is_empty:
+                keyed[wkb] = None
             else:
-                if tolerance > 0:
-                    g = g.simplify(tolerance, preserve_topology=True)
-                g = shapely.set_precision(g, grid)
-                done[wkb] = None if g.is_empty else shapely.normalize(g)
-        out.append(done[wkb])
+                # Douglas-Peucker (ten times the speed of the topology-preserving variant on
+                # unions of thousands of cells), then each vertex rounded to the grid; the few
+                # polygons that leaves self-touching are snapped again with noding, which
+                # repairs them
+                h = shapely.simplify(g, tolerance, preserve_topology=False) if tolerance > 0 else g
+                h = shapely.remove_repeated_points(shapely.set_precision(h, grid, mode="pointwise"))
+                if not h.is_valid:
+                    h = shapely.set_precision(h, grid)
+                if h.is_empty:
+                    h = shapely.set_precision(g.simplify(tolerance, preserve_topology=True), grid)
+                keyed[wkb] = None if h.is_empty else shapely.normalize(h)
+        out[i] = done[id(g)] = keyed[wkb]
     return out
 
 
@@ -324,75 +346,71 @@ def decode_polygon(rings: Sequence[Sequence[int]]) -> Any:
     return shapely.Polygon(coords[0], coords[1:])
 
 
-def load_basemap(kind: str, *, path: str | os.PathLike | None = None) -> gpd.GeoDataFrame | None:
-    """Read a packaged basemap layer (``countries``, ``admin1``, ``lakes`` or ``rivers``).
-
-    Returns a new GeoDataFrame in WGS84, or ``None`` (with a :class:`SkippedInputWarning`)
-    when the file is absent.
-    """
-    if kind not in BASEMAP_KINDS:
-        raise InputError(f"basemap layer {kind!r} is not one of {BASEMAP_KINDS}.")
-    p = Path(path) if path is not None else GAZETTEER_DIR / f"{kind}.geojson"
-    if not p.is_file():
-        warnings.warn(
-            f"{p}: basemap layer '{kind}' not found; the map is drawn without it. "
-            "Pass it as a GeoDataFrame or restore the packaged data/gazetteer files.",
-            SkippedInputWarning,
-            stacklevel=2,
-        )
-        return None
-    return _read_basemap(str(p), p.stat().st_mtime_ns).copy()
-
-
-@lru_cache(maxsize=8)
-def _read_basemap(path: str, _mtime: int) -> gpd.GeoDataFrame:
-    gdf = gpd.read_file(path)
-    return gdf.to_crs(WGS84) if gdf.crs is not None else gdf.set_crs(WGS84)
-
-
-@lru_cache(maxsize=16)
-def _basemap_fc_cached(path: str, mtime: int, tolerance: float) -> str:
-    return json.dumps(_basemap_fc(_read_basemap(path, mtime), tolerance))
-
-
-def _basemap_fc(gdf: gpd.GeoDataFrame, tolerance: float) -> dict[str, Any]:
-    if gdf.crs is not None and gdf.crs != WGS84:
-        gdf = gdf.to_crs(WGS84)
+def _basemap_fc(gdf: gpd.GeoDataFrame) -> dict[str, Any]:
     feats = [
-        {"type": "Feature", "properties": {}, "geometry": _geojson(g)}
-        for g in _web_geometries(gdf.geometry, tolerance)
-        if g is not None
+        {"type": "Feature", "properties": {}, "geometry": _geojson(shapely.set_precision(g, 10.0**-COORD_DECIMALS))}
+        for g in gdf.geometry.values
+        if g is not None and not g.is_empty
     ]
     return {"type": "FeatureCollection", "features": feats}
 
 
-def _basemap_layers(layers: Mapping[str, gpd.GeoDataFrame | None]) -> list[dict[str, Any]]:
-    out = []
-    for kind in BASEMAP_KINDS:
-        gdf = layers.get(kind)
-        if gdf is None:
-            p = GAZETTEER_DIR / f"{kind}.geojson"
-            if not p.is_file():
-                if kind == "countries":
-                    load_basemap(kind)  # warns
-                continue
-            fc = json.loads(_basemap_fc_cached(str(p), p.stat().st_mtime_ns, BASEMAP_TOLERANCE))
-        else:
-            fc = _basemap_fc(gdf, BASEMAP_TOLERANCE)
-        out.append({"name": _BASE_NAMES[kind], "style": _BASE_STYLES[kind], "data": fc})
-    return out
+# ----------------------------------------------------------------------------- the data
 
 
-# ----------------------------------------------------------------------------- payload
+def _n(count: int, noun: str, plural: str | None = None) -> str:
+    return f"{count:,} {noun if count == 1 else (plural or noun + 's')}"
 
 
-def _day(value: Any) -> str | None:
-    """``YYYY-MM-DD`` of a date-like value; ``None`` when missing or not a date."""
-    try:
-        ts = pd.Timestamp(value) if value is not None else pd.NaT
-    except (TypeError, ValueError):
-        return None
-    return None if pd.isna(ts) else ts.strftime("%Y-%m-%d")
+def _fmt_km2(x: float) -> str:
+    return f"{x:,.0f} km\u00b2"
+
+
+def _actor_order(names: Iterable[str]) -> list[str]:
+    names = {n for n in names if n}
+    known = [a for a in ACTORS if a in names]
+    return known + sorted(names - set(known))
+
+
+def _check_actor(actor: str) -> None:
+    if not isinstance(actor, str) or not actor:
+        raise InputError(f"actor={actor!r}: name an actor, e.g. one of {ACTORS}.")
+
+
+@dataclass
+class MapData:
+    """Everything the pages of one run draw, each thing stored once.
+
+    ``dates`` are the frames (``YYYY-MM-DD``); ``frames[k]`` lists the piece ids drawn on
+    ``dates[k]``; ``stats[k]`` holds its numbers (km² per actor and state, control points per
+    state, events and sources up to the date); ``signature[k]`` is equal for two dates whose
+    maps draw the same thing. ``polygons``, ``events`` and ``basemap`` are the three shared
+    stores (see :func:`site_stores`).
+    """
+
+    dates: list[str]
+    frames: list[list[int]]
+    stats: list[dict]
+    signature: list[tuple]
+    polygons: dict
+    events: dict
+    basemap: dict
+    groups: list[dict]
+    legend: list[dict]
+    bounds: list | None
+    meta: dict = field(default_factory=dict)
+    undated: list[dict] = field(default_factory=list)
+    piece_keys: list[tuple[str, str]] = field(default_factory=list)
+    place_ids: list[str] = field(default_factory=list)
+    labels: pd.DataFrame | None = None
+    event_days: list[str] = field(default_factory=list)
+
+
+def _days(values) -> list[str | None]:
+    """``YYYY-MM-DD`` of each value (``None`` where missing or not a date), vectorised."""
+    ts = pd.to_datetime(pd.Series(list(values), dtype=object), errors="coerce", format="mixed")
+    text = ts.dt.strftime("%Y-%m-%d")
+    return [t if isinstance(t, str) else None for t in text]
 
 
 def _areas_frame(areas: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
@@ -408,314 +426,449 @@ def _areas_frame(areas: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
             "(as returned by territory.held_areas)."
         )
     a = areas.copy()
+    a.attrs = {}
     if a.crs is not None and a.crs != WGS84:
         a = a.to_crs(WGS84)
-    a["day"] = [_day(d) for d in a["date"]]
+    a["day"] = _days(a["date"])
     for col in ("area_km2", "n_places", "n_events"):
         if col not in a.columns:
             a[col] = float("nan")
     return a[a["day"].notna()]
 
 
-def _events_frame(events: pd.DataFrame | None) -> pd.DataFrame:
+def _events_frame(events: pd.DataFrame | None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(dated point events sorted by day, undated events) of an event table."""
     if events is None or len(events) == 0:
-        return pd.DataFrame({c: pd.Series([], dtype=object) for c in ("day", "lat", "lon")})
+        empty = pd.DataFrame({c: pd.Series([], dtype=object) for c in ("day", "lat", "lon", "place_id")})
+        return empty, empty.copy()
     missing = [c for c in ("lat", "lon", "date") if c not in events.columns]
     if missing:
         raise InputError(
             f"events: missing column(s) {missing}; expected schema.EVENT_COLUMNS "
             "(as returned by events.corroborate)."
         )
+    from mapper.territory import is_region_row
+
     e = events.copy()
-    e["day"] = [_day(d) for d in e["date"]]
+    e.attrs = {}
+    e["day"] = _days(e["date"])
+    prec = e["date_precision"].astype(str) if "date_precision" in e else pd.Series("day", index=e.index)
+    undated = e["day"].isna() | (prec == "unknown")
     e["lat"] = pd.to_numeric(e["lat"], errors="coerce")
     e["lon"] = pd.to_numeric(e["lon"], errors="coerce")
-    ok = e["day"].notna() & e["lat"].between(-90, 90) & e["lon"].between(-180, 180)
-    return e[ok].sort_values(["day"], kind="stable")
+    if "place_id" not in e:
+        e["place_id"] = [f"{la:.5f},{lo:.5f}" for la, lo in zip(e["lat"], e["lon"])]
+    region = pd.Series([is_region_row(p, f) for p, f in zip(e["place_id"], e.get("flags", [None] * len(e)))],
+                       index=e.index, dtype=bool)
+    ok = ~undated & ~region & e["lat"].between(-90, 90) & e["lon"].between(-180, 180)
+    return e[ok].sort_values(["day"], kind="stable"), e[undated]
 
 
-def _actor_order(names: Iterable[str]) -> list[str]:
-    names = set(names)
-    known = [a for a in ACTORS if a in names]
-    return known + sorted(names - set(known))
+def _control_for(events: pd.DataFrame) -> pd.DataFrame:
+    from mapper import territory
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MapperWarning)
+        return territory.control_timeline(events)
 
 
-def _sources_of(row: Mapping[str, Any]) -> set[str]:
-    s = row.get("sources")
-    if isinstance(s, str) and s:
-        return {x for x in s.split(";") if x}
-    return set()
-
-
-def _n(count: int, noun: str) -> str:
-    return f"{count} {noun}" + ("" if count == 1 else "s")
-
-
-def _fmt_km2(x: float) -> str:
-    return f"{x:,.0f} km\u00b2"
-
-
-def _payload(
+def map_data(
     areas: gpd.GeoDataFrame | None,
     events: pd.DataFrame | None,
-    days: Sequence[str],
+    control: pd.DataFrame | None = None,
     *,
-    start: int,
-    actor: str,
-    previous: str | None,
-    radius_km: float,
-    tolerance: float,
-    basemap: Mapping[str, gpd.GeoDataFrame | None],
-    web_tiles: bool,
-    interval_ms: int,
-) -> dict[str, Any]:
-    a = _areas_frame(areas)
-    a = a[a["day"].isin(set(days))]
-    ev = _events_frame(events)
-    ev = ev[ev["day"] <= max(days)]  # later events belong to later maps
-    gainers = [g.strip() if isinstance(g, str) else "" for g in ev.get("gainer", [None] * len(ev))]
-    actors = _actor_order([x for x in list(a["actor"].astype(str)) + gainers if x])
-    area_actors = _actor_order(a["actor"].astype(str))
-    groups = [escape_html(x) for x in area_actors] + ["Reported events"]
-    group_of = {x: i for i, x in enumerate(area_actors)}
+    dates: Iterable[Any] | None = None,
+    actor: str = DEFAULT_ACTOR,
+    tolerance: float = DEFAULT_TOLERANCE,
+    basemap: Mapping[str, gpd.GeoDataFrame | None] | None = None,
+    settlements: gpd.GeoDataFrame | None = None,
+    web_tiles: bool = True,
+    radius_km: float | None = None,
+) -> MapData:
+    """Everything the maps of a run draw, each thing stored once.
 
-    # unique geometries, then unique pieces (geometry, actor, state, numbers)
+    Parameters
+    ----------
+    areas : GeoDataFrame
+        ``schema.AREA_COLUMNS`` (from ``territory.held_areas``); ``attrs`` give the reach
+        (``radius_km``), the cell size and the stale window named in the captions.
+    events : DataFrame
+        ``schema.EVENT_COLUMNS``. Dated point events are drawn (at their place, in the step
+        they fall in) and listed in the popups of their control point; region-level claims
+        and undated events are not drawn (undated ones are returned in ``undated``).
+    control : DataFrame, optional
+        ``territory.control_timeline`` output: the control points and their states. Default:
+        computed from ``events``.
+    dates : iterable of date-like, optional
+        The frames; default every date of ``areas`` (of the events when there are no areas).
+    actor : str
+        Whose held area titles and captions give.
+    tolerance : float
+        Simplification tolerance of the area polygons, degrees.
+    basemap : mapping, optional
+        ``countries``, ``admin1``, ``rivers``, ``lakes`` GeoDataFrames; default the packaged ones.
+    settlements : GeoDataFrame, optional
+        Gazetteer settlements, for town labels (control points are always labelled).
+    web_tiles : bool
+        Offer OpenStreetMap tiles as an overlay (off until the user ticks it).
+    radius_km : float, optional
+        Only when ``areas`` carries no ``attrs["radius_km"]``.
+    """
+    _check_actor(actor)
+    a = _areas_frame(areas)
+    ev, undated_ev = _events_frame(events)
+    attrs = dict(getattr(areas, "attrs", {}) or {})
+    if dates is not None:
+        days = sorted({d for d in (day(x) for x in dates) if d})
+    else:
+        src = a["day"] if len(a) else ev["day"]
+        days = sorted({d for d in src if d})
+    a = a[a["day"].isin(set(days))]
+    if control is None:
+        control = _control_for(ev.drop(columns=["day"])) if len(ev) else None
+
+    # -- control points: places and their intervals ------------------------------------------
+    actors = _actor_order(list(a["actor"].astype(str)) + ([h for h in control["holder"] if isinstance(h, str)]
+                                                          if control is not None else [])
+                          + [g.strip() for g in ev.get("gainer", []) if isinstance(g, str) and g.strip()])
+    actor_idx = {x: i for i, x in enumerate(actors)}
+    places: list[list] = []
+    place_idx: dict[str, int] = {}
+    intervals: list[list] = []
+    if control is not None and len(control):
+        ctl = control.copy()
+        ctl.attrs = {}
+        for pid, grp in ctl.groupby("place_id", sort=True):
+            first = grp.iloc[0]
+            name = first["place"] if isinstance(first["place"], str) and first["place"] else pid
+            place_idx[pid] = len(places)
+            places.append([str(name), round(float(first["lat"]), 5), round(float(first["lon"]), 5)])
+            iv = []
+            for r in grp.sort_values("valid_from").itertuples(index=False):
+                if r.state == "unreported" or r.state not in POINT_STATES:
+                    continue
+                iv.append([day(r.valid_from), day(r.valid_to) or "",
+                           actor_idx.get(r.holder, -1) if isinstance(r.holder, str) else -1,
+                           POINT_STATES.index(r.state)])
+            intervals.append(iv)
+    ev_items = []
+    for row in ev.to_dict("records"):
+        pid = str(row.get("place_id"))
+        if pid not in place_idx:
+            place_idx[pid] = len(places)
+            places.append([str(row.get("place") or row.get("name_as_written") or pid),
+                           round(float(row["lat"]), 5), round(float(row["lon"]), 5)])
+            intervals.append([])
+        gainer = row.get("gainer")
+        g = gainer.strip() if isinstance(gainer, str) else ""
+        ev_items.append([
+            row["day"], place_idx[pid], actor_idx.get(g, -1) if g else -1,
+            event_popup_html(row),
+            escape_html(f"{row.get('place') or row.get('name_as_written') or '?'}: "
+                        f"{row.get('event_type') or '?'} by {g or '?'} ({row['day']})"),
+        ])
+
+    # -- polygons, stored once ----------------------------------------------------------------
+    area_actors = _actor_order(a["actor"].astype(str))
+    group_of = {x: i for i, x in enumerate(area_actors)}
     web = _web_geometries(a.geometry, tolerance)
     geom_ids: dict[bytes, int] = {}
     geoms: list[list[list[int]]] = []
     piece_ids: dict[tuple, int] = {}
     pieces: list[dict[str, Any]] = []
+    piece_keys: list[tuple[str, str]] = []
     hatch_ids: dict[str, str] = {}
     styles: list[dict[str, Any]] = []
-    style_ids: dict[tuple[str, bool], int] = {}
+    style_ids: dict[tuple[str, str], int] = {}
     frames: dict[str, list[int]] = {d: [] for d in days}
-    held: dict[str, float] = dict.fromkeys(days, 0.0)
-    for (_, row), g in zip(a.iterrows(), web):
-        parts = _polygon_parts(g) if g is not None else []
-        if not parts:
+    km2: dict[str, dict[tuple[str, str], float]] = {d: {} for d in days}
+    cols = {c: a[c].tolist() for c in ("actor", "state", "area_km2", "n_places", "n_events", "day")}
+    part_ids: dict[int, tuple[int, ...]] = {}
+    for r, g in enumerate(web):
+        who, state, row_day = str(cols["actor"][r]), str(cols["state"][r]), cols["day"][r]
+        val = float(cols["area_km2"][r]) if pd.notna(cols["area_km2"][r]) else float("nan")
+        if not math.isnan(val):
+            km2[row_day][(who, state)] = km2[row_day].get((who, state), 0.0) + val
+        if g is None:
             continue
-        ids = []
-        for part in parts:  # each distinct polygon once, even inside changing multipolygons
-            wkb = shapely.to_wkb(part)
-            gi = geom_ids.get(wkb)
-            if gi is None:
-                gi = geom_ids[wkb] = len(geoms)
-                geoms.append(_encode_polygon(part))
-            ids.append(gi)
-        gi = tuple(ids)
-        who, state = str(row["actor"]), str(row["state"])
-        km2 = float(row["area_km2"]) if pd.notna(row["area_km2"]) else float("nan")
-        npl = int(row["n_places"]) if pd.notna(row["n_places"]) else None
-        nev = int(row["n_events"]) if pd.notna(row["n_events"]) else None
-        key = (gi, who, state, None if math.isnan(km2) else round(km2, 1), npl, nev)
+        ids = part_ids.get(id(g))
+        if ids is None:  # each distinct polygon once, even inside changing multipolygons
+            parts = _polygon_parts(g)
+            ids = []
+            for part, wkb in zip(parts, shapely.to_wkb(np.array(parts, dtype=object)) if parts else []):
+                gi = geom_ids.get(wkb)
+                if gi is None:
+                    gi = geom_ids[wkb] = len(geoms)
+                    geoms.append(_encode_polygon(part))
+                ids.append(gi)
+            ids = part_ids[id(g)] = tuple(ids)
+        if not ids:
+            continue
+        npl = int(cols["n_places"][r]) if pd.notna(cols["n_places"][r]) else None
+        nev = int(cols["n_events"][r]) if pd.notna(cols["n_events"][r]) else None
+        key = (ids, who, state, None if math.isnan(val) else round(val, 1), npl, nev)
         pi = piece_ids.get(key)
         if pi is None:
             pi = piece_ids[key] = len(pieces)
-            contested = state != "held"
             color = actor_color(who)
-            if contested and color not in hatch_ids:
+            if state == "contested" and color not in hatch_ids:
                 hatch_ids[color] = f"hatch{len(hatch_ids)}"
             label = f"<b>{escape_html(who)}</b> &mdash; {escape_html(state)}"
-            if not math.isnan(km2):
-                label += f"<br>{escape_html(_fmt_km2(km2))}"
+            if state == "stale":
+                label += " (last known holder; no report for a long time)"
+            if not math.isnan(val):
+                label += f"<br>{escape_html(_fmt_km2(val))}"
             if npl is not None:
-                label += f"<br>{npl} places, {nev if nev is not None else '?'} events"
-            skey = (who, contested)
+                label += f"<br>{npl:,} settlements, {nev if nev is not None else '?'} events"
+            skey = (who, state)
             if skey not in style_ids:
                 style_ids[skey] = len(styles)
-                styles.append(
-                    {
-                        "color": color,
-                        "weight": 1.5 if contested else 1.2,
-                        "opacity": 0.9,
-                        "fillColor": color,
-                        "fillOpacity": 0.7 if contested else 0.45,
-                        "dashArray": "5 4" if contested else None,
-                        "className": f"mapper-area mapper-{'contested' if contested else 'held'}",
-                    }
-                )
-            pieces.append(
-                {
-                    "g": gi,
-                    "group": group_of[who],
-                    "label": label,
-                    "hatch": hatch_ids[color] if contested else None,
-                    "s": style_ids[skey],
-                }
-            )
-        frames[row["day"]].append(pi)
-        if who == actor and state == "held" and not math.isnan(km2):
-            held[row["day"]] += km2
+                styles.append(_area_style(color, state))
+            piece_keys.append((who, state))
+            pieces.append({"g": list(ids), "a": group_of[who], "label": label,
+                           "hatch": hatch_ids[color] if state == "contested" else None,
+                           "s": style_ids[skey]})
+        frames[row_day].append(pi)
 
-    # per-frame title and caption
-    all_held = _held_by_day(areas, actor)
-    titles, captions = [], []
-    # events are sorted by day: walk them once, growing the sets of places and sources
+    # -- per-date numbers and signatures -------------------------------------------------------
     ev_days = ev["day"].tolist()
-    ev_places = ev["place_id"].tolist() if "place_id" in ev else list(range(len(ev)))
-    ev_sources = [_sources_of({"sources": x}) for x in ev.get("sources", [None] * len(ev))]
-    seen_places: set = set()
+    ev_sources = [frozenset(s for s in str(x).split(";") if s) if isinstance(x, str) else frozenset()
+                  for x in ev.get("sources", [None] * len(ev))]
+    stats, signature = [], []
+    iv_starts = [[x[0] for x in iv] for iv in intervals]
     seen_sources: set[str] = set()
     j = 0
-    for k, d in enumerate(days):
-        prev = previous if k == 0 else days[k - 1]
-        now = held[d]
-        title = f"{d} \u2014 {actor} held area: {_fmt_km2(now)}"
-        if prev is not None:
-            before = all_held.get(prev, 0.0)
-            title += f" ({now - before:+,.0f} km\u00b2 since {prev})"
-        else:
-            title += " (first snapshot)"
-        titles.append(title)
+    for d in days:
         while j < len(ev_days) and ev_days[j] <= d:
-            seen_places.add(ev_places[j])
             seen_sources |= ev_sources[j]
             j += 1
-        captions.append(
-            f"Areas are estimates, not surveyed front lines: derived from "
-            f"{_n(len(seen_places), 'reported control point')} ({_n(j, 'event')}) from "
-            f"{_n(len(seen_sources), 'source')} up to {d}; each "
-            f"point speaks for settlements within {radius_km:g} km. Hatched areas are "
-            f"contested. Polygons simplified to {tolerance:g}\u00b0. State at the end of {d}."
-        )
+        counts = dict.fromkeys(POINT_STATES, 0)
+        pts = []
+        for i, (starts, iv) in enumerate(zip(iv_starts, intervals)):
+            k = bisect.bisect_right(starts, d) - 1  # intervals of a place are disjoint, in order
+            if k >= 0 and (iv[k][1] == "" or d < iv[k][1]):
+                counts[POINT_STATES[iv[k][3]]] += 1
+                pts.append((i, k))
+        stats.append({"km2": km2[d], "points": counts, "n_points": sum(counts.values()),
+                      "events": j, "sources": len(seen_sources)})
+        signature.append((tuple(sorted(frames[d])), tuple(pts)))
 
-    ev_items = []
-    for _, r in ev.iterrows():
-        row = r.to_dict()
-        gainer = row.get("gainer")
-        ev_items.append(
-            {
-                "d": row["day"],
-                "lat": round(float(row["lat"]), 5),
-                "lon": round(float(row["lon"]), 5),
-                "color": actor_color(gainer.strip())
-                if isinstance(gainer, str) and gainer.strip()
-                else "#999999",
-                "popup": event_popup_html(row),
-                "tip": escape_html(
-                    f"{row.get('place') or row.get('name_as_written') or '?'}: "
-                    f"{row.get('event_type') or '?'} by {gainer or '?'} ({row['day']})"
-                ),
-            }
-        )
-
-    legend = [
-        {"label": f"{x} held", "color": actor_color(x), "contested": False} for x in area_actors
-    ]
-    if (a["state"].astype(str) != "held").any():
-        legend.append(
-            {"label": "contested (hatched, dashed outline)", "color": "#777777", "contested": True}
-        )
-    for x in actors:
-        if x not in area_actors and x in gainers:
-            legend.append(
-                {
-                    "label": f"event gained by {x}",
-                    "color": actor_color(x),
-                    "contested": False,
-                    "marker": True,
-                }
-            )
-    if "" in gainers:
-        legend.append(
-            {
-                "label": "event, no gainer named",
-                "color": "#999999",
-                "contested": False,
-                "marker": True,
-            }
-        )
-    if len(ev):
-        legend.append(
-            {
-                "label": "event (newest: large, white ring)",
-                "color": "#777777",
-                "contested": False,
-                "marker": True,
-            }
-        )
-
-    return {
-        "dates": list(days),
-        "start": start,
-        "frames": [frames[d] for d in days],
-        "geoms": geoms,
-        "scale": 10**COORD_DECIMALS,
-        "pieces": pieces,
-        "styles": styles,
-        "groups": groups,
-        "event_group": len(groups) - 1,
-        "events": ev_items,
-        "titles": titles,
-        "captions": captions,
-        "hatches": [{"id": v, "color": k} for k, v in hatch_ids.items()],
-        "legend_title": "Held areas (estimated)",
-        "legend": legend,
-        "basemap": _basemap_layers(basemap),
+    # -- shared stores --------------------------------------------------------------------------
+    layers = basemap_layers(basemap)
+    base_layers = [{"name": _BASE_NAMES[k], "style": _BASE_STYLES[k], "data": _basemap_fc(layers[k])}
+                   for k in BASEMAP_KINDS if k in layers]
+    ctl_places = pd.DataFrame([(pid, places[i][0], places[i][1], places[i][2])
+                               for pid, i in place_idx.items()],
+                              columns=["place_id", "place", "lat", "lon"])
+    labels = label_candidates(settlements, ctl_places)
+    labels["control"] = labels["place_id"].isin(set(place_idx))
+    label_rows = [[str(n), round(la, 4), round(lo, 4), round(sc, 3), place_idx.get(p, -1)]
+                  for n, la, lo, sc, p in labels[["name", "lat", "lon", "score", "place_id"]].itertuples(index=False)]
+    groups = [{"name": escape_html(f"{x} areas")} for x in area_actors]  # layer control: HTML
+    legend = _legend(a, area_actors, actors, ev_items, intervals)
+    bounds_box = map_extent(areas if areas is not None and len(a) else None,
+                            ctl_places if len(ctl_places) else None)
+    meta = {
+        "actor": actor,
+        "radius_km": attrs.get("radius_km", radius_km),
+        "cell_km": attrs.get("cell_km"),
+        "stale_days": attrs.get("stale_days", control.attrs.get("stale_days") if control is not None else None),
+        "tolerance": tolerance,
         "tiles": dict(_TILES) if web_tiles else None,
-        "bounds": _bounds(a, ev, basemap),
-        "interval_ms": int(interval_ms),
+        "extent": bounds_box,
+    }
+    undated = [
+        {k: (None if (isinstance(v, float) and math.isnan(v)) else v)
+         for k, v in r.items() if k in ("event_id", "place", "event_type", "gainer", "loser", "sources", "evidence")}
+        for r in undated_ev.to_dict("records")
+    ]
+    return MapData(
+        dates=list(days),
+        frames=[frames[d] for d in days],
+        stats=stats,
+        signature=signature,
+        polygons={"scale": 10**COORD_DECIMALS, "geoms": geoms, "pieces": pieces, "styles": styles,
+                  "hatches": [{"id": v, "color": k} for k, v in hatch_ids.items()]},
+        events={"actors": list(actors), "colors": [actor_color(x) for x in actors],
+                "places": places, "intervals": intervals, "events": ev_items},
+        basemap={"layers": base_layers, "labels": label_rows, "attribution": ATTRIBUTION_HTML},
+        groups=groups,
+        legend=legend,
+        bounds=[[bounds_box[1], bounds_box[0]], [bounds_box[3], bounds_box[2]]],
+        meta=meta,
+        undated=undated,
+        piece_keys=piece_keys,
+        place_ids=list(place_idx),
+        labels=labels,
+        event_days=[e[0] for e in ev_items],
+    )
+
+
+def _area_style(color: str, state: str) -> dict[str, Any]:
+    contested, stale = state == "contested", state == "stale"
+    return {
+        "color": color,
+        "weight": 1.5 if contested else (0.8 if stale else 1.2),
+        "opacity": 0.5 if stale else 0.9,
+        "fillColor": color,
+        "fillOpacity": 0.7 if contested else (0.12 if stale else 0.45),
+        "dashArray": "5 4" if contested else ("2 3" if stale else None),
+        "className": f"mapper-area mapper-{state}",
     }
 
 
-def _held_by_day(areas: gpd.GeoDataFrame | None, actor: str) -> dict[str, float]:
-    if areas is None or len(areas) == 0 or "area_km2" not in areas.columns:
-        return {}
-    df = pd.DataFrame(
-        {
-            "day": [_day(d) for d in areas["date"]],
-            "actor": areas["actor"].astype(str).to_numpy(),
-            "state": areas["state"].astype(str).to_numpy(),
-            "km2": pd.to_numeric(areas["area_km2"], errors="coerce").to_numpy(),
-        }
-    )
-    df = df[(df["actor"] == actor) & (df["state"] == "held")]
-    return {k: float(v) for k, v in df.groupby("day")["km2"].sum().items()}
+def _legend(a, area_actors, actors, ev_items, intervals) -> list[dict]:
+    """One row per actor (its colour), then one per way of drawing (the same for every actor)."""
+    holders = {h for iv in intervals for (_, _, h, _) in iv if h >= 0}
+    shown = _actor_order(list(area_actors) + [actors[i] for i in holders])
+    legend = [{"label": x, "color": actor_color(x), "kind": ""} for x in shown]
+    states = set(a["state"].astype(str))
+    legend.append({"label": "solid: held", "color": "#8a8a8a", "kind": ""})
+    if "contested" in states:
+        legend.append({"label": "hatched: contested (defender's colour)", "color": "#777777",
+                       "kind": "contested"})
+    if "stale" in states:
+        legend.append({"label": "faded: stale, last known holder not re-confirmed",
+                       "color": "#777777", "kind": "stale"})
+    if any(iv for iv in intervals):
+        legend.append({"label": "dot: control point (colour: holder)", "color": "#555555", "kind": "marker"})
+    if ev_items:
+        legend.append({"label": "ring: event in this step", "color": "#333333", "kind": "ring"})
+    return legend
 
 
-def _bounds(a: gpd.GeoDataFrame, ev: pd.DataFrame, basemap: Mapping[str, Any]) -> list | None:
-    boxes = []
-    if len(a):
-        boxes.append(tuple(a.total_bounds))
-    if len(ev):
-        boxes.append((ev["lon"].min(), ev["lat"].min(), ev["lon"].max(), ev["lat"].max()))
-    if not boxes:
-        admin1 = basemap.get("admin1")
-        if admin1 is not None and len(admin1):
-            boxes.append(tuple(admin1.total_bounds))
-        else:
-            boxes.append((35.5, 29.0, 48.6, 37.4))  # Syria and Iraq
-    x0 = min(b[0] for b in boxes)
-    y0 = min(b[1] for b in boxes)
-    x1 = max(b[2] for b in boxes)
-    y1 = max(b[3] for b in boxes)
-    pad = max(0.3, 0.08 * max(x1 - x0, y1 - y0))
-    return [[round(y0 - pad, 3), round(x0 - pad, 3)], [round(y1 + pad, 3), round(x1 + pad, 3)]]
+def site_stores(data: MapData) -> dict[str, dict]:
+    """The three stores the pages of a site share: ``basemap``, ``polygons``, ``events``."""
+    return {"basemap": data.basemap, "polygons": data.polygons, "events": data.events}
+
+
+def _title(data: MapData, k: int, prev: int | None) -> str:
+    d, actor = data.dates[k], data.meta["actor"]
+    now = data.stats[k]["km2"].get((actor, "held"), 0.0)
+    title = f"{d} \u2014 {actor} held area: {_fmt_km2(now)}"
+    if prev is not None:
+        before = data.stats[prev]["km2"].get((actor, "held"), 0.0)
+        title += f" ({now - before:+,.0f} km\u00b2 since {data.dates[prev]})"
+    else:
+        title += " (first snapshot)"
+    return title
+
+
+def _caption(data: MapData, k: int, until: str | None = None) -> str:
+    st, meta = data.stats[k], data.meta
+    d, actor = data.dates[k], meta["actor"]
+    pts = st["points"]
+    parts = [f"{pts[s]:,} {s}" for s in POINT_STATES if pts[s]]
+    text = (f"Estimated, not surveyed: {_n(st['n_points'], 'control point')} drawn"
+            + (f" ({', '.join(parts)})" if parts else "")
+            + f", from {_n(st['events'], 'event')}"
+            + (f" in {_n(st['sources'], 'source')}" if st["sources"] else "") + f" up to {d}.")
+    if meta.get("radius_km"):
+        text += (f" Settlements within {meta['radius_km']:g} km of a point take its state; each "
+                 "settlement's cell" + (f" (up to {meta['cell_km']:g} km)" if meta.get("cell_km") else "")
+                 + " is drawn.")
+    extra = [f"{_fmt_km2(v)} {s}" for (who, s), v in sorted(st["km2"].items()) if who == actor and s != "held" and v > 0]
+    if extra:
+        text += f" {actor} also: {', '.join(extra)} (not counted as held)."
+    if pts.get("stale"):
+        days = meta.get("stale_days")
+        text += (" Faded: stale points and areas, whose last report is over "
+                 + (f"{days} days" if days else "the stale window") + " old.")
+    if any(s == "contested" for (_, s) in st["km2"]) or pts.get("contested"):
+        text += " Hatched: contested."
+    text += f" State at the end of {d}"
+    text += f"; unchanged until {until}." if until and until != d else "."
+    return text
+
+
+def page_payload(
+    data: MapData,
+    indices: Sequence[int],
+    *,
+    start: int | None = None,
+    interval_ms: int = 700,
+    previous: Sequence[int | None] | None = None,
+    until: Sequence[str | None] | None = None,
+    inline: bool = False,
+    step_note: str = "",
+) -> dict[str, Any]:
+    """The part of a page that is its own: its dates, frames (piece ids, title, caption), the
+    slider marks, the legend and the view; with ``inline`` the shared stores too.
+
+    ``previous[j]`` is the frame the j-th one is compared with in its title (and whose date
+    bounds its "events in this step"); ``until[j]`` the last date it stands for.
+    """
+    indices = list(indices)
+    previous = list(previous) if previous is not None else [None] + indices[:-1]
+    until = list(until) if until is not None else [None] * len(indices)
+    frames = []
+    for j, k in enumerate(indices):
+        p = previous[j]
+        frames.append({"p": data.frames[k], "t": _title(data, k, p), "c": _caption(data, k, until[j]),
+                       "prev": data.dates[p] if p is not None else None})
+    dates = [data.dates[k] for k in indices]
+    # the event dates, marked on the slider at the step that first shows them
+    marks: dict[int, list[str]] = {}
+    if len(dates) > 1:  # a page of one date has no slider
+        ev_days = sorted(set(data.event_days))
+        j = 0
+        for pos, d in enumerate(dates):
+            while j < len(ev_days) and ev_days[j] <= d:
+                marks.setdefault(pos, []).append(ev_days[j])
+                j += 1
+    payload = {
+        "dates": dates,
+        "frames": frames,
+        "start": (len(indices) - 1 if start is None else start),
+        "interval_ms": int(interval_ms),
+        "marks": [[pos, "events on " + ", ".join(ds[:6]) + (" ..." if len(ds) > 6 else "")]
+                  for pos, ds in sorted(marks.items())],
+        "groups": data.groups,
+        "legend_title": "Held areas (estimated)",
+        "legend": data.legend,
+        "bounds": data.bounds,
+        "tiles": data.meta.get("tiles"),
+        "step_note": step_note,
+    }
+    if inline:
+        payload["store"] = site_stores(data)
+    return payload
 
 
 # ----------------------------------------------------------------------------- folium
 
 
 class _MapperLayer(MacroElement):
-    """Everything the mapper draws on a folium map, from one JSON payload (see MAP_JS)."""
+    """Everything the mapper draws on a folium map, from one JSON payload (see MAP_JS).
+
+    ``scripts`` are extra script addresses loaded in the head (the shared data files and
+    ``mapper.js`` of a site); without them the script is inlined.
+    """
 
     _template = Template(
-        '{% macro header(this, kwargs) %}<link rel="icon" href="data:,"><style>'
-        + _assets.MAP_CSS
-        + "</style>{% endmacro %}\n"
+        '{% macro header(this, kwargs) %}<link rel="icon" href="data:,">'
+        "{% if this.page_title %}<title>{{ this.page_title }}</title>{% endif %}"
+        "{% for href in this.styles %}<link rel=\"stylesheet\" href=\"{{ href }}\"/>{% endfor %}"
+        "{% if not this.styles %}<style>" + _assets.MAP_CSS + "</style>{% endif %}"
+        "{% for src in this.scripts %}<script src=\"{{ src }}\"></script>{% endfor %}"
+        "{% endmacro %}\n"
         "{% macro html(this, kwargs) %}"
         '<script type="application/json" class="mapper-data" id="{{ this.get_name() }}_data">'
         "{{ this.payload }}</script>{% endmacro %}\n"
         "{% macro script(this, kwargs) %}"
-        + _assets.MAP_JS
-        + "mapperRender({{ this._parent.get_name() }}, '{{ this.get_name() }}_data');"
+        "{% if not this.scripts %}" + _assets.MAP_JS + "{% endif %}"
+        "mapperRender({{ this._parent.get_name() }}, '{{ this.get_name() }}_data');"
         "{% endmacro %}"
     )
 
-    def __init__(self, payload: dict[str, Any]):
+    def __init__(self, payload: str, *, scripts: Sequence[str] = (), styles: Sequence[str] = (),
+                 page_title: str = ""):
         super().__init__()
         self._name = "MapperLayer"
-        self.payload = _json_for_html(payload)
+        self.payload = payload
+        self.scripts = list(scripts)
+        self.styles = list(styles)
+        self.page_title = page_title
 
 
 def _new_map() -> folium.Map:
@@ -728,9 +881,10 @@ def _new_map() -> folium.Map:
     return m
 
 
-def _check_actor(actor: str) -> None:
-    if not isinstance(actor, str) or not actor:
-        raise InputError(f"actor={actor!r}: name an actor, e.g. one of {ACTORS}.")
+def _standalone(payload: dict[str, Any]) -> folium.Map:
+    m = _new_map()
+    _MapperLayer(json_for_html(payload)).add_to(m)
+    return m
 
 
 def snapshot_map(
@@ -738,40 +892,46 @@ def snapshot_map(
     events: pd.DataFrame | None,
     date: Any,
     *,
+    control: pd.DataFrame | None = None,
     actor: str = DEFAULT_ACTOR,
     previous_date: Any = None,
-    radius_km: float = DEFAULT_RADIUS_KM,
     countries: gpd.GeoDataFrame | None = None,
     admin1: gpd.GeoDataFrame | None = None,
     rivers: gpd.GeoDataFrame | None = None,
     lakes: gpd.GeoDataFrame | None = None,
+    settlements: gpd.GeoDataFrame | None = None,
     web_tiles: bool = True,
     tolerance: float = DEFAULT_TOLERANCE,
+    radius_km: float | None = None,
 ) -> folium.Map:
-    """The map of one snapshot date: held areas, events up to that date, legend and title.
+    """The map of one snapshot date, standing alone (its data inside the page).
 
     Parameters
     ----------
     areas : GeoDataFrame
         ``schema.AREA_COLUMNS``; rows of other dates are ignored except for the change in
-        the title.
+        the title. The reach named in the caption is ``areas.attrs["radius_km"]``.
     events : DataFrame
-        ``schema.EVENT_COLUMNS``; events dated up to ``date`` are drawn (the newest
-        highlighted), later ones left out. Events without a date or coordinates are left out.
+        ``schema.EVENT_COLUMNS``: the control points' event history (popups) and the events
+        of the step before ``date`` (rings).
     date : date-like
         The snapshot date; the map shows the state at the end of that day.
+    control : DataFrame, optional
+        ``territory.control_timeline`` output (default: computed from ``events``).
     actor : str
         Whose held area (km²) and change the title gives.
     previous_date : date-like, optional
         The snapshot to compare with; default the latest date of ``areas`` before ``date``.
-    radius_km : float
-        The territory model's reach, named in the caption.
     countries, admin1, rivers, lakes : GeoDataFrame, optional
         Basemap layers; default the packaged ``data/gazetteer/<kind>.geojson``.
+    settlements : GeoDataFrame, optional
+        Gazetteer settlements for town labels (control points are labelled anyway).
     web_tiles : bool
         Offer OpenStreetMap tiles as an overlay (off until the user ticks it).
     tolerance : float
         Simplification tolerance of the area polygons, degrees.
+    radius_km : float, optional
+        Only for areas without ``attrs["radius_km"]``.
 
     Returns
     -------
@@ -779,68 +939,52 @@ def snapshot_map(
         Save it with :func:`save_map`.
     """
     _check_actor(actor)
-    day = _day(date)
-    if day is None:
+    d = day(date)
+    if d is None:
         raise InputError(f"snapshot date {date!r} is not a date; pass e.g. '2017-10-17'.")
-    if previous_date is not None:
-        prev = _day(previous_date)
-    else:
-        earlier = sorted(
-            {
-                d
-                for d in (
-                    _day(x) for x in (areas["date"] if areas is not None and len(areas) else [])
-                )
-                if d and d < day
-            }
-        )
-        prev = earlier[-1] if earlier else None
-    payload = _payload(
-        areas,
-        events,
-        [day],
-        start=0,
-        actor=actor,
-        previous=prev,
-        radius_km=radius_km,
-        tolerance=tolerance,
-        web_tiles=web_tiles,
-        interval_ms=800,
-        basemap={"countries": countries, "admin1": admin1, "rivers": rivers, "lakes": lakes},
-    )
-    m = _new_map()
-    _MapperLayer(payload).add_to(m)
-    return m
+    area_days = sorted({x for x in (day(v) for v in (areas["date"] if areas is not None and len(areas) else [])) if x})
+    prev = day(previous_date) if previous_date is not None else next((x for x in reversed(area_days) if x < d), None)
+    wanted = [x for x in (prev, d) if x]
+    data = map_data(areas, events, control, dates=wanted, actor=actor, tolerance=tolerance,
+                    basemap={"countries": countries, "admin1": admin1, "rivers": rivers, "lakes": lakes},
+                    settlements=settlements, web_tiles=web_tiles, radius_km=radius_km)
+    k = data.dates.index(d)
+    p = data.dates.index(prev) if prev in data.dates else None
+    payload = page_payload(data, [k], start=0, previous=[p], inline=True)
+    return _standalone(payload)
 
 
 def timeline_map(
     areas: gpd.GeoDataFrame | None,
     events: pd.DataFrame | None,
     *,
+    control: pd.DataFrame | None = None,
     dates: Iterable[Any] | None = None,
     actor: str = DEFAULT_ACTOR,
-    radius_km: float = DEFAULT_RADIUS_KM,
     countries: gpd.GeoDataFrame | None = None,
     admin1: gpd.GeoDataFrame | None = None,
     rivers: gpd.GeoDataFrame | None = None,
     lakes: gpd.GeoDataFrame | None = None,
+    settlements: gpd.GeoDataFrame | None = None,
     web_tiles: bool = True,
     tolerance: float = DEFAULT_TOLERANCE,
-    interval_ms: int = 800,
+    interval_ms: int = 700,
     start: str = "last",
+    radius_km: float | None = None,
 ) -> folium.Map:
-    """One map with a date slider (play/pause) over every snapshot date.
+    """One map with a date slider (play/pause) over every snapshot date, standing alone.
 
-    Each position shows the held areas of that date and the events dated up to it (the
-    state at the end of the shown day). Each distinct polygon is stored once.
+    Each position shows the held areas, the control points and the events of the step on
+    that date. Each distinct polygon is stored once. The slider's steps are the dates of
+    ``areas`` (weekly in a default build); the dates of events are marked on its track.
 
     Parameters
     ----------
-    areas, events, actor, radius_km, countries, admin1, rivers, lakes, web_tiles, tolerance
+    areas, events, control, actor, countries, admin1, rivers, lakes, settlements, web_tiles,
+    tolerance, radius_km
         As in :func:`snapshot_map`.
     dates : iterable of date-like, optional
-        Slider positions; default every date of ``areas`` (or of ``events`` when ``areas``
-        is empty).
+        Slider positions; default every date of ``areas`` (of ``events`` without areas).
     interval_ms : int
         Time per step when playing.
     start : {"last", "first"}
@@ -853,33 +997,47 @@ def timeline_map(
     _check_actor(actor)
     if start not in ("last", "first"):
         raise InputError(f"start={start!r}: use 'last' or 'first'.")
-    if dates is not None:
-        days = sorted({d for d in (_day(x) for x in dates) if d})
-    else:
-        src = (
-            areas["date"]
-            if areas is not None and len(areas)
-            else (events["date"] if events is not None and len(events) else [])
-        )
-        days = sorted({d for d in (_day(x) for x in src) if d})
-    if not days:
+    data = map_data(areas, events, control, dates=dates, actor=actor, tolerance=tolerance,
+                    basemap={"countries": countries, "admin1": admin1, "rivers": rivers, "lakes": lakes},
+                    settlements=settlements, web_tiles=web_tiles, radius_km=radius_km)
+    if not data.dates:
         raise InputError("timeline_map: no dates in areas or events; nothing to show.")
-    payload = _payload(
-        areas,
-        events,
-        days,
-        start=len(days) - 1 if start == "last" else 0,
-        actor=actor,
-        previous=None,
-        radius_km=radius_km,
-        tolerance=tolerance,
-        web_tiles=web_tiles,
-        interval_ms=interval_ms,
-        basemap={"countries": countries, "admin1": admin1, "rivers": rivers, "lakes": lakes},
-    )
+    n = len(data.dates)
+    payload = page_payload(data, range(n), start=n - 1 if start == "last" else 0,
+                           interval_ms=interval_ms, inline=True, step_note=_step_note(data.dates))
+    return _standalone(payload)
+
+
+def _step_note(dates: Sequence[str]) -> str:
+    if len(dates) < 2:
+        return ""
+    gaps = np.diff(pd.to_datetime(pd.Series(list(dates))).to_numpy()).astype("timedelta64[D]").astype(int)
+    if len(set(gaps.tolist())) == 1:
+        g = int(gaps[0])
+        return f"one step = {'1 week' if g == 7 else f'{g} days'}; red marks: event dates"
+    return "one step per snapshot date; red marks: event dates"
+
+
+def page_template(*, depth: int, assets: _assets.AssetMode = "local",
+                  assets_dir: str | os.PathLike | None = None, page: str | os.PathLike | None = None) -> str:
+    """A site page (folium skeleton, Leaflet, ``mapper.js`` and the shared data files linked)
+    with a slot for its payload: ``text.replace(PAYLOAD_SLOT, json_for_html(payload))``.
+
+    ``depth`` is how many folders the page sits below the site root (0 for ``timeline.html``,
+    1 for ``snapshots/<date>.html``); ``assets`` ``"local"`` copies Leaflet into
+    ``<root>/assets`` (the page opens offline), ``"cdn"`` links it from jsDelivr.
+    """
+    up = "../" * depth
     m = _new_map()
-    _MapperLayer(payload).add_to(m)
-    return m
+    scripts = [f"{up}data/basemap.js", f"{up}data/polygons.js", f"{up}data/events.js",
+               f"{up}assets/{_assets.MAPPER_JS_NAME}"]
+    _MapperLayer(_PAYLOAD_SLOT, scripts=scripts, styles=[f"{up}assets/{_assets.MAPPER_CSS_NAME}"],
+                 page_title=_TITLE_SLOT).add_to(m)
+    return render_map(m, assets=assets, page=page, assets_dir=assets_dir)
+
+
+PAYLOAD_SLOT = _PAYLOAD_SLOT
+TITLE_SLOT = _TITLE_SLOT
 
 
 # ----------------------------------------------------------------------------- writing
@@ -913,14 +1071,19 @@ def _stable_ids(root: Any) -> None:
 def render_map(
     m: folium.Map,
     *,
-    assets: _assets.AssetMode = "cdn",
+    assets: _assets.AssetMode = "local",
     page: str | os.PathLike | None = None,
     assets_dir: str | os.PathLike | None = None,
 ) -> str:
-    """Render ``m`` to the text of a page, its Leaflet linked, inlined or copied (see save_map)."""
+    """Render ``m`` to the text of a page, its Leaflet copied, inlined or linked (see save_map).
+
+    ``"local"`` needs ``page`` (where the page will live); without it the page links the CDN.
+    """
     root = m.get_root()
     _stable_ids(root)
     text = root.render()
+    if assets == "local" and page is None:
+        assets = "cdn"
     return _assets.embed_assets(text, mode=assets, page=page, assets_dir=assets_dir)
 
 
@@ -928,7 +1091,7 @@ def save_map(
     m: folium.Map,
     path: str | os.PathLike,
     *,
-    assets: _assets.AssetMode = "cdn",
+    assets: _assets.AssetMode = "local",
     assets_dir: str | os.PathLike | None = None,
 ) -> Path:
     """Write a map atomically.
@@ -939,11 +1102,11 @@ def save_map(
         From :func:`snapshot_map` or :func:`timeline_map` (any folium map works).
     path : path-like
         The HTML file.
-    assets : {"cdn", "inline", "local"}
-        ``"cdn"``: Leaflet from jsDelivr (small files, needs the internet);
-        ``"inline"``: Leaflet inside the file (self-contained, ~+150 kB per file);
-        ``"local"``: Leaflet copied once into ``assets_dir`` and linked relatively
-        (self-contained folder). Inline and local copies come from ``folium-offline``.
+    assets : {"local", "inline", "cdn"}
+        ``"local"`` (default): Leaflet copied once into ``assets_dir`` and linked relatively,
+        so the folder opens with no internet; ``"inline"``: Leaflet inside the file (one
+        self-contained file, ~+170 kB); ``"cdn"``: Leaflet from jsDelivr (needs the internet).
+        The copies come from the ``folium-offline`` package.
     assets_dir : path-like, optional
         For ``"local"``; default ``<folder of path>/assets``.
 
@@ -974,44 +1137,70 @@ def _href(target: Any) -> str | None:
     return t
 
 
+#: the run summary's keys, in reading order, with their labels (others follow as they are)
+_SUMMARY_LABELS = {
+    "articles_read": "Articles read",
+    "articles_skipped": "Inputs skipped",
+    "inputs_repaired": "Inputs repaired",
+    "reports": "Control-change reports",
+    "events": "Events (corroborated)",
+    "sources": "Articles with a report",
+    "unresolved_names": "Place names left unresolved",
+    "undated_articles": "Articles without a date",
+    "snapshots": "Snapshot dates",
+    "first_date": "First snapshot",
+    "last_date": "Last snapshot",
+    "actor": "Mapped actor",
+    "actor_area_first_km2": "Mapped actor's held area, first snapshot (km²)",
+    "actor_area_last_km2": "Mapped actor's held area, last snapshot (km²)",
+    "radius_km": "Reach of a control point (km)",
+}
+
+
+def _fmt_value(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, int):
+        return f"{v:,}"
+    if isinstance(v, float):
+        return f"{v:,.1f}" if not v.is_integer() else f"{v:,.0f}"
+    return str(v)
+
+
 def _summary_html(summary: Mapping[str, Any] | None) -> str:
     if not summary:
         return "<p>No run summary.</p>"
     rows = []
-    for k, v in summary.items():
-        if isinstance(v, (dict, list, tuple)):
-            val = (
-                "<pre>"
-                + escape_html(json.dumps(v, indent=1, ensure_ascii=False, default=str))
-                + "</pre>"
-            )
+    keys = [k for k in _SUMMARY_LABELS if k in summary] + [k for k in summary if k not in _SUMMARY_LABELS]
+    for k in keys:
+        v = summary[k]
+        label = _SUMMARY_LABELS.get(k, str(k).replace("_", " ").capitalize())
+        if isinstance(v, (list, tuple)):
+            if not v:
+                continue
+            val = "<br>".join(escape_html(x if not isinstance(x, (dict, list)) else json.dumps(x, ensure_ascii=False, default=str))
+                              for x in list(v)[:12]) + (f"<br>&hellip; {len(v) - 12} more" if len(v) > 12 else "")
+        elif isinstance(v, dict):
+            val = "<br>".join(f"{escape_html(a)}: {escape_html(_fmt_value(b))}" for a, b in v.items())
         else:
-            val = escape_html(v)
-        rows.append(f'<tr><th scope="row">{escape_html(k)}</th><td>{val}</td></tr>')
+            val = escape_html(_fmt_value(v))
+        rows.append(f'<tr><th scope="row">{escape_html(label)}</th><td>{val}</td></tr>')
     return '<table class="mapper-summary">' + "".join(rows) + "</table>"
 
 
 def _events_table(events: pd.DataFrame | None) -> str:
-    head = [
-        "date",
-        "precision",
-        "place",
-        "country",
-        "event",
-        "gainer",
-        "loser",
-        "confidence",
-        "sources",
-        "evidence",
-    ]
+    head = ["date", "precision", "place", "country", "event", "gainer", "loser", "confidence",
+            "sources", "evidence"]
     out = ['<table class="mapper-sortable mapper-events"><thead><tr>']
     out += [f'<th scope="col" title="click to sort">{h}</th>' for h in head]
     out.append("</tr></thead><tbody>")
-    if events is not None:
+    if events is not None and len(events):
+        from mapper.territory import is_region_row
+
         ev = events.copy()
-        ev["_day"] = [_day(d) or "" for d in ev["date"]] if "date" in ev else ""
-        for _, r in ev.sort_values("_day", kind="stable").iterrows():
-            row = r.to_dict()
+        ev.attrs = {}
+        ev["_day"] = [day(d) or "" for d in ev["date"]] if "date" in ev else ""
+        for row in ev.sort_values("_day", kind="stable").to_dict("records"):
             conf = row.get("confidence")
             conf_ok = isinstance(conf, (int, float)) and not math.isnan(conf)
             links = []
@@ -1019,12 +1208,15 @@ def _events_table(events: pd.DataFrame | None) -> str:
                 label = c.get("title") or c.get("article")
                 if label or c.get("url"):
                     links.append(_link(c.get("url"), label or c.get("url")))
+            kind = row.get("event_type")
+            if is_region_row(row.get("place_id"), row.get("flags")):
+                kind = f"{kind} (whole region)"
             cells = [
-                (row["_day"] or "unknown", None),
+                (row["_day"] or "undated", None),
                 (row.get("date_precision"), None),
                 (row.get("place"), None),
                 (row.get("country"), None),
-                (row.get("event_type"), None),
+                (kind, None),
                 (row.get("gainer"), None),
                 (row.get("loser"), None),
                 (f"{float(conf):.2f}" if conf_ok else "", f"{float(conf):.4f}" if conf_ok else "0"),
@@ -1034,11 +1226,7 @@ def _events_table(events: pd.DataFrame | None) -> str:
                 attr = f' data-sort="{escape_html(sort)}"' if sort is not None else ""
                 tds.append(f"<td{attr}>{escape_html(text)}</td>")
             n = row.get("n_sources")
-            nsort = (
-                str(int(n))
-                if isinstance(n, (int, float)) and not math.isnan(n)
-                else str(len(links))
-            )
+            nsort = str(int(n)) if isinstance(n, (int, float)) and not math.isnan(n) else str(len(links))
             tds.append(f'<td data-sort="{nsort}">' + "<br>".join(links) + "</td>")
             tds.append(f"<td>{escape_html(row.get('evidence'))}</td>")
             out.append("<tr>" + "".join(tds) + "</tr>")
@@ -1046,69 +1234,157 @@ def _events_table(events: pd.DataFrame | None) -> str:
     return "".join(out)
 
 
+def _list_html(items: Sequence[Mapping[str, Any]], keys: Sequence[str], cls: str) -> str:
+    rows = []
+    for it in items:
+        bits = [escape_html(it.get(k)) for k in keys if it.get(k) not in (None, "")]
+        rows.append("<li>" + " &mdash; ".join(bits) + "</li>")
+    return f'<ul class="{cls}">' + "".join(rows) + "</ul>"
+
+
+_HOW_TO_READ = (
+    "<h2 id=\"how-to-read\">How to read these maps</h2><ul>"
+    "<li><b>Coloured areas</b> are estimates built from the places the articles report on "
+    "(control points), not surveyed front lines. Every settlement within the reach of a point "
+    "takes that point's state, and the land nearest each such settlement (its cell) is drawn; "
+    "so places of one side close together merge into one area, and the line between two sides "
+    "falls between their settlements.</li>"
+    "<li><b>Hatched</b> areas are contested (fighting reported inside); they carry the "
+    "defender's colour. <b>Faded</b> areas are stale: no report has re-confirmed their last "
+    "known holder for a long time, so they are not counted as held.</li>"
+    "<li><b>Dots</b> are the control points, coloured by holder; click one for the reports "
+    "behind it. <b>Rings</b> mark the events of the step shown.</li>"
+    "<li>The time slider moves in equal steps of real time; the red marks under it are the "
+    "dates of events. Each snapshot page shows one state of the map and the dates it lasted.</li>"
+    "<li>Town labels: the largest places and the reported ones first; a label that would "
+    "overlap another is left out until you zoom in.</li></ul>"
+)
+_KNOWN_LIMITS = (
+    "<h2 id=\"limits\">Known limits</h2><ul>"
+    "<li>The maps know only what the articles report. A sparse corpus draws areas around the "
+    "places it names and leaves the rest blank; a place that is never reported keeps no "
+    "state.</li>"
+    "<li>A claim reaches back a limited time before its own date and a holder goes stale when "
+    "no report re-confirms it (the windows are named in the captions and in "
+    "<code>docs/territory.md</code>); between two consistent reports the holder is assumed "
+    "throughout.</li>"
+    "<li>The reach was calibrated against published IHS figures for the IS-held area; other "
+    "actors' areas are only what the corpus says about them, so the chart sets them apart.</li>"
+    "<li>Dates known only to the month or year are placed mid-period; undated events are "
+    "listed below and drawn nowhere.</li>"
+    "<li>Place names are resolved offline; names the gazetteer cannot settle are left out and "
+    "listed in <code>run.json</code>.</li></ul>"
+)
+
+
 def index_page(
     areas: gpd.GeoDataFrame | None,
     events: pd.DataFrame | None,
     *,
-    snapshots: Mapping[str, str] | Sequence[tuple[str, str]] = (),
+    snapshots: Mapping[str, str] | Sequence[tuple[str, str]] | Sequence[Mapping[str, Any]] = (),
     timeline: str | None = "timeline.html",
     summary: Mapping[str, Any] | None = None,
     reference: pd.DataFrame | None = None,
     title: str = "Territorial control: held areas over time",
     chart_png: bytes | None = None,
+    chart_href: str | None = None,
+    actor: str = DEFAULT_ACTOR,
+    skipped: Sequence[Mapping[str, Any]] = (),
+    undated: Sequence[Mapping[str, Any]] | None = None,
+    no_map_reason: str | None = None,
 ) -> str:
-    """The start page: area chart, links to the snapshots and the timeline, events, run summary.
+    """The start page: summary, how to read the maps, area chart, links, events, limits.
 
     Parameters
     ----------
     areas : GeoDataFrame
         ``schema.AREA_COLUMNS``, for the area-over-time chart (made with
-        :func:`mapper.figures.area_chart` unless ``chart_png`` is given).
+        :func:`mapper.figures.area_chart` unless ``chart_png`` or ``chart_href`` is given).
     events : DataFrame
-        ``schema.EVENT_COLUMNS``, listed in a sortable table with their sources.
-    snapshots : mapping or sequence of (label, href)
-        Links to the snapshot pages, e.g. ``{"2017-10-17": "snapshots/2017-10-17.html"}``.
+        ``schema.EVENT_COLUMNS``, listed in a sortable table with their sources; the undated
+        ones are also listed as undated evidence.
+    snapshots : mapping, sequence of (label, href), or sequence of dicts
+        Links to the snapshot pages. Dicts may carry ``label``, ``href``, ``until``,
+        ``km2`` (the mapped actor's held area) and ``change``.
     timeline : str or None
         Link to the time-slider map.
     summary : mapping, optional
-        The run summary (``run.json`` content), shown as a table.
+        The run summary (``run.json`` counts), shown as a readable table.
     reference : DataFrame, optional
-        Published area figures (``date, area_km2, source``) drawn as points on the chart.
+        Published area figures (``date, area_km2, source``) drawn on the chart.
     title : str
         Page heading.
     chart_png : bytes, optional
-        A ready chart image instead of drawing one.
+        A ready chart image instead of drawing one; ``chart_href`` links a chart file instead.
+    actor : str
+        The mapped actor (set apart on the chart).
+    skipped : sequence of dicts
+        Inputs that were skipped (``input, reason, fix``), listed.
+    undated : sequence of dicts, optional
+        Undated evidence to list; default the undated rows of ``events``.
+    no_map_reason : str, optional
+        Why there is no map (e.g. no dated event); shown instead of the map links.
 
     Returns
     -------
     str
         The page; write it with :func:`write_html`.
     """
-    if chart_png is None and areas is not None and len(areas):
+    if undated is None:
+        _, und = _events_frame(events)
+        undated = und.to_dict("records")
+    has_areas = areas is not None and len(areas) > 0
+    if chart_href is None and chart_png is None and has_areas:
         from mapper import figures
 
-        fig = figures.area_chart(areas, reference=reference)
+        fig = figures.area_chart(areas, reference=reference, reference_actor=actor, actor=actor)
         buf = io.BytesIO()
         fig.savefig(buf, format="png", dpi=100, metadata={"Software": None})
         chart_png = buf.getvalue()
-    chart = (
-        '<img class="mapper-chart" alt="held area per actor over time" src="data:image/png;base64,'
-        + base64.b64encode(chart_png).decode("ascii")
-        + '">'
-        if chart_png
-        else "<p>No areas to chart.</p>"
-    )
-    items = snapshots.items() if isinstance(snapshots, Mapping) else snapshots
-    links = []
-    for label, target in items:
-        href = _href(target)
-        links.append(
-            f'<li><a href="{escape_html(href)}">{escape_html(label)}</a></li>'
-            if href
-            else f"<li>{escape_html(label)}</li>"
-        )
+    if chart_href is not None and _href(chart_href):
+        chart = (f'<img class="mapper-chart" alt="held area per actor over time" '
+                 f'src="{escape_html(_href(chart_href))}">')
+    elif chart_png:
+        chart = ('<img class="mapper-chart" alt="held area per actor over time" '
+                 'src="data:image/png;base64,' + base64.b64encode(chart_png).decode("ascii") + '">')
+    else:
+        chart = "<p>No areas to chart.</p>"
+    items: list[dict[str, Any]] = []
+    raw = snapshots.items() if isinstance(snapshots, Mapping) else snapshots
+    for it in raw:
+        if isinstance(it, Mapping):
+            items.append(dict(it))
+        else:
+            label, target = it
+            items.append({"label": label, "href": target})
+    rows = []
+    for it in items:
+        href = _href(it.get("href"))
+        label = escape_html(it.get("label"))
+        link = f'<a href="{escape_html(href)}">{label}</a>' if href else label
+        until = it.get("until")
+        span = f" &ndash; {escape_html(until)}" if until and until != it.get("label") else ""
+        km2 = it.get("km2")
+        change = it.get("change")
+        rows.append(f"<tr><td>{link}{span}</td>"
+                    f'<td data-sort="{escape_html(km2 if km2 is not None else "")}">'
+                    f"{escape_html(f'{km2:,.0f}' if isinstance(km2, (int, float)) else '')}</td>"
+                    f"<td>{escape_html(f'{change:+,.0f}' if isinstance(change, (int, float)) else '')}</td></tr>")
     tl = _href(timeline) if timeline else None
     n_ev = 0 if events is None else len(events)
+    maps_html: list[str] = []
+    if no_map_reason:
+        maps_html.append(f'<p class="mapper-nomap"><b>No map was drawn.</b> {escape_html(no_map_reason)}</p>')
+    else:
+        if tl:
+            maps_html.append(f'<p><a class="mapper-timeline" href="{escape_html(tl)}">Open the '
+                             "time-slider map</a> (one map, a weekly slider).</p>")
+        if rows:
+            maps_html.append(
+                f"<h3>Snapshots ({len(rows)} distinct maps)</h3>"
+                f'<table class="mapper-sortable mapper-snapshots"><thead><tr>'
+                f'<th scope="col">dates</th><th scope="col">{escape_html(actor)} held km²</th>'
+                '<th scope="col">change</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
     body = [
         "<!DOCTYPE html>",
         '<html lang="en"><head><meta charset="utf-8">',
@@ -1122,26 +1398,34 @@ def index_page(
         "table.mapper-sortable th{cursor:pointer;background:#f3f3f3;position:sticky;top:0}"
         "th[aria-sort=ascending]::after{content:' \\25B2'}"
         "th[aria-sort=descending]::after{content:' \\25BC'}"
-        ".mapper-chart{max-width:100%}ul.mapper-snapshots{columns:4}"
-        ".mapper-summary th{width:14em}</style></head><body>",
+        ".mapper-chart{max-width:100%}table.mapper-snapshots{width:auto;min-width:40%}"
+        ".mapper-summary{width:auto}.mapper-summary th{width:22em;font-weight:600}"
+        ".mapper-nomap{background:#fff3cd;border:1px solid #c9a227;padding:8px 12px}"
+        "nav a{margin-right:1em}</style></head><body>",
         f"<h1>{escape_html(title)}</h1>",
         "<p>Held areas are estimates derived from reported control points, not surveyed "
         "front lines. Every event links to the articles it rests on.</p>",
-        "<h2>Maps</h2><ul>",
-        f'<li><a class="mapper-timeline" href="{escape_html(tl)}">Time-slider map</a></li>'
-        if tl
-        else "",
-        "</ul>",
-        "<h2>Held area over time</h2>",
+        '<nav><a href="#maps">Maps</a><a href="#how-to-read">How to read</a><a href="#chart">'
+        'Area chart</a><a href="#events">Events</a><a href="#undated">Undated evidence</a>'
+        '<a href="#limits">Known limits</a><a href="#summary">Run summary</a></nav>',
+        '<h2 id="summary">Run summary</h2>',
+        _summary_html(summary),
+        '<h2 id="maps">Maps</h2>',
+        *maps_html,
+        _HOW_TO_READ,
+        '<h2 id="chart">Held area over time</h2>',
         chart,
-        f"<h2>Snapshots ({len(links)})</h2>",
-        '<ul class="mapper-snapshots">' + "".join(links) + "</ul>",
-        f"<h2>Events ({n_ev})</h2>",
+        f'<h2 id="events">Events ({n_ev})</h2>',
         "<p>Click a column heading to sort.</p>",
         _events_table(events),
-        "<h2>Run summary</h2>",
-        _summary_html(summary),
-        "<script>" + _assets.TABLE_JS + "</script>",
-        "</body></html>",
+        f'<h2 id="undated">Undated evidence ({len(undated)})</h2>',
+        ("<p>These events have no date the reader could resolve, so no map shows them. Give "
+         "them a date with an analyst override to use them.</p>"
+         + _list_html(undated, ("place", "event_type", "gainer", "loser", "sources", "evidence"),
+                      "mapper-undated")) if undated else "<p>None: every event has a date.</p>",
     ]
+    if skipped:
+        body += [f'<h2 id="skipped">Skipped inputs ({len(skipped)})</h2>',
+                 _list_html(skipped, ("input", "reason", "fix"), "mapper-skipped")]
+    body += [_KNOWN_LIMITS, "<script>" + _assets.TABLE_JS + "</script>", "</body></html>"]
     return "\n".join(b for b in body if b)

@@ -435,14 +435,16 @@ def build(
     metadata: str | os.PathLike | None = None,
     since: str | dt.date | None = None,
     until: str | dt.date | None = None,
-    every: str = "event",
+    every: str = "week",
     radius_km: float | None = None,
     actor: str = "IS",
     overrides: str | os.PathLike | None = None,
     actors: str | os.PathLike | None = None,
     geonames: str | os.PathLike | None = None,
-    self_contained: bool = False,
+    self_contained: bool = True,
     jobs: int = 1,
+    cdn: bool = False,
+    gif: bool = True,
     reference: str | os.PathLike | None = None,
     progress: bool = False,
     engine: str = "local",
@@ -461,8 +463,8 @@ def build(
         CSV with ``file,published`` giving publication dates for ``.txt`` files.
     since, until : 'YYYY-MM-DD', optional
         Keep events in this window (snapshots too).
-    every : {'event', 'week', 'month'}
-        Snapshot dates: every event date, or weekly / monthly.
+    every : {'week', 'month', 'event'}
+        Snapshot dates and slider steps: weekly (default), monthly, or every event date.
     radius_km : float, optional
         Reach of a control point; default the calibrated value of :mod:`mapper.territory`.
     actor : str
@@ -474,9 +476,14 @@ def build(
     geonames : path, optional
         A GeoNames dump to use instead of the packaged gazetteer.
     self_contained : bool
-        Inline the maps' JavaScript and CSS so every page opens with no internet.
+        Kept for compatibility: pages open with no internet unless ``cdn`` is set.
     jobs : int
-        Extraction processes; the result is identical for any value.
+        Processes for extraction and for the map pages and PNGs; the result is identical for
+        any value.
+    cdn : bool
+        Link Leaflet from its CDN instead of copying it beside the pages.
+    gif : bool
+        Write ``snapshots.gif`` (frame by frame).
 
     Returns
     -------
@@ -628,10 +635,12 @@ def build(
         summary = _summary(reports, events, areas, dates, actor=actor, n_read=n_read, skipped=skipped,
                            unresolved=unresolved, radius=radius, undated=undated)
         with _timed(timings, "maps"):
-            snapshot_files = _write_maps(out, areas, events, dates, actor=actor, radius=radius, gaz=gaz,
-                                         self_contained=self_contained, summary=summary, reference=ref,
-                                         bars=bars)
-        summary["snapshot_files"] = snapshot_files
+            from mapper.render import write_site
+
+            site = write_site(out, areas, events, dates, actor=actor, gazetteer=gaz, summary=summary,
+                              reference=ref, control=control, jobs=jobs, cdn=cdn, gif=gif,
+                              skipped=skipped, progress=bars.task("maps", total=len(dates)).advance)
+        summary["snapshot_files"] = site.snapshot_files
 
         run = {
             "mapper": __version__,
@@ -645,7 +654,7 @@ def build(
                 "every": every, "radius_km": radius, "actor": actor,
                 "overrides": str(overrides) if overrides else None, "actors": str(actors) if actors else None,
                 "geonames": str(geonames) if geonames else None, "self_contained": self_contained,
-                "jobs": jobs, "engine": engine,
+                "jobs": jobs, "engine": engine, "cdn": cdn, "gif": gif,
             },
             "inputs": _input_files(inputs) + ([{"path": str(metadata), "sha256": sha256_file(metadata)}] if metadata else []),
             "counts": {k: v for k, v in summary.items() if not isinstance(v, (list, dict))},
@@ -653,6 +662,7 @@ def build(
             "unresolved": unresolved,
             "overrides": override_log,
             "undated_articles": undated,
+            "undated_events": site.undated,
             "timings_s": timings,
         }
         run["warnings"] = [
@@ -693,43 +703,3 @@ def _summary(reports, events, areas, dates, *, actor, n_read, skipped, unresolve
         "actor_area_last_km2": round(float(last), 1),
         "radius_km": radius,
     }
-
-
-def _write_maps(out: Path, areas, events, dates, *, actor, radius, gaz, self_contained, summary, reference, bars):
-    from mapper import figures, maps
-
-    # self-contained: one copy of Leaflet (from the folium-offline package) beside the pages
-    assets = "local" if self_contained else "cdn"
-    assets_dir = out / "assets" if self_contained else None
-    countries, admin1, rivers, lakes = gaz.countries, gaz.admin1, gaz.rivers, gaz.lakes
-    snaps = out / "snapshots"
-    snaps.mkdir(exist_ok=True)
-    files: list[tuple[str, str]] = []
-    task = bars.task("maps", total=len(dates))
-    prev = None
-    pngs = []
-    for d in dates:
-        day = d.date().isoformat()
-        m = maps.snapshot_map(areas, events, d, actor=actor, previous_date=prev, radius_km=radius,
-                              countries=countries, admin1=admin1, rivers=rivers, lakes=lakes)
-        maps.save_map(m, snaps / f"{day}.html", assets=assets, assets_dir=assets_dir)
-        fig = figures.snapshot_figure(areas, d, events=events, countries=countries, rivers=rivers, lakes=lakes, actor=actor)
-        pngs.append(figures.save_figure(fig, snaps / f"{day}.png"))
-        files.append((day, f"snapshots/{day}.html"))
-        prev = d
-        task.advance()
-    task.done()
-    tl = maps.timeline_map(areas, events, dates=dates, actor=actor, radius_km=radius, countries=countries,
-                           admin1=admin1, rivers=rivers, lakes=lakes)
-    maps.save_map(tl, out / "timeline.html", assets=assets, assets_dir=assets_dir)
-    chart_png = None
-    if len(areas):
-        fig = figures.area_chart(areas, reference=reference, reference_actor=actor)
-        figures.save_figure(fig, out / "area_chart.png")
-        chart_png = (out / "area_chart.png").read_bytes()
-    if len(pngs) > 1:
-        figures.snapshots_gif(pngs, out / "snapshots.gif")
-    page = maps.index_page(areas, events, snapshots=files, timeline="timeline.html", summary=summary,
-                           reference=reference, chart_png=chart_png)
-    maps.write_html(page, out / "index.html")
-    return [f for _, f in files]

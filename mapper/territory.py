@@ -1,112 +1,134 @@
-"""Who holds what, when: the territory model (an estimate, and labelled as one).
+"""Who holds what, when: control timelines (an estimate, and labelled as one).
 
 A **control timeline** says, for every place named in the events, who held it over which
-interval; **held areas** spread those control points over the settled land around them and
-measure the result in km².
+interval and on what evidence. :mod:`mapper.areas` spreads those control points over the
+settled land around them and measures the result in km²; its public names are re-exported
+here so ``territory`` stays the one module a notebook imports.
 
-control_timeline(events, *, start, end)      -> one row per place and interval (``control.csv``)
-snapshot_dates(events, *, every, start, end) -> the dates to map
-held_areas(control, places, dates, *, radius_km, countries)
-                                             -> one polygon per date, actor and state, with km²
-calibrate_reach(events, reference, candidates, *, places, countries)
-                                             -> the reach that best matches published areas
-compare_areas(areas, reference)              -> estimated beside published km², ratio per date
-write_areas(areas, gpkg_path, csv_path)      -> ``territory.gpkg`` (one layer) and ``areas.csv``
+control_timeline(events, *, start, end, backfill_days, stale_days, regions)
+                                             -> one row per place and interval (``control.csv``)
+snapshot_dates(events, *, every, start, end) -> the dates to map (weekly by default)
+undated_events(events)                       -> the events no timeline can place
+load_regions(gazetteer=None)                 -> governorate and country polygons by place id
+held_areas, compare_areas, calibrate_reach, read_reference, write_areas  (see mapper.areas)
 
-The model, in short (``docs/territory.md`` has the long form and the calibration):
+The rules, in short (``docs/territory.md`` has the long form):
 
-1. Each event is placed in time: a day date on that day, a week date on the stated day
-   (its period is that day ±3 days), a month or year date at the **middle of its period**
-   (``2017-10`` -> 2017-10-16, ``2014`` -> 2014-07-02); the row's ``date_note`` says so.
-   A coarse event describing the same change as a finer one inside its period is merged into
-   the finer one (it adds to the basis, not a second change).
-2. Per place, events are applied in time order: ``captured`` gives the place to the gainer
-   (``unknown`` if no gainer is named), ``held`` asserts the gainer, ``withdrew`` leaves the
-   taker unknown, ``entered`` makes it contested (the holder stays the defender), and
-   ``besieged`` changes nothing but names the holder. Whenever the state before an event is
-   unknown, the event's loser (for ``held``, its gainer) fills it back to the previous event
-   or the study start. Two holders at one time are resolved by precision, then n_sources,
-   then confidence, then event id, and reported.
-3. On a date t every place is a control point with the state of its interval. The frontline
-   between two control points falls midway (a Voronoi partition of the control points), each
-   cell is capped at the reach ``radius_km`` around its point, then clipped to the settled
-   land (the union of the gazetteer's settlement cells, each capped at the same reach) and to
-   the country polygons. An actor's area is the union of its cells; contested cells are rows
-   of their own (``state="contested"``, actor = the defender).
-4. Areas are computed in :data:`mapper.schema.EQUAL_AREA` (Lambert azimuthal equal-area
-   centred on 36N 40E); geometries are stored in WGS84.
+1. **Placing dates.** A day date is that day, a week date the stated day (±3 days), a month
+   or year date the **middle of its period** (``2017-10`` -> 2017-10-16); ``date_note`` says so.
+   A coarse event describing the same change as a finer one in its period merges into it.
+2. **Contradictions** (two holders at one time) are settled, in this order, by: body text over
+   a headline or caption (event ``flags``), a specific actor over a generic one ("Turkish-backed
+   rebels" over "Syrian rebels"), more sources over fewer, finer date precision, confidence,
+   then event id. Every such choice is written into the interval's ``basis``
+   (``kept A over B (reason)``) and listed in ``attrs["conflicts"]``.
+3. **Applying events, per place, in time order**: ``captured`` gives the place to the gainer
+   (``unknown`` with no gainer), ``held`` asserts the gainer, ``withdrew`` leaves the taker
+   unknown, ``entered`` makes it contested (holder = the defender), ``besieged`` names the side
+   inside.
+4. **Bounded inference.** The side an event says held the place before it (the loser; for
+   ``held`` the gainer) fills the time before the event only back to the previous event of the
+   place and at most ``backfill_days`` (:data:`BACKFILL_DAYS`). Between two reports that agree
+   on the holder (the later one says that side held it until then) the holder is confirmed
+   throughout. After the last report that confirms a holder, the hold lasts ``stale_days``
+   (:data:`STALE_DAYS`) and then becomes ``stale``: drawn faded, counted apart in ``areas.csv``.
+   Before any report covers a place it is ``unreported`` and is no control point at all.
+5. **Region-level claims**: a row whose ``flags`` hold ``region`` (or whose ``place_id`` is a
+   governorate ``ne:<ISO 3166-2>`` or a country ``mapper:country-<cc>``) says that on its date
+   every control point held by its ``loser`` inside the region passes to its ``gainer`` (or, with
+   no gainer, stops being held). It changes those places, with the claim in their ``basis``,
+   and never becomes a control point itself.
+
+States in ``control.csv``: ``held``, ``contested`` (holder = defender), ``stale`` (holder = the
+last confirmed one), ``unknown`` (a report says the place changed hands but not to whom: a
+control point without holder) and ``unreported`` (no report covers the period).
 """
 
 from __future__ import annotations
 
+import functools
 import math
-import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
-import shapely
-from pyproj import CRS
 
-from mapper.errors import (
-    DateWarning,
-    DegreeAreaWarning,
-    InputError,
-    MapperWarning,
-    SkippedInputWarning,
+from mapper.areas import (
+    DEFAULT_CELL_KM,
+    DEFAULT_RADIUS_KM,
+    STUDY_COUNTRIES,
+    calibrate_reach,
+    compare_areas,
+    held_areas,
+    load_countries,
+    read_reference,
+    settlements_from_geonames,
+    write_areas,
 )
-from mapper.outputs import atomic_write
+from mapper.errors import DateWarning, InputError, MapperWarning, SkippedInputWarning
 from mapper.schema import (
-    AREA_COLUMNS,
     CONTROL_COLUMNS,
-    EQUAL_AREA,
     EVENT_TYPES,
     PRECISION_RANK,
     WGS84,
 )
 
 __all__ = [
+    "BACKFILL_DAYS",
+    "CONTROL_STATES",
+    "DEFAULT_CELL_KM",
     "DEFAULT_RADIUS_KM",
+    "GENERIC_ACTORS",
+    "STALE_DAYS",
+    "STUDY_COUNTRIES",
     "ControlConflictWarning",
+    "basis_events",
     "calibrate_reach",
     "compare_areas",
     "control_timeline",
     "held_areas",
+    "is_region_row",
     "load_countries",
+    "load_regions",
     "read_reference",
     "settlements_from_geonames",
     "snapshot_dates",
+    "undated_events",
     "write_areas",
 ]
 
-#: default reach of a control point in km, calibrated against the IHS Conflict Monitor figures
-#: for the IS-held area (see ``docs/territory.md``)
-DEFAULT_RADIUS_KM = 40.0
-#: the study countries the held areas are clipped to when the packaged countries are used
-STUDY_COUNTRIES = ("SY", "IQ")
-#: vertex spacing (m) along polygon edges before they are stored in WGS84, so the stored
-#: polygon keeps the shape (and the area) of the equal-area one
-_SEGMENT_M = 2_000.0
-_BUFFER_QUAD_SEGS = 16
+#: how far (days) a claim may reach back before its own date to fill an unreported period:
+#: "the army took X from IS" says IS held X before, for at most this long
+BACKFILL_DAYS = 365
+#: how long (days) a holder stays ``held`` after the last report that confirms it; after that
+#: the point is ``stale`` (last known holder, drawn faded, not counted as held)
+STALE_DAYS = 365
+#: every state of ``control.csv``
+CONTROL_STATES = ("held", "contested", "stale", "unknown", "unreported")
+#: generic actor -> the actors it may stand for; a claim naming a specific one wins
+GENERIC_ACTORS: dict[str, frozenset[str]] = {
+    "Syrian rebels": frozenset({"Turkish-backed rebels"}),
+    "Kurdish forces": frozenset({"SDF"}),
+    "other": frozenset({"Syrian government", "Iraqi government", "SDF", "Kurdish forces",
+                        "Turkish-backed rebels", "Syrian rebels"}),
+}
 
 _REPO = Path(__file__).resolve().parents[1]
-_PACKAGED_COUNTRIES = _REPO / "data" / "gazetteer" / "countries.geojson"
-_PACKAGED_REFERENCE = _REPO / "data" / "reference" / "is_area_ihs.csv"
-_SHARED = Path(os.environ.get("MAPPER_SHARED", _REPO.parent / "shared"))
-_SHARED_COUNTRIES = _SHARED / "data" / "ne_10m_admin0_region.geojson"
+_GAZ_DIR = _REPO / "data" / "gazetteer"
 
-#: order of events of one place on one day: a capture ends the fight an entry starts
-_STAGE = {"besieged": 0, "entered": 1, "withdrew": 2, "captured": 3, "held": 4}
+#: order of events of one place on one day: a capture ends the fight an entry starts; a
+#: region-level claim comes last (it acts on the state the place's own reports leave)
+_STAGE = {"besieged": 0, "entered": 1, "withdrew": 2, "captured": 3, "held": 4, "region": 5}
 _SETS_HOLDER = ("captured", "held", "withdrew")
+_REGION_TYPES = ("captured", "withdrew")
 _REQUIRED_EVENT_COLUMNS = (
     "event_id", "place_id", "lat", "lon", "event_type", "gainer", "loser", "date",
     "date_precision",
 )
-_REQUIRED_CONTROL_COLUMNS = ("place_id", "lat", "lon", "holder", "state", "valid_from", "valid_to")
+_DAY = pd.Timedelta(days=1)
 
 
 class ControlConflictWarning(MapperWarning):
@@ -114,30 +136,8 @@ class ControlConflictWarning(MapperWarning):
 
 
 # ---------------------------------------------------------------------------------------------
-# control timeline
+# small helpers
 # ---------------------------------------------------------------------------------------------
-
-
-@dataclass
-class _Change:
-    """One (possibly merged) event of one place, placed in time."""
-
-    t: pd.Timestamp
-    lo: pd.Timestamp
-    hi: pd.Timestamp
-    kind: str
-    gainer: str | None
-    loser: str | None
-    precision: str
-    n_sources: int
-    confidence: float
-    event_id: str
-    basis: list[str] = field(default_factory=list)
-    notes: list[str] = field(default_factory=list)
-
-    def rank_key(self) -> tuple:
-        """Smaller wins: finer precision, more sources, higher confidence, then event id."""
-        return (PRECISION_RANK[self.precision], -self.n_sources, -self.confidence, self.event_id)
 
 
 def _blank(value) -> str | None:
@@ -151,11 +151,30 @@ def _blank(value) -> str | None:
     return text or None
 
 
+def _flags(value) -> frozenset[str]:
+    text = _blank(value)
+    return frozenset(f.strip() for f in text.split(";") if f.strip()) if text else frozenset()
+
+
+def basis_events(basis) -> list[str]:
+    """The event ids of a ``basis`` cell (its decision notes, which contain spaces, left out)."""
+    text = _blank(basis)
+    if not text:
+        return []
+    return [b for b in text.split(";") if b and " " not in b]
+
+
+def is_region_row(place_id, flags) -> bool:
+    """Is this event a region-level claim (flag ``region``, or a governorate/country id)?"""
+    pid = _blank(place_id) or ""
+    return "region" in _flags(flags) or pid.startswith(("ne:", "mapper:country-"))
+
+
 def _period(date: pd.Timestamp, precision: str) -> tuple[pd.Timestamp, pd.Timestamp, pd.Timestamp, str]:
     """(placed date, period start, period end exclusive, note) of a dated event."""
     date = date.normalize()
     if precision == "day":
-        return date, date, date + pd.Timedelta(days=1), ""
+        return date, date, date + _DAY, ""
     if precision == "week":
         lo, hi = date - pd.Timedelta(days=3), date + pd.Timedelta(days=4)
         return date, lo, hi, f"week precision: placed on the stated day {date:%Y-%m-%d} (±3 days)"
@@ -192,6 +211,8 @@ def _validate_events(events: pd.DataFrame, name: str = "events") -> pd.DataFrame
         ev["confidence"] = 1.0
     if "place" not in ev.columns:
         ev["place"] = ev["place_id"]
+    if "flags" not in ev.columns:
+        ev["flags"] = ""
     ev["event_id"] = ev["event_id"].astype(str)
     dup = ev["event_id"][ev["event_id"].duplicated()].unique().tolist()
     if dup:
@@ -210,7 +231,8 @@ def _validate_events(events: pd.DataFrame, name: str = "events") -> pd.DataFrame
         problems.append(f"column 'date' does not parse as dates ({e}); write YYYY-MM-DD")
     for col in ("lat", "lon"):
         ev[col] = pd.to_numeric(ev[col], errors="coerce")
-    bad_xy = ev["event_id"][ev["lat"].isna() | ev["lon"].isna()].tolist()
+    region = np.array([is_region_row(p, f) for p, f in zip(ev["place_id"], ev["flags"])], dtype=bool)
+    bad_xy = ev["event_id"][(ev["lat"].isna() | ev["lon"].isna()) & ~region].tolist()
     if bad_xy:
         problems.append(f"events {bad_xy[:5]} have no lat/lon; geocode them or drop them")
     out = ev["event_id"][(ev["lat"].abs() > 90) | (ev["lon"].abs() > 180)].tolist()
@@ -220,51 +242,168 @@ def _validate_events(events: pd.DataFrame, name: str = "events") -> pd.DataFrame
     ev["confidence"] = pd.to_numeric(ev["confidence"], errors="coerce").fillna(0.0)
     if problems:
         raise InputError(f"{name}: " + "; ".join(problems) + ".")
+    ev["_region"] = region
     return ev
 
 
-def _change_from_row(row) -> _Change:
-    t, lo, hi, note = _period(row.date, row.date_precision)
-    return _Change(
-        t=t, lo=lo, hi=hi, kind=row.event_type, gainer=_blank(row.gainer),
-        loser=_blank(row.loser), precision=row.date_precision, n_sources=int(row.n_sources),
-        confidence=float(row.confidence), event_id=str(row.event_id),
-        basis=[str(row.event_id)], notes=[note] if note else [],
-    )
+def _undated_mask(ev: pd.DataFrame) -> pd.Series:
+    return ev["date"].isna() | (ev["date_precision"].astype(str) == "unknown")
 
 
-def _compatible(a: str | None, b: str | None) -> bool:
-    return a is None or b is None or a == b
+def undated_events(events: pd.DataFrame) -> pd.DataFrame:
+    """The events whose date is unknown (``NaT`` or precision ``unknown``), in input order.
+
+    No timeline can place them; the index page lists them as undated evidence and
+    ``run.json`` names them, so they are never dropped silently.
+    """
+    if events is None or len(events) == 0 or "date" not in events.columns:
+        return pd.DataFrame(columns=list(events.columns) if events is not None else [])
+    dates = pd.to_datetime(events["date"], errors="coerce")
+    prec = events["date_precision"].astype(str) if "date_precision" in events else "day"
+    return events[(dates.isna() | (prec == "unknown")).to_numpy()].copy()
+
+
+# ---------------------------------------------------------------------------------------------
+# one change of one place, and the rules that settle contradictions
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Change:
+    """One (possibly merged) event of one place, placed in time."""
+
+    t: pd.Timestamp
+    lo: pd.Timestamp
+    hi: pd.Timestamp
+    kind: str
+    gainer: str | None
+    loser: str | None
+    precision: str
+    n_sources: int
+    confidence: float
+    event_id: str
+    headline: bool = False
+    basis: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    region: str | None = None  # for kind "region": the region's id and name
+
+
+def _outcome(c: _Change) -> str | None:
+    return None if c.kind == "withdrew" else c.gainer
+
+
+def _prior(c: _Change) -> str | None:
+    """The side the event says held the place just before it."""
+    if c.kind == "held":
+        return c.gainer
+    if c.kind == "region":
+        return None
+    return c.loser
+
+
+def _generic_of(general: str | None, specific: str | None) -> bool:
+    return general is not None and specific is not None and specific in GENERIC_ACTORS.get(general, ())
+
+
+def _same_or_generic(a: str | None, b: str | None) -> bool:
+    return a is None or b is None or a == b or _generic_of(a, b) or _generic_of(b, a)
+
+
+def _specific(a: str | None, b: str | None) -> str | None:
+    """Of two compatible actor names, the more specific one."""
+    if a is None:
+        return b
+    if b is None or a == b:
+        return a
+    return b if _generic_of(a, b) else a
+
+
+def _prefer(a: _Change, b: _Change) -> tuple[_Change, _Change, str]:
+    """(winner, loser, reason) of two contradicting changes.
+
+    Body text over headline or caption; a specific actor over a generic one; more sources;
+    finer precision; higher confidence; then event id, so the result never depends on row order.
+    """
+    if a.headline != b.headline:
+        return (b, a, "body over headline") if a.headline else (a, b, "body over headline")
+    oa, ob = _outcome(a), _outcome(b)
+    if _generic_of(oa, ob) or (oa is None and ob is not None and a.kind == b.kind == "captured"):
+        return b, a, "specific actor over generic"
+    if _generic_of(ob, oa) or (ob is None and oa is not None and a.kind == b.kind == "captured"):
+        return a, b, "specific actor over generic"
+    if a.n_sources != b.n_sources:
+        return (a, b, "more sources") if a.n_sources > b.n_sources else (b, a, "more sources")
+    pa, pb = PRECISION_RANK[a.precision], PRECISION_RANK[b.precision]
+    if pa != pb:
+        return (a, b, "finer date") if pa < pb else (b, a, "finer date")
+    if a.confidence != b.confidence:
+        return (a, b, "confidence") if a.confidence > b.confidence else (b, a, "confidence")
+    return (a, b, "event id") if a.event_id <= b.event_id else (b, a, "event id")
+
+
+def _cmp(a: _Change, b: _Change) -> int:
+    if a is b:
+        return 0
+    return -1 if _prefer(a, b)[0] is a else 1
 
 
 def _agree(a: _Change, b: _Change) -> bool:
-    """Could ``a`` and ``b`` report one change? Same sides where both name one, and the side
-    one names as taker is not the side the other names as loser."""
+    """Could ``a`` and ``b`` report one change? Same sides (or one generic for the other)
+    where both name one, and the side one names as taker is not the other's loser."""
     ga, gb = _outcome(a), _outcome(b)
-    if not (_compatible(ga, gb) and _compatible(a.loser, b.loser)):
+    if not (_same_or_generic(ga, gb) and _same_or_generic(a.loser, b.loser)):
         return False
-    taker, loser = ga or gb, a.loser or b.loser
+    taker, loser = _specific(ga, gb), _specific(a.loser, b.loser)
     return taker is None or taker != loser
 
 
 def _merge_into(target: _Change, other: _Change) -> None:
     if target.kind == "withdrew" and other.kind != "withdrew" and other.gainer:
         target.kind = other.kind  # "X withdrew" and "A took X" the same day: A took it
-    target.basis.extend(other.basis)
+    for g_attr in ("gainer", "loser"):
+        mine, theirs = getattr(target, g_attr), getattr(other, g_attr)
+        best = _specific(mine, theirs)
+        if mine is not None and theirs is not None and mine != theirs:
+            keep = target if best == mine else other
+            drop = other if keep is target else target
+            target.basis.append(f"kept {keep.event_id} over {drop.event_id} "
+                                f"({g_attr} {best!r} over generic {theirs if best == mine else mine!r})")
+        setattr(target, g_attr, best)
+    target.basis.extend(b for b in other.basis if b not in target.basis)
     target.n_sources = max(target.n_sources, other.n_sources)
     target.confidence = max(target.confidence, other.confidence)
-    target.gainer = target.gainer or other.gainer
-    target.loser = target.loser or other.loser
+    target.headline = target.headline and other.headline
+
+
+def _conflict(place_id, t, winner: _Change, loser: _Change, reason: str) -> dict:
+    winner.basis.append(f"kept {winner.event_id} over {loser.event_id} ({reason})")
+    return {
+        "place_id": place_id, "date": t, "kept": winner.event_id,
+        "kept_holder": _outcome(winner), "dropped": loser.event_id,
+        "dropped_holder": _outcome(loser), "resolved_by": reason,
+    }
+
+
+def _change_from_row(row) -> _Change:
+    t, lo, hi, note = _period(row.date, row.date_precision)
+    flags = _flags(row.flags)
+    return _Change(
+        t=t, lo=lo, hi=hi, kind=row.event_type, gainer=_blank(row.gainer),
+        loser=_blank(row.loser), precision=row.date_precision, n_sources=int(row.n_sources),
+        confidence=float(row.confidence), event_id=str(row.event_id),
+        headline=bool(flags & {"headline", "caption"}),
+        basis=[str(row.event_id)], notes=[note] if note else [],
+    )
 
 
 def _consolidate(changes: list[_Change], conflicts: list[dict], place_id: str) -> list[_Change]:
     """Merge coarse events into finer ones describing the same change; resolve conflicts."""
-    changes = sorted(changes, key=lambda c: (c.t, _STAGE[c.kind], c.rank_key()))
+    changes = sorted(changes, key=lambda c: (c.t, _STAGE[c.kind], c.event_id))
     # 1. a coarse event whose period holds a finer event of the same kind and compatible
     #    actors is the same change, seen from further away: merge it into the finer one.
-    #    The same kind with other actors inside its period is a contradiction it loses.
+    #    The same kind with other actors inside its period is a contradiction.
     alive = list(changes)
-    for coarse in sorted(changes, key=lambda c: -PRECISION_RANK[c.precision]):
+    for coarse in sorted(changes, key=lambda c: (-PRECISION_RANK[c.precision], c.event_id)):
         if PRECISION_RANK[coarse.precision] == 0 or coarse not in alive:
             continue
         finer = [
@@ -277,7 +416,8 @@ def _consolidate(changes: list[_Change], conflicts: list[dict], place_id: str) -
             continue
         same = [f for f in finer if _agree(f, coarse)]
         if same:
-            target = min(same, key=lambda f: (f.rank_key()[:3], abs(f.t - coarse.t), f.event_id))
+            target = min(same, key=lambda f: (PRECISION_RANK[f.precision], -f.n_sources,
+                                              abs(f.t - coarse.t), f.event_id))
             _merge_into(target, coarse)
             target.notes.append(
                 f"{coarse.precision}-precision event {coarse.event_id} merged into this "
@@ -289,8 +429,8 @@ def _consolidate(changes: list[_Change], conflicts: list[dict], place_id: str) -
             # first: move the coarse event inside its period to the side the actors allow
             before = [f.t for f in finer if coarse.gainer and f.loser == coarse.gainer]
             after = [f.t for f in finer if coarse.loser and f.gainer == coarse.loser]
-            lo = max(after) + pd.Timedelta(days=1) if after else coarse.lo
-            hi = min(before) - pd.Timedelta(days=1) if before else coarse.hi - pd.Timedelta(days=1)
+            lo = max(after) + _DAY if after else coarse.lo
+            hi = min(before) - _DAY if before else coarse.hi - _DAY
             if len(before) + len(after) == len(finer) and lo <= hi:
                 t = min(max(coarse.t, lo), hi)
                 if t != coarse.t:
@@ -298,21 +438,27 @@ def _consolidate(changes: list[_Change], conflicts: list[dict], place_id: str) -
                                         "finer events of its period")
                     coarse.t = t
             else:
-                winner = min(finer, key=lambda f: f.rank_key())
-                conflicts.append(_conflict(place_id, coarse.t, winner, coarse, "precision"))
-                alive.remove(coarse)
+                best = sorted(finer + [coarse], key=functools.cmp_to_key(_cmp))[0]
+                if best is coarse:
+                    for f in finer:
+                        conflicts.append(_conflict(place_id, f.t, coarse, f, _prefer(coarse, f)[2]))
+                        alive.remove(f)
+                else:
+                    conflicts.append(_conflict(place_id, coarse.t, best, coarse,
+                                               _prefer(best, coarse)[2]))
+                    alive.remove(coarse)
     # 2. one place, one placed day: merge agreeing events, resolve disagreeing holders
     out: list[_Change] = []
     by_day: dict[tuple, list[_Change]] = {}
     for c in alive:
         by_day.setdefault((c.t, _STAGE[c.kind] if c.kind not in _SETS_HOLDER else 9), []).append(c)
     for (_, stage), group in sorted(by_day.items(), key=lambda kv: kv[0]):
-        group = sorted(group, key=lambda c: c.rank_key())
+        group = sorted(group, key=functools.cmp_to_key(_cmp))
         if stage != 9:  # entered / besieged on one day: merge agreeing, keep best otherwise
             merged: list[_Change] = []
             for c in group:
                 for m in merged:
-                    if _compatible(m.gainer, c.gainer) and _compatible(m.loser, c.loser):
+                    if _same_or_generic(m.gainer, c.gainer) and _same_or_generic(m.loser, c.loser):
                         _merge_into(m, c)
                         break
                 else:
@@ -324,55 +470,72 @@ def _consolidate(changes: list[_Change], conflicts: list[dict], place_id: str) -
             if _agree(c, winner):
                 _merge_into(winner, c)
             else:
-                conflicts.append(_conflict(place_id, winner.t, winner, c, _reason(winner, c)))
+                conflicts.append(_conflict(place_id, winner.t, winner, c, _prefer(winner, c)[2]))
         out.append(winner)
-    out.sort(key=lambda c: (c.t, _STAGE[c.kind], c.rank_key()))
+    out.sort(key=lambda c: (c.t, _STAGE[c.kind], c.event_id))
     return out
 
 
-def _outcome(c: _Change) -> str | None:
-    return None if c.kind == "withdrew" else c.gainer
-
-
-def _reason(winner: _Change, loser: _Change) -> str:
-    a, b = winner.rank_key(), loser.rank_key()
-    for label, x, y in zip(("precision", "n_sources", "confidence", "event_id"), a, b):
-        if x != y:
-            return label
-    return "event_id"  # pragma: no cover
-
-
-def _conflict(place_id, t, winner: _Change, loser: _Change, reason: str) -> dict:
-    return {
-        "place_id": place_id, "date": t, "kept": winner.event_id,
-        "kept_holder": _outcome(winner), "dropped": loser.event_id,
-        "dropped_holder": _outcome(loser), "resolved_by": reason,
-    }
+# ---------------------------------------------------------------------------------------------
+# one place's timeline
+# ---------------------------------------------------------------------------------------------
 
 
 @dataclass
-class _State:
+class _Episode:
+    """A stretch of one state of one place, before staleness is applied."""
+
     holder: str | None
-    state: str
+    state: str  # held | contested | unknown | unreported
     since: pd.Timestamp
     basis: list[str]
     confidence: float
     notes: list[str]
+    confirmed: pd.Timestamp | None  # the last time a report confirms the holder
+
+    def add_basis(self, ids: Iterable[str]) -> None:
+        self.basis.extend(b for b in ids if b not in self.basis)
 
 
-def _timeline(changes: list[_Change], start: pd.Timestamp) -> list[_State]:
-    """Apply a place's consolidated changes in order; return its states, oldest first."""
-    states = [_State(None, "unknown", start, [], float("nan"), ["no report before this date"])]
+def _timeline(changes: list[_Change], start: pd.Timestamp, *, backfill: pd.Timedelta | None) -> list[_Episode]:
+    """Apply a place's changes in order; return its episodes, oldest first."""
+    eps = [_Episode(None, "unreported", start, [], float("nan"), ["no report covers this period"], None)]
     for c in changes:
-        cur = states[-1]
-        # the state before this event is unknown: the side the event says held it fills it
-        fill = c.gainer if c.kind == "held" else c.loser
-        if cur.holder is None and fill is not None and c.t > start:
-            cur.holder, cur.state = fill, "held"
-            cur.basis = list(c.basis)
-            cur.confidence = c.confidence
-            cur.notes = [f"held by {fill} before event {c.event_id} (inferred back to the "
-                         "previous event or the study start)"]
+        cur = eps[-1]
+        t = max(c.t, start)
+        if c.kind == "region":
+            if cur.holder is None or cur.holder != c.loser or cur.state not in ("held", "contested"):
+                continue  # the claim is about the loser's points; this one is not (now) its
+            holder = c.gainer
+            new = _Episode(holder, "held" if holder else "unknown", t, list(c.basis), c.confidence,
+                           list(c.notes), t if holder else None)
+            _push(eps, new)
+            continue
+        prior = _prior(c)
+        if prior is not None:
+            if cur.holder == prior and cur.state in ("held", "contested"):
+                cur.confirmed = t  # the report says the holder held it up to now
+                cur.add_basis(c.basis)
+            elif cur.holder is None and c.t > start:
+                # back-fill: the side the event says held the place, since the previous event
+                # of the place and for at most `backfill`
+                lo = cur.since if backfill is None else max(cur.since, c.t - backfill)
+                reach = "the previous report of this place" if lo == cur.since else \
+                    f"{backfill.days} days before it (the back-fill window)"
+                fill = _Episode(prior, "held", lo, list(c.basis), c.confidence,
+                                [f"held by {prior} before event {c.event_id} (inferred back to "
+                                 f"{reach})"], t)
+                if lo <= cur.since:
+                    if cur.state == "unknown":  # the withdrawal that opened the gap stays named
+                        fill.basis = cur.basis + [b for b in fill.basis if b not in cur.basis]
+                        fill.notes = cur.notes + fill.notes
+                    eps[-1] = fill
+                else:
+                    eps.append(fill)
+                cur = eps[-1]
+            elif cur.holder is not None and cur.holder != prior:
+                cur.notes.append(f"event {c.event_id} says {prior} held it before {c.t:%Y-%m-%d}: "
+                                 "the change from " + f"{cur.holder} to {prior} is not reported")
         if c.kind == "captured":
             holder, state = c.gainer, ("held" if c.gainer else "unknown")
         elif c.kind == "held":
@@ -386,7 +549,7 @@ def _timeline(changes: list[_Change], start: pd.Timestamp) -> list[_State]:
             state = "contested"
         else:  # besieged: control does not change; it names the side inside
             if cur.holder is not None or c.loser is None:
-                cur.basis = cur.basis + [b for b in c.basis if b not in cur.basis]
+                cur.add_basis(c.basis)
                 continue
             holder, state = c.loser, "held"
         note = list(c.notes)
@@ -394,23 +557,148 @@ def _timeline(changes: list[_Change], start: pd.Timestamp) -> list[_State]:
             note.append("captured by an unnamed side: holder unknown")
         if c.kind == "withdrew":
             note.append(f"{c.loser or 'the holder'} withdrew; the taker is unknown")
-        t = max(c.t, start)
-        new = _State(holder, state, t, list(c.basis), c.confidence, note)
-        if t <= cur.since:
-            states[-1] = new  # same day (or before the study start): the later stage wins
-        elif (holder, state) == (cur.holder, cur.state) and state != "unknown":
-            cur.basis = cur.basis + [b for b in c.basis if b not in cur.basis]
-            cur.confidence = max(cur.confidence, c.confidence)
-        else:
-            states.append(new)
-    merged = [states[0]]
-    for s in states[1:]:
-        last = merged[-1]
-        if (s.holder, s.state) == (last.holder, last.state) and s.state != "unknown":
-            last.basis = last.basis + [b for b in s.basis if b not in last.basis]
-        else:
-            merged.append(s)
-    return merged
+        confirmed = t if holder is not None else None
+        _push(eps, _Episode(holder, state, t, list(c.basis), c.confidence, note, confirmed))
+    return eps
+
+
+def _push(eps: list[_Episode], new: _Episode) -> None:
+    cur = eps[-1]
+    if new.since <= cur.since:
+        eps[-1] = new  # same day (or before the study start): the later stage wins
+    elif (new.holder, new.state) == (cur.holder, cur.state) and new.state not in ("unknown", "unreported"):
+        cur.add_basis(new.basis)  # a re-assertion: confirmed up to now
+        cur.confidence = max(cur.confidence, new.confidence) if not math.isnan(cur.confidence) else new.confidence
+        cur.confirmed = new.since
+    else:
+        eps.append(new)
+
+
+def _intervals(eps: list[_Episode], stale: pd.Timedelta | None, end: pd.Timestamp | None) -> list[dict]:
+    """Episodes -> intervals, each hold cut to ``stale`` after its last confirmation."""
+    rows = []
+    for i, e in enumerate(eps):
+        valid_to = eps[i + 1].since if i + 1 < len(eps) else pd.NaT
+        if end is not None:
+            if e.since >= end:
+                continue
+            valid_to = end if pd.isna(valid_to) else min(valid_to, end)
+        row = {"holder": e.holder if e.state not in ("unknown", "unreported") else None,
+               "state": e.state, "valid_from": e.since, "valid_to": valid_to,
+               "basis": ";".join(e.basis), "confidence": e.confidence, "date_note": "; ".join(e.notes)}
+        stale_from = None
+        if stale is not None and e.state in ("held", "contested") and e.confirmed is not None:
+            stale_from = max(e.confirmed, e.since) + stale
+            if not pd.isna(valid_to) and stale_from >= valid_to:
+                stale_from = None
+        if stale_from is None:
+            rows.append(row)
+            continue
+        rows.append({**row, "valid_to": stale_from})
+        rows.append({**row, "state": "stale", "valid_from": stale_from,
+                     "date_note": f"stale: no report confirms {e.holder} after "
+                                  f"{max(e.confirmed, e.since):%Y-%m-%d} (more than {stale.days} days)"})
+    return rows
+
+
+# ---------------------------------------------------------------------------------------------
+# regions
+# ---------------------------------------------------------------------------------------------
+
+
+def load_regions(gazetteer=None):
+    """Governorate and country polygons keyed by the place ids region-level claims use.
+
+    ``place_id`` is ``ne:<ISO 3166-2>`` for a governorate (``ne:IQ-NI``) and
+    ``mapper:country-<iso a2, lower case>`` for a country; columns ``place_id, name,
+    feature_code, geometry`` (WGS84). From ``gazetteer.admin1``/``gazetteer.countries`` when a
+    gazetteer is given, else the packaged ``data/gazetteer`` layers.
+    """
+    import geopandas as gpd
+
+    if gazetteer is not None:
+        admin1, countries = gazetteer.admin1, gazetteer.countries
+    else:
+        admin1 = gpd.read_file(_GAZ_DIR / "admin1.geojson")
+        countries = gpd.read_file(_GAZ_DIR / "countries.geojson")
+    parts = []
+    if admin1 is not None and len(admin1):
+        a = admin1.to_crs(WGS84)
+        parts.append(gpd.GeoDataFrame({"place_id": "ne:" + a["iso_3166_2"].astype(str),
+                                       "name": a["name"].astype(str), "feature_code": "ADM1"},
+                                      geometry=a.geometry.values, crs=WGS84))
+    if countries is not None and len(countries):
+        c = countries.to_crs(WGS84)
+        code = next(k for k in ("iso_a2", "ISO_A2", "ISO_A2_EH") if k in c.columns)
+        parts.append(gpd.GeoDataFrame({"place_id": "mapper:country-" + c[code].astype(str).str.lower(),
+                                       "name": c["name"].astype(str) if "name" in c else c[code],
+                                       "feature_code": "PCLI"},
+                                      geometry=c.geometry.values, crs=WGS84))
+    return pd.concat(parts, ignore_index=True) if parts else gpd.GeoDataFrame(
+        {"place_id": [], "name": [], "feature_code": []}, geometry=[], crs=WGS84)
+
+
+def _region_changes(rows: pd.DataFrame, places: pd.DataFrame, regions, ignored: list[str]) -> dict[str, list[_Change]]:
+    """Each region-level claim as one conditional change per place inside its polygon."""
+    import shapely
+
+    out: dict[str, list[_Change]] = {}
+    if rows.empty:
+        return out
+    if regions is None:
+        regions = load_regions()
+    if "place_id" not in getattr(regions, "columns", ()) or "geometry" not in regions.columns:
+        raise InputError("regions: expected a GeoDataFrame with place_id and polygon geometry "
+                         "(see territory.load_regions).")
+    reg = regions.to_crs(WGS84) if regions.crs is not None else regions
+    by_id = dict(zip(reg["place_id"].astype(str), reg.geometry.values))
+    names = dict(zip(reg["place_id"].astype(str), reg["name"] if "name" in reg else reg["place_id"]))
+    pts = shapely.points(places["lon"].to_numpy(), places["lat"].to_numpy())
+    unknown, wrong = [], []
+    for row in rows.itertuples(index=False):
+        pid = str(row.place_id)
+        if row.event_type not in _REGION_TYPES:
+            wrong.append(str(row.event_id))
+            continue
+        poly = by_id.get(pid)
+        if poly is None:
+            unknown.append(f"{row.event_id} ({pid})")
+            continue
+        loser = _blank(row.loser)
+        if loser is None:
+            wrong.append(str(row.event_id))
+            continue
+        shapely.prepare(poly)
+        inside = shapely.contains(poly, pts) | shapely.touches(poly, pts)
+        t, lo, hi, note = _period(row.date, row.date_precision)
+        gainer = _blank(row.gainer) if row.event_type == "captured" else None
+        for place_id in places["place_id"][inside]:
+            out.setdefault(place_id, []).append(_Change(
+                t=t, lo=lo, hi=hi, kind="region", gainer=gainer, loser=loser,
+                precision=row.date_precision, n_sources=int(row.n_sources),
+                confidence=float(row.confidence), event_id=str(row.event_id),
+                basis=[str(row.event_id)], region=pid,
+                notes=[n for n in (note, f"region-level claim {row.event_id}: every point {loser} "
+                       f"held in {names.get(pid, pid)} ({pid}) passed to "
+                       f"{gainer or 'an unnamed side'}") if n],
+            ))
+    if unknown:
+        warnings.warn(f"events: region-level claim(s) {unknown[:10]} name no known governorate or "
+                      "country polygon; left out. Use a place id of the gazetteer's admin1 "
+                      "(ne:<ISO 3166-2>) or country (mapper:country-<cc>) layer.",
+                      SkippedInputWarning, stacklevel=3)
+    if wrong:
+        warnings.warn(f"events: region-level claim(s) {wrong[:10]} are neither 'captured' nor "
+                      "'withdrew' with a loser; left out (a region claim moves the loser's points).",
+                      SkippedInputWarning, stacklevel=3)
+    ignored.extend(r.split(" ")[0] for r in unknown)
+    ignored.extend(wrong)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the control timeline
+# ---------------------------------------------------------------------------------------------
 
 
 def control_timeline(
@@ -418,52 +706,73 @@ def control_timeline(
     *,
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
+    backfill_days: int | None = BACKFILL_DAYS,
+    stale_days: int | None = STALE_DAYS,
+    regions=None,
 ) -> pd.DataFrame:
-    """Who held each place, over which interval.
+    """Who held each place, over which interval, and on what evidence.
 
     Parameters
     ----------
     events : DataFrame
         Events with the columns of :data:`mapper.schema.EVENT_COLUMNS` (at least
         ``event_id, place_id, lat, lon, event_type, gainer, loser, date, date_precision``;
-        ``n_sources`` and ``confidence`` default to 1). Events whose date is unknown (``NaT``
-        or precision ``unknown``) are left out and reported.
+        ``n_sources`` and ``confidence`` default to 1, ``flags`` to none). Events whose date is
+        unknown (``NaT`` or precision ``unknown``) are left out and reported.
     start, end : date-like, optional
         The study window. ``start`` defaults to the start of the earliest event's period;
         ``end`` to open-ended (the last interval's ``valid_to`` is ``NaT``). Events before
         ``start`` still set the state at ``start``; intervals are clipped to the window.
+    backfill_days : int or None
+        How far an event's prior side fills an unreported period before it (at most back to
+        the previous event of the place). Default :data:`BACKFILL_DAYS`; ``None``: back to the
+        previous event or the study start, however long ago.
+    stale_days : int or None
+        How long a holder stays ``held`` after the last report that confirms it before the
+        point turns ``stale``. Default :data:`STALE_DAYS`; ``None``: never stale.
+    regions : GeoDataFrame, optional
+        Polygons of the regions that region-level claims name (``place_id`` + geometry);
+        default :func:`load_regions` (read only when there is such a claim).
 
     Returns
     -------
     DataFrame
         :data:`mapper.schema.CONTROL_COLUMNS`, one row per place and interval
-        ``[valid_from, valid_to)``; intervals of a place tile the window. ``holder`` is empty
-        when ``state == "unknown"``; for ``contested`` it is the defender. ``basis`` is the
-        ``;``-joined ids of the events behind the interval, ``date_note`` says how coarse dates
-        were placed and what was inferred. ``attrs["ignored"]`` lists undated event ids and
-        ``attrs["conflicts"]`` the contradictions resolved (also warned as
-        :class:`DateWarning` and :class:`ControlConflictWarning`).
+        ``[valid_from, valid_to)``; the intervals of a place tile the window. ``state`` is one
+        of :data:`CONTROL_STATES`; ``holder`` is empty for ``unknown`` and ``unreported``, the
+        defender for ``contested`` and the last confirmed holder for ``stale``. ``basis`` is the
+        ``;``-joined ids of the events behind the interval, then any ``kept A over B (reason)``
+        decision (:func:`basis_events` reads the ids back); ``date_note`` says how coarse dates
+        were placed and what was inferred. ``attrs``: ``ignored`` (ids left out),
+        ``undated`` (the undated event ids), ``conflicts`` (contradictions resolved; also warned
+        as :class:`ControlConflictWarning`), ``regions`` (region-level claims applied),
+        ``backfill_days``, ``stale_days``, ``start``, ``end``.
 
     Examples
     --------
     >>> ev = pd.DataFrame({"event_id": ["e1"], "place_id": ["geonames:172955"],
     ...     "lat": [35.95], "lon": [39.01], "event_type": ["captured"], "gainer": ["SDF"],
     ...     "loser": ["IS"], "date": [pd.Timestamp("2017-10-17")], "date_precision": ["day"]})
-    >>> control_timeline(ev, start="2017-01-01")[["holder", "valid_from"]].to_string(index=False)
-    'holder valid_from\\n    IS 2017-01-01\\n   SDF 2017-10-17'
+    >>> control_timeline(ev, start="2017-01-01")[["holder", "state", "valid_from"]].to_string(index=False)
+    'holder state valid_from\\n    IS  held 2017-01-01\\n   SDF  held 2017-10-17\\n   SDF stale 2018-10-17'
     """
+    for name, value in (("backfill_days", backfill_days), ("stale_days", stale_days)):
+        if value is not None and not (isinstance(value, (int, np.integer)) and value >= 0):
+            raise InputError(f"control_timeline: {name}={value!r} must be a whole number of days "
+                             ">= 0, or None for no limit.")
     ev = _validate_events(events)
-    undated_mask = ev["date"].isna() | (ev["date_precision"] == "unknown")
-    ignored = sorted(ev.loc[undated_mask, "event_id"].tolist())
-    if ignored:
+    undated_mask = _undated_mask(ev)
+    undated = sorted(ev.loc[undated_mask, "event_id"].tolist())
+    if undated:
         warnings.warn(
-            f"events: {len(ignored)} event(s) with an unknown date left out of the control "
-            f"timeline: {ignored[:10]}{' ...' if len(ignored) > 10 else ''}. Give them a date "
-            "(an analyst override) to use them.",
+            f"events: {len(undated)} event(s) with an unknown date left out of the control "
+            f"timeline: {undated[:10]}{' ...' if len(undated) > 10 else ''}. Give them a date "
+            "(an analyst override) to use them; the index page lists them as undated evidence.",
             DateWarning, stacklevel=2,
         )
     ev = ev.loc[~undated_mask]
-    same_sides = ev["gainer"].map(_blank).notna() & (ev["gainer"].map(_blank) == ev["loser"].map(_blank))
+    g, lz = ev["gainer"].map(_blank), ev["loser"].map(_blank)
+    same_sides = g.notna() & (g == lz)
     skipped = sorted(ev.loc[same_sides, "event_id"].tolist())
     if skipped:
         warnings.warn(
@@ -477,34 +786,36 @@ def control_timeline(
     if start_ts is not None and end_ts is not None and end_ts <= start_ts:
         raise InputError(f"control_timeline: end {end_ts:%Y-%m-%d} is not after start "
                          f"{start_ts:%Y-%m-%d}; swap them or widen the window.")
+    region_rows = ev[ev["_region"]]
+    ev = ev[~ev["_region"]]
     changes_by_place: dict[str, list[_Change]] = {}
     first: dict[str, tuple] = {}
     for row in ev.sort_values(["place_id", "event_id"]).itertuples(index=False):
         pid = str(row.place_id)
         changes_by_place.setdefault(pid, []).append(_change_from_row(row))
         first.setdefault(pid, (row.place if _blank(row.place) else pid, float(row.lat), float(row.lon)))
-    if start_ts is None and changes_by_place:
-        start_ts = min(c.lo for cs in changes_by_place.values() for c in cs)
+    if start_ts is None and (changes_by_place or len(region_rows)):
+        los = [c.lo for cs in changes_by_place.values() for c in cs]
+        los += [_period(d, p)[1] for d, p in zip(region_rows["date"], region_rows["date_precision"])]
+        start_ts = min(los)
     conflicts: list[dict] = []
+    ignored: list[str] = []
+    consolidated = {pid: _consolidate(cs, conflicts, pid) for pid, cs in changes_by_place.items()}
+    places = pd.DataFrame([(pid, lat, lon) for pid, (_, lat, lon) in first.items()],
+                          columns=["place_id", "lat", "lon"])
+    region_changes = _region_changes(region_rows.sort_values("event_id"), places, regions, ignored)
+    backfill = pd.Timedelta(days=int(backfill_days)) if backfill_days is not None else None
+    stale = pd.Timedelta(days=int(stale_days)) if stale_days is not None else None
     rows = []
-    for pid in sorted(changes_by_place):
-        changes = _consolidate(changes_by_place[pid], conflicts, pid)
-        states = _timeline(changes, start_ts)
+    applied: set[str] = set()
+    for pid in sorted(consolidated):
+        changes = sorted(consolidated[pid] + region_changes.get(pid, []),
+                         key=lambda c: (c.t, _STAGE[c.kind], c.event_id))
+        eps = _timeline(changes, start_ts, backfill=backfill)
+        applied |= {b for e in eps for b in e.basis if b in set(region_rows["event_id"])}
         place, lat, lon = first[pid]
-        for i, s in enumerate(states):
-            valid_to = states[i + 1].since if i + 1 < len(states) else pd.NaT
-            if end_ts is not None:
-                if s.since >= end_ts:
-                    continue
-                valid_to = end_ts if pd.isna(valid_to) else min(valid_to, end_ts)
-            if s.state == "unknown":
-                s.holder = None
-            rows.append({
-                "place_id": pid, "place": place, "lat": lat, "lon": lon,
-                "holder": s.holder, "state": s.state, "valid_from": s.since,
-                "valid_to": valid_to, "basis": ";".join(s.basis),
-                "confidence": s.confidence, "date_note": "; ".join(s.notes),
-            })
+        for r in _intervals(eps, stale, end_ts):
+            rows.append({"place_id": pid, "place": place, "lat": lat, "lon": lon, **r})
     out = pd.DataFrame(rows, columns=CONTROL_COLUMNS)
     out["valid_from"] = pd.to_datetime(out["valid_from"])
     out["valid_to"] = pd.to_datetime(out["valid_to"])
@@ -516,12 +827,17 @@ def control_timeline(
                  f"over {c['dropped']} ({c['dropped_holder']}) by {c['resolved_by']}"
                  for c in conflicts]
         warnings.warn(
-            f"events: {len(conflicts)} contradiction(s) resolved (precision, then n_sources, "
-            "then confidence): " + "; ".join(lines[:10]) + (" ..." if len(lines) > 10 else ""),
+            f"events: {len(conflicts)} contradiction(s) resolved (body over headline, specific "
+            "over generic actor, more sources, finer date, confidence): "
+            + "; ".join(lines[:10]) + (" ..." if len(lines) > 10 else ""),
             ControlConflictWarning, stacklevel=2,
         )
-    out.attrs["ignored"] = ignored + skipped
+    out.attrs["ignored"] = undated + skipped + ignored
+    out.attrs["undated"] = undated
     out.attrs["conflicts"] = conflicts
+    out.attrs["regions"] = sorted(applied)
+    out.attrs["backfill_days"] = None if backfill_days is None else int(backfill_days)
+    out.attrs["stale_days"] = None if stale_days is None else int(stale_days)
     out.attrs["start"] = start_ts
     out.attrs["end"] = end_ts
     return out
@@ -535,7 +851,7 @@ def control_timeline(
 def snapshot_dates(
     events: pd.DataFrame,
     *,
-    every: str | Iterable = "event",
+    every: str | Iterable = "week",
     start: str | pd.Timestamp | None = None,
     end: str | pd.Timestamp | None = None,
 ) -> pd.DatetimeIndex:
@@ -545,10 +861,12 @@ def snapshot_dates(
     ----------
     events : DataFrame
         The event table (its placed dates give ``every="event"`` and the default window).
-    every : {"event", "week", "month"} or iterable of dates
+    every : {"week", "month", "event"} or iterable of dates
+        ``"week"`` (default): every 7 days from ``start``, with one more step when the last
+        event falls after the last whole week, so the last event is always shown;
+        ``"month"``: the first of every month from ``start``'s month, likewise;
         ``"event"``: every distinct placed event date (see :func:`control_timeline`);
-        ``"week"``: every 7 days from ``start``; ``"month"``: the first of every month from
-        ``start``'s month; or an explicit list of dates.
+        or an explicit list of dates.
     start, end : date-like, optional
         Window, inclusive; defaults to the first and last placed event dates.
 
@@ -567,7 +885,7 @@ def snapshot_dates(
                              f"'month' nor a list of dates ({e}).") from e
     else:
         ev = _validate_events(events)
-        dated = ev[ev["date"].notna() & (ev["date_precision"] != "unknown")]
+        dated = ev[~_undated_mask(ev)]
         placed = pd.DatetimeIndex(
             [_period(d, p)[0] for d, p in zip(dated["date"], dated["date_precision"])]
         )
@@ -580,8 +898,13 @@ def snapshot_dates(
                 return pd.DatetimeIndex([], name="date")
             if every == "week":
                 dates = pd.date_range(lo, hi, freq="7D")
+                if end_ts is None and (not len(dates) or dates[-1] < hi):
+                    dates = dates.append(pd.DatetimeIndex([(dates[-1] if len(dates) else lo)
+                                                           + pd.Timedelta(days=7)]))
             else:
                 dates = pd.date_range(lo.replace(day=1), hi, freq="MS")
+                if end_ts is None and (not len(dates) or dates[-1] < hi):
+                    dates = dates.append(pd.DatetimeIndex([hi.replace(day=1) + pd.offsets.MonthBegin(1)]))
         else:
             raise InputError(f"snapshot_dates: every={every!r} is not one of 'event', 'week', "
                              "'month'; or pass a list of dates.")
@@ -592,466 +915,9 @@ def snapshot_dates(
     return pd.DatetimeIndex(sorted(set(dates)), name="date")
 
 
-# ---------------------------------------------------------------------------------------------
-# layers: settlements and countries
-# ---------------------------------------------------------------------------------------------
-
-
-def settlements_from_geonames(path: str | os.PathLike) -> gpd.GeoDataFrame:
-    """Populated places (feature class ``P``) of a 19-column GeoNames-format dump.
-
-    A stand-in for ``mapper.gazetteer.Gazetteer.settlements()`` with the same columns
-    (``place_id, name, country, population, geometry``), for benchmarks and for users with
-    their own ``SY.txt``/``IQ.txt``.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError(f"{path}: GeoNames-format dump not found. Pass the path to a "
-                         "19-column, tab-separated dump such as GeoNames' SY.txt.")
-    df = pd.read_csv(
-        path, sep="\t", header=None, usecols=[0, 1, 4, 5, 6, 8, 14], quoting=3,
-        names=["geonameid", "name", "lat", "lon", "feature_class", "country", "population"],
-        dtype={0: str, 1: str, 6: str, 8: str}, keep_default_na=False, na_values={14: [""]},
-    )
-    df = df[df["feature_class"] == "P"]
-    return gpd.GeoDataFrame(
-        {
-            "place_id": "geonames:" + df["geonameid"],
-            "name": df["name"].to_numpy(),
-            "country": df["country"].to_numpy(),
-            "population": pd.to_numeric(df["population"], errors="coerce").fillna(0).astype("int64").to_numpy(),
-        },
-        geometry=gpd.points_from_xy(df["lon"], df["lat"]),
-        crs=WGS84,
-    ).reset_index(drop=True)
-
-
-def load_countries(path: str | os.PathLike | None = None) -> gpd.GeoDataFrame:
-    """Country polygons (WGS84): ``path``, else the packaged ``data/gazetteer/countries.geojson``
-    (or, until it is built, ``../shared/data/ne_10m_admin0_region.geojson``), limited to
-    :data:`STUDY_COUNTRIES`."""
-    candidates = [Path(path)] if path is not None else [_PACKAGED_COUNTRIES, _SHARED_COUNTRIES]
-    for p in candidates:
-        if p.is_file():
-            gdf = gpd.read_file(p)
-            break
-    else:
-        raise InputError(f"country polygons not found at {[str(p) for p in candidates]}; pass "
-                         "countries= (a GeoDataFrame of polygons) or build the gazetteer data.")
-    code = next((c for c in ("iso_a2", "ISO_A2", "ISO_A2_EH") if c in gdf.columns), None)
-    if path is None and code is not None:
-        gdf = gdf[gdf[code].isin(STUDY_COUNTRIES)]
-    return gdf.to_crs(WGS84).reset_index(drop=True)
-
-
-def _default_settlements() -> gpd.GeoDataFrame:
-    try:
-        from mapper.gazetteer import Gazetteer
-    except ImportError:
-        dump = _SHARED / "data" / "wof_geonames_format_SY_IQ.tsv"
-        if dump.is_file():
-            return settlements_from_geonames(dump)
-        raise InputError("held areas need a settlement layer: pass places= (a GeoDataFrame of "
-                         "populated places) or install the packaged gazetteer.") from None
-    return Gazetteer.load().settlements()
-
-
-def _to_equal_area(gdf: gpd.GeoDataFrame, name: str, crs: str = EQUAL_AREA) -> gpd.GeoDataFrame:
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        raise InputError(f"{name}: expected a GeoDataFrame, got {type(gdf).__name__}.")
-    if gdf.crs is None:
-        raise InputError(f"{name}: has no CRS. Set it, e.g. {name}.set_crs('EPSG:4326') for "
-                         "longitude/latitude.")
-    return gdf.to_crs(crs)
-
-
-# ---------------------------------------------------------------------------------------------
-# held areas
-# ---------------------------------------------------------------------------------------------
-
-
-def _validate_control(control: pd.DataFrame) -> pd.DataFrame:
-    if not isinstance(control, pd.DataFrame):
-        raise InputError(f"control: expected the DataFrame of control_timeline(), got "
-                         f"{type(control).__name__}.")
-    missing = [c for c in _REQUIRED_CONTROL_COLUMNS if c not in control.columns]
-    if missing:
-        raise InputError(f"control: missing column(s) {missing}; pass the output of "
-                         "control_timeline(events).")
-    ctl = control.copy()
-    ctl["valid_from"] = pd.to_datetime(ctl["valid_from"])
-    ctl["valid_to"] = pd.to_datetime(ctl["valid_to"])
-    if "basis" not in ctl.columns:
-        ctl["basis"] = ""
-    bad = sorted(set(ctl["state"]) - {"held", "contested", "unknown"})
-    if bad:
-        raise InputError(f"control: state {bad} unknown; use held, contested or unknown.")
-    return ctl
-
-
-class _Geometry:
-    """Date-independent layers of one held_areas call: the settled land and the point cells."""
-
-    def __init__(self, settle_xy: np.ndarray, point_xy: np.ndarray, land, radius_m: float):
-        self.radius_m = radius_m
-        self.point_xy = point_xy
-        shapely.prepare(land)
-        inside = shapely.contains_xy(land, settle_xy[:, 0], settle_xy[:, 1]) if len(settle_xy) else np.zeros(0, bool)
-        self.settle_xy = settle_xy[inside]
-        discs = shapely.buffer(shapely.points(np.vstack([settle_xy, point_xy])), radius_m,
-                               quad_segs=_BUFFER_QUAD_SEGS)
-        # the union of settlement Voronoi cells, each capped at radius r around its settlement,
-        # is exactly the union of the r-discs (a point within r of any settlement is within r of
-        # its nearest one): the settled land, built without the 33k-cell tessellation
-        self.mask = shapely.intersection(shapely.union_all(discs), land)
-        shapely.prepare(self.mask)
-        self.extent = shapely.box(*shapely.buffer(self.mask, radius_m).bounds)
-        self._cells: dict[tuple, tuple[np.ndarray, np.ndarray]] = {}
-
-    def cells(self, idx: tuple[int, ...]) -> tuple[np.ndarray, np.ndarray]:
-        """Capped, clipped Voronoi cells of the control points ``idx`` and settlements per cell."""
-        if idx in self._cells:
-            return self._cells[idx]
-        xy = self.point_xy[list(idx)]
-        pts = shapely.points(xy)
-        if len(idx) == 1:
-            cells = np.array([self.extent])
-        else:
-            vor = shapely.voronoi_polygons(shapely.multipoints(xy), extend_to=self.extent, ordered=True)
-            cells = np.asarray(shapely.get_parts(vor))
-        discs = shapely.buffer(pts, self.radius_m, quad_segs=_BUFFER_QUAD_SEGS)
-        pieces = shapely.intersection(shapely.intersection(cells, discs), self.mask)
-        counts = np.zeros(len(idx), dtype=np.int64)
-        if len(self.settle_xy):
-            tree = shapely.STRtree(pts)
-            near = tree.query_nearest(shapely.points(self.settle_xy), max_distance=self.radius_m,
-                                      all_matches=False)
-            counts = np.bincount(near[1], minlength=len(idx))
-        if len(self._cells) > 64:
-            self._cells.clear()
-        self._cells[idx] = (pieces, counts)
-        return pieces, counts
-
-
-def _active_points(ctl: pd.DataFrame, t: pd.Timestamp, coord_key: np.ndarray) -> pd.DataFrame:
-    on = (ctl["valid_from"] <= t) & (ctl["valid_to"].isna() | (ctl["valid_to"] > t))
-    act = ctl.loc[on].copy()
-    act["coord"] = coord_key[act["_pt"].to_numpy()]
-    # places at one location: the most recent change there speaks for it
-    act = act.sort_values(["coord", "valid_from", "place_id"], ascending=[True, False, True])
-    return act.drop_duplicates("coord", keep="first")
-
-
-def held_areas(
-    control: pd.DataFrame,
-    places: gpd.GeoDataFrame | None,
-    dates: Iterable,
-    *,
-    radius_km: float | None = None,
-    countries: gpd.GeoDataFrame | None = None,
-    country_codes: Sequence[str] | None = STUDY_COUNTRIES,
-    include_unknown: bool = False,
-    area_crs: str = EQUAL_AREA,
-) -> gpd.GeoDataFrame:
-    """Held areas per date, actor and state, as polygons with areas in km².
-
-    Parameters
-    ----------
-    control : DataFrame
-        Output of :func:`control_timeline`.
-    places : GeoDataFrame, Gazetteer or None
-        The settlement layer (points, any CRS), e.g. ``Gazetteer.load().settlements()``, or a
-        ``Gazetteer`` (its settlements, and its countries unless ``countries`` is given);
-        ``None`` loads the packaged gazetteer. It marks the settled land control can spread over and gives
-        ``n_places``.
-    dates : iterable of date-like
-        Snapshot dates (see :func:`snapshot_dates`); the state on date t is the interval with
-        ``valid_from <= t < valid_to``.
-    radius_km : float, optional
-        Reach of a control point; default :data:`DEFAULT_RADIUS_KM` (calibrated).
-    countries : GeoDataFrame, optional
-        Polygons to clip to; default :func:`load_countries` (Syria and Iraq).
-    country_codes : sequence of str or None
-        ISO 3166-1 alpha-2 codes of the countries to keep when ``countries`` has an
-        ``iso_a2`` (or ``ISO_A2``) column: control does not spread across the border into
-        neighbours. ``None`` keeps every polygon.
-    include_unknown : bool
-        Also return the cells of control points whose holder is unknown (actor ``unknown``).
-    area_crs : str
-        Equal-area CRS for areas and distances; a geographic CRS is refused with a
-        :class:`DegreeAreaWarning` and :data:`~mapper.schema.EQUAL_AREA` is used.
-
-    Returns
-    -------
-    GeoDataFrame
-        :data:`mapper.schema.AREA_COLUMNS` in WGS84, one row per date, actor and state
-        (``held`` or ``contested``; contested rows carry the defender as actor). ``n_places``
-        counts settlements, ``n_events`` distinct events behind the cells. ``attrs`` holds
-        ``radius_km`` and ``area_crs``. Rows do not overlap on a date.
-    """
-    radius = DEFAULT_RADIUS_KM if radius_km is None else radius_km
-    if not (isinstance(radius, (int, float)) and math.isfinite(radius) and radius > 0):
-        raise InputError(f"held_areas: radius_km={radius_km!r} must be a positive number of km "
-                         f"(default {DEFAULT_RADIUS_KM}).")
-    if CRS.from_user_input(area_crs).is_geographic:
-        warnings.warn(f"held_areas: area_crs={area_crs!r} is geographic (degrees); areas and "
-                      f"distances are computed in {EQUAL_AREA!r} instead.", DegreeAreaWarning,
-                      stacklevel=2)
-        area_crs = EQUAL_AREA
-    ctl = _validate_control(control)
-    dates_idx = pd.DatetimeIndex(pd.to_datetime(list(dates))).normalize().unique().sort_values()
-    if places is None:
-        places = _default_settlements()
-    elif not isinstance(places, gpd.GeoDataFrame) and callable(getattr(places, "settlements", None)):
-        if countries is None and isinstance(getattr(places, "countries", None), gpd.GeoDataFrame):
-            countries = places.countries
-        places = places.settlements()  # a Gazetteer
-    settle = _to_equal_area(places, "places", area_crs)
-    settle = settle[settle.geometry.notna() & ~settle.geometry.is_empty]
-    settle_xy = shapely.get_coordinates(shapely.centroid(settle.geometry.values))
-    if countries is None:
-        countries = load_countries()
-    code = next((c for c in ("iso_a2", "ISO_A2", "ISO_A2_EH") if c in getattr(countries, "columns", ())), None)
-    if country_codes is not None and code is not None:
-        kept = countries[countries[code].isin(list(country_codes))]
-        if kept.empty:
-            raise InputError(f"countries: none of {list(country_codes)} in column {code!r} "
-                             f"(found {sorted(map(str, countries[code].unique()))[:10]}); pass "
-                             "country_codes= with codes it has, or None to keep every polygon.")
-        countries = kept
-    if isinstance(countries, gpd.GeoDataFrame) and countries.crs is not None \
-            and countries.crs.is_geographic:
-        # straight lon/lat borders (the desert borders of Syria and Iraq) stay where they are
-        countries = countries.set_geometry(shapely.segmentize(countries.geometry.values, 0.02))
-    land = shapely.union_all(_to_equal_area(countries, "countries", area_crs).geometry.values)
-
-    ctl = ctl.reset_index(drop=True)
-    pts = ctl.drop_duplicates("place_id")[["place_id", "lat", "lon"]].reset_index(drop=True)
-    pts_xy = gpd.GeoSeries(gpd.points_from_xy(pts["lon"], pts["lat"]), crs=WGS84).to_crs(area_crs)
-    point_xy = np.column_stack([pts_xy.x.to_numpy(), pts_xy.y.to_numpy()])
-    ctl["_pt"] = ctl["place_id"].map(pd.Series(np.arange(len(pts)), index=pts["place_id"]))
-    # one key per location (1 m grid), so coincident places share one Voronoi site
-    coord_key = np.unique(np.round(point_xy), axis=0, return_inverse=True)[1].ravel()
-    site_xy = np.zeros((coord_key.max() + 1 if len(coord_key) else 0, 2))
-    site_xy[coord_key] = point_xy
-    geo = _Geometry(settle_xy, site_xy, land, radius * 1000.0)
-
-    records = []
-    for t in dates_idx if len(ctl) else []:
-        act = _active_points(ctl, t, coord_key)
-        if act.empty:
-            continue
-        idx = tuple(act["coord"].tolist())
-        order = np.argsort(idx)
-        idx_sorted = tuple(np.asarray(idx)[order].tolist())
-        pieces, counts = geo.cells(idx_sorted)
-        act = act.iloc[order].reset_index(drop=True)
-        act["actor"] = act["holder"].map(_blank).fillna("unknown")
-        act["_piece"] = np.arange(len(act))
-        if not include_unknown:
-            act = act[act["state"] != "unknown"]
-        for (actor, state), grp in act.groupby(["actor", "state"], sort=True):
-            geom = shapely.union_all(pieces[grp["_piece"].to_numpy()])
-            if geom.is_empty:
-                continue
-            basis = {b for s in grp["basis"].fillna("") for b in str(s).split(";") if b}
-            records.append({
-                "date": t, "actor": actor, "state": state, "geometry": geom,
-                "area_km2": shapely.area(geom) / 1e6,
-                "n_places": int(counts[grp["_piece"].to_numpy()].sum()),
-                "n_events": len(basis),
-            })
-    out = gpd.GeoDataFrame(
-        pd.DataFrame(records, columns=AREA_COLUMNS), geometry="geometry", crs=area_crs
-    )
-    if len(out):
-        out["geometry"] = shapely.segmentize(out.geometry.values, _SEGMENT_M)
-    out = out.to_crs(WGS84)
-    out["date"] = pd.to_datetime(out["date"])
-    out["area_km2"] = out["area_km2"].astype(float)
-    out["n_places"] = out["n_places"].astype("int64")
-    out["n_events"] = out["n_events"].astype("int64")
-    out.attrs["radius_km"] = float(radius)
-    out.attrs["area_crs"] = area_crs
-    return out
-
-
-# ---------------------------------------------------------------------------------------------
-# published figures, comparison and calibration
-# ---------------------------------------------------------------------------------------------
-
-
-def read_reference(path: str | os.PathLike | None = None) -> pd.DataFrame:
-    """Published areas (``date, area_km2, source``); default the packaged IHS figures for IS."""
-    path = Path(path) if path is not None else _PACKAGED_REFERENCE
-    if not path.is_file():
-        raise InputError(f"{path}: reference figures not found; pass a CSV with columns "
-                         "date,area_km2,source.")
-    ref = pd.read_csv(path)
-    return _validate_reference(ref, str(path))
-
-
-def _validate_reference(reference: pd.DataFrame, name: str = "reference") -> pd.DataFrame:
-    if not isinstance(reference, pd.DataFrame):
-        raise InputError(f"{name}: expected a DataFrame or CSV with date,area_km2,source.")
-    missing = [c for c in ("date", "area_km2") if c not in reference.columns]
-    if missing:
-        raise InputError(f"{name}: missing column(s) {missing}; the published figures need "
-                         "date (YYYY-MM-DD), area_km2 and source.")
-    ref = reference.copy()
-    ref["date"] = pd.to_datetime(ref["date"], errors="coerce")
-    ref["area_km2"] = pd.to_numeric(ref["area_km2"], errors="coerce")
-    bad = ref.index[ref["date"].isna() | ~(ref["area_km2"] > 0)].tolist()
-    if bad:
-        raise InputError(f"{name}: rows {bad} have no valid date or a non-positive area_km2; "
-                         "write dates as YYYY-MM-DD and areas in km².")
-    if "source" not in ref.columns:
-        ref["source"] = ""
-    return ref.sort_values("date").reset_index(drop=True)
-
-
-def compare_areas(
-    areas: gpd.GeoDataFrame | pd.DataFrame,
-    reference: pd.DataFrame | str | os.PathLike | None = None,
-    *,
-    actor: str = "IS",
-    state: str = "held",
-) -> pd.DataFrame:
-    """Estimated areas beside published ones.
-
-    Parameters
-    ----------
-    areas : (Geo)DataFrame
-        Output of :func:`held_areas` (or ``areas.csv``).
-    reference : DataFrame, path or None
-        Published figures ``date, area_km2, source``; default :func:`read_reference`.
-    actor, state : str
-        The rows of ``areas`` to compare.
-
-    Returns
-    -------
-    DataFrame
-        ``date, published_km2, source, snapshot, estimated_km2, ratio`` per reference date,
-        where ``snapshot`` is the latest snapshot on or before it (``NaT`` and NaN if none)
-        and ``ratio = estimated / published``. An actor absent from a snapshot holds 0 km².
-    """
-    ref = reference if isinstance(reference, pd.DataFrame) else read_reference(reference)
-    ref = _validate_reference(ref)
-    missing = [c for c in ("date", "actor", "state", "area_km2") if c not in areas.columns]
-    if missing:
-        raise InputError(f"areas: missing column(s) {missing}; pass the output of held_areas().")
-    snaps = pd.DatetimeIndex(pd.to_datetime(areas["date"]).unique()).sort_values()
-    sel = areas[(areas["actor"] == actor) & (areas["state"] == state)]
-    est = sel.assign(date=pd.to_datetime(sel["date"])).groupby("date")["area_km2"].sum()
-    rows = []
-    for r in ref.itertuples(index=False):
-        prior = snaps[snaps <= r.date]
-        snap = prior[-1] if len(prior) else pd.NaT
-        value = float(est.get(snap, 0.0)) if len(prior) else float("nan")
-        rows.append({"date": r.date, "published_km2": float(r.area_km2), "source": r.source,
-                     "snapshot": snap, "estimated_km2": value,
-                     "ratio": value / float(r.area_km2)})
-    return pd.DataFrame(rows, columns=["date", "published_km2", "source", "snapshot",
-                                       "estimated_km2", "ratio"])
-
-
-def calibrate_reach(
-    events: pd.DataFrame,
-    reference: pd.DataFrame | str | os.PathLike | None = None,
-    candidates: Sequence[float] = (25, 35, 50, 75, 100, 125, 150),
-    *,
-    places: gpd.GeoDataFrame | None = None,
-    countries: gpd.GeoDataFrame | None = None,
-    actor: str = "IS",
-) -> pd.DataFrame:
-    """Pick the reach whose estimated areas best match published figures.
-
-    For every candidate reach the events' held area of ``actor`` is computed on each reference
-    date and compared with the published figure; the score is the root mean square of
-    ``ln(estimated / published)`` (a factor-of-2 miss either way costs the same).
-
-    Parameters
-    ----------
-    events : DataFrame
-        Event table (see :func:`control_timeline`).
-    reference : DataFrame, path or None
-        Published figures ``date, area_km2, source``; default the packaged IHS figures.
-    candidates : sequence of float
-        Reaches to try, km.
-    places, countries : GeoDataFrame, optional
-        As in :func:`held_areas`.
-    actor : str
-        Whose area the figures measure.
-
-    Returns
-    -------
-    DataFrame
-        One row per candidate: ``radius_km, rms_log_error, geo_mean_ratio, n_dates`` and a
-        ``ratio <date>`` column per reference date, sorted by reach; ``best`` marks the
-        smallest error and ``attrs["best_radius_km"]`` holds it.
-    """
-    ref = reference if isinstance(reference, pd.DataFrame) else read_reference(reference)
-    ref = _validate_reference(ref)
-    cands = sorted({float(c) for c in candidates})
-    if not cands or any(not (c > 0) for c in cands):
-        raise InputError(f"calibrate_reach: candidates={list(candidates)!r} must be positive km.")
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DateWarning)
-        control = control_timeline(events, start=min(ref["date"].min(), _events_start(events)))
-    if places is None:
-        places = _default_settlements()
-    if countries is None:
-        countries = load_countries()
-    rows = []
-    for c in cands:
-        areas = held_areas(control, places, ref["date"], radius_km=c, countries=countries)
-        cmp = compare_areas(areas, ref, actor=actor)
-        logs = np.log(cmp["ratio"].clip(lower=1e-9))
-        row = {"radius_km": c, "rms_log_error": float(np.sqrt(np.mean(logs**2))),
-               "geo_mean_ratio": float(np.exp(np.mean(logs))), "n_dates": len(cmp)}
-        for d, ratio in zip(cmp["date"], cmp["ratio"]):
-            row[f"ratio {d:%Y-%m-%d}"] = float(ratio)
-        rows.append(row)
-    table = pd.DataFrame(rows)
-    best = table.loc[table["rms_log_error"].idxmin(), "radius_km"]
-    table["best"] = table["radius_km"] == best
-    table.attrs["best_radius_km"] = float(best)
-    return table
-
-
 def _events_start(events: pd.DataFrame) -> pd.Timestamp:
     ev = _validate_events(events)
-    dated = ev[ev["date"].notna() & (ev["date_precision"] != "unknown")]
+    dated = ev[~_undated_mask(ev)]
     if dated.empty:
         raise InputError("events: no dated event; calibration needs dated events.")
     return min(_period(d, p)[1] for d, p in zip(dated["date"], dated["date_precision"]))
-
-
-# ---------------------------------------------------------------------------------------------
-# writers
-# ---------------------------------------------------------------------------------------------
-
-
-def write_areas(
-    areas: gpd.GeoDataFrame,
-    gpkg_path: str | os.PathLike | None,
-    csv_path: str | os.PathLike | None,
-    *,
-    layer: str = "territory",
-) -> None:
-    """Write held areas to a GeoPackage (one layer, WGS84) and a CSV without geometry.
-
-    Each file is written to a temporary name in its folder and moved into place, so a reader
-    never sees half a file. Either path may be ``None`` to skip that file.
-    """
-    if not isinstance(areas, gpd.GeoDataFrame):
-        raise InputError("areas: expected the GeoDataFrame of held_areas().")
-    out = areas[AREA_COLUMNS].to_crs(WGS84)
-    if gpkg_path is not None:
-        gpkg = out.copy()
-        gpkg["date"] = gpkg["date"].dt.strftime("%Y-%m-%d")
-        atomic_write(Path(gpkg_path), lambda p: gpkg.to_file(p, layer=layer, driver="GPKG"))
-    if csv_path is not None:
-        table = pd.DataFrame(out.drop(columns="geometry"))
-        table["date"] = table["date"].dt.strftime("%Y-%m-%d")
-        atomic_write(Path(csv_path), lambda p: table.to_csv(p, index=False, float_format="%.1f"))

@@ -5,7 +5,12 @@ synthetic_areas(events, *, dates=None)          -> GeoDataFrame[schema.AREA_COLU
 shared_basemap()                                -> dict of basemap GeoDataFrames or None
 serve(folder)                                   context manager: http://127.0.0.1:<port>/
 chromium()                                      context manager: a selenium driver
+demo_screenshots(site, dest)                    the demo's 2015, 2016 and 2017 snapshots as PNGs
+gold_demo_site(dest)                            the map site of the demo's hand-checked events
 HOSTILE                                         strings that must never run or render as markup
+
+    python tests/browser_util.py screenshots SITE [DEST] [PREFIX]   (DEST default: docs/)
+    python tests/browser_util.py gold-site DEST
 """
 
 from __future__ import annotations
@@ -299,3 +304,83 @@ def chromium(width: int = 1280, height: int = 900) -> Iterator:
 def severe_logs(driver) -> list[dict]:
     """Console entries of level SEVERE since the last call."""
     return [e for e in driver.get_log("browser") if e.get("level") == "SEVERE"]
+
+
+#: the demo snapshots docs/ shows: the corridor of 2015, the shrinking area of 2016, the pocket
+#: of late 2017 (the page standing for each date)
+DEMO_SHOTS = {"demo_2015.png": "2015-07-15", "demo_2016.png": "2016-07-15", "demo_2017.png": "2017-12-15"}
+
+
+def demo_screenshots(site: Path, dest: Path, *, width: int = 1280, height: int = 860,
+                     prefix: str = "demo") -> list[Path]:
+    """Screenshots of the snapshot pages of ``site`` that stand for the dates of ``DEMO_SHOTS``.
+
+    Serves ``site`` on 127.0.0.1, opens each page in headless Chromium, checks that it loaded
+    without console errors and writes the PNG into ``dest``.
+    """
+    import time
+
+    pages = sorted(p.stem for p in (site / "snapshots").glob("*.html"))
+    if not pages:
+        raise FileNotFoundError(f"{site}/snapshots: no snapshot pages; build the demo first")
+    dest.mkdir(parents=True, exist_ok=True)
+    out = []
+    with serve(site) as base, chromium(width, height) as driver:
+        for name, day in DEMO_SHOTS.items():
+            page = max((p for p in pages if p <= day), default=pages[0])
+            driver.get_log("browser")
+            driver.get(f"{base}snapshots/{page}.html")
+            for _ in range(200):
+                if driver.execute_script("return document.readyState === 'complete' && "
+                                         "document.querySelectorAll('.mapper-label').length > 0"):
+                    break
+                time.sleep(0.1)
+            time.sleep(0.8)
+            errors = severe_logs(driver)
+            if errors:
+                raise AssertionError(f"{page}: console errors {errors}")
+            path = dest / name.replace("demo", prefix, 1)
+            driver.save_screenshot(str(path))
+            out.append(path)
+    return out
+
+
+def gold_demo_site(dest: Path) -> Path:
+    """The map site (``render.write_site``) of ``data/examples/expected_events.csv``: the demo
+    as a right extraction would give it, for comparison with ``mapper demo``."""
+    import warnings
+
+    from test_territory_demo import demo_gold_events
+
+    from mapper import render
+    from mapper import territory as T
+    from mapper.errors import MapperWarning
+    from mapper.gazetteer import Gazetteer
+
+    gaz = Gazetteer.load()
+    events = demo_gold_events(gaz)
+    for col in ("country", "name_as_written", "evidence", "sources", "citations"):
+        events[col] = ""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MapperWarning)
+        control = T.control_timeline(events)
+        dates = T.snapshot_dates(events)
+        areas = T.held_areas(control, gaz, dates)
+        render.write_site(dest, areas, events, dates, gazetteer=gaz, control=control,
+                          reference=T.read_reference(), gif=False)
+    return dest
+
+
+if __name__ == "__main__":  # pragma: no cover - a maintainer's tool
+    import sys
+
+    if len(sys.argv) >= 3 and sys.argv[1] == "gold-site":
+        print(gold_demo_site(Path(sys.argv[2])))
+    elif len(sys.argv) >= 3 and sys.argv[1] == "screenshots":
+        target = Path(sys.argv[3]) if len(sys.argv) > 3 else REPO / "docs"
+        prefix = sys.argv[4] if len(sys.argv) > 4 else "demo"
+        for p in demo_screenshots(Path(sys.argv[2]), target, prefix=prefix):
+            print(p)
+    else:
+        raise SystemExit("usage: python tests/browser_util.py screenshots SITE [DEST] [PREFIX]\n"
+                         "       python tests/browser_util.py gold-site DEST")

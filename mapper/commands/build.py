@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -10,8 +11,8 @@ def _add_common(p) -> None:
     p.add_argument("--out", default=None, metavar="DIR", help="output folder (replaced whole when the run completes)")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="keep events on or after this date")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="keep events on or before this date")
-    p.add_argument("--every", choices=["event", "week", "month"], default="event",
-                   help="snapshot dates: each event date (default), weekly or monthly")
+    p.add_argument("--every", choices=["event", "week", "month"], default="week",
+                   help="snapshot dates and slider steps: weekly (default), monthly or each event date")
     p.add_argument("--radius-km", type=float, default=None, metavar="R",
                    help="reach of a control point in km (default: the calibrated value, see docs/territory.md)")
     p.add_argument("--actor", default="IS", help="actor whose area the maps headline (default IS)")
@@ -19,8 +20,13 @@ def _add_common(p) -> None:
     p.add_argument("--actors", metavar="FILE", help="extra actor names (CSV or YAML)")
     p.add_argument("--geonames", metavar="FILE", help="GeoNames dump to use instead of the packaged gazetteer")
     p.add_argument("--self-contained", action="store_true",
-                   help="inline the maps' JavaScript/CSS so each page opens with no internet")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="extraction processes (same result for any N)")
+                   help="(the default) copy Leaflet beside the pages so they open with no internet")
+    p.add_argument("--cdn", action="store_true",
+                   help="link Leaflet from its CDN instead of copying it (pages then need the internet)")
+    p.add_argument("--gif", action=argparse.BooleanOptionalAction, default=True,
+                   help="write snapshots.gif (default: yes; it is written frame by frame)")
+    p.add_argument("--jobs", type=int, default=1, metavar="N",
+                   help="processes for extraction and for map rendering (same result for any N)")
     p.add_argument("--reference", metavar="CSV", help="published area figures (date,area_km2,source) for the chart")
     p.add_argument("--quiet", action="store_true", help="no progress bars or summary")
     p.add_argument("--engine", choices=["local", "dask"], default="local", help="extraction engine")
@@ -64,7 +70,7 @@ def _call_build(build, paths, out, metadata, args, progress):
     return build(
         paths, out, metadata=metadata, since=args.since, until=args.until, every=args.every,
         radius_km=args.radius_km, actor=args.actor, overrides=args.overrides, actors=args.actors,
-        geonames=args.geonames, self_contained=args.self_contained, jobs=args.jobs,
+        geonames=args.geonames, self_contained=not args.cdn, cdn=args.cdn, gif=args.gif, jobs=args.jobs,
         reference=args.reference, progress=progress, engine=args.engine, scheduler=args.scheduler,
         argv=sys.argv[1:],
     )
