@@ -453,3 +453,23 @@ def test_a_name_without_a_cue_is_a_place_when_named_as_one_elsewhere(ex):
     rows = got(df, "name_as_written", "event_type", "gainer", "date_precision")
     assert ("Jalawla", "captured", "Kurdish forces", "day") in rows
     assert ("Jalawla", "captured", "IS", "month") in rows
+
+
+def test_a_noun_trigger_does_not_hide_the_subject_a_pronoun_needs(ex):
+    df = read(ex, "The retreat means IS now controls most of Anbar. It holds Hit and Rawa.")
+    assert {("Hit", "held", "IS"), ("Rawa", "held", "IS")} <= got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_share_of_a_town_held_is_fought_over(ex):
+    df = read(ex, "IS holds large parts of Ramadi.")
+    assert ("Ramadi", "entered", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "Iraqi troops drove IS from Qayyarah, a small town on the Tigris, on Thursday. "
+                  "\"We hold all parts of the town,\" a general said.")
+    assert ("Qayyarah", "captured", "Iraqi government", "IS") in got(df)
+    assert "Mosul" not in set(df["name_as_written"]) and not (df["event_type"] == "entered").any()
+
+
+def test_a_site_named_by_a_common_noun_lies_in_the_town_of_its_sentence(ex):
+    rows = place_rows(ex, "Iraqi forces retook Ramadi in December. In Syria, a few soldiers still held the "
+                          "ancient citadel overlooking Palmyra.")
+    assert rows["ancient citadel"]["place_id"] == f"near:{rows['Palmyra']['place_id']}"

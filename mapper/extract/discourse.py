@@ -92,7 +92,8 @@ def salient_place(st: ArticleState, k: int, q: int) -> PlaceM | None:
 def _anchorable(st: ArticleState, p: PlaceM) -> bool:
     from .roles import _is_reference
 
-    return p.eligible and not p.in_actor and p.i not in st.dateline_tokens and not _is_reference(st, p)
+    return p.eligible and not p.in_actor and p.i not in st.dateline_tokens and (
+        p.i in st.claimed or not _is_reference(st, p))
 
 
 def region_of_salient(st: ArticleState, k: int, q: int) -> PlaceM | None:

@@ -94,7 +94,7 @@ class Extractor:
         for k in range(len(st.layout.sentences)):
             got = roles.read_sentence(st, k)
             claims.extend(got)
-            st.claimed.update(c.place.i for c in got)
+            st.claimed.update(c.place.i for c in got if c.event != "held")
         timing.date_claims(st, claims)
         discourse.settle_actors(st, claims)
         discourse.infer_sides(st, claims)
@@ -953,7 +953,9 @@ def _generic_sites(st: ArticleState) -> list[dict]:
             a = q - 1 if lows[q - 1] not in ("the", "its", "a") and lows[q - 1].isalpha() else q
             if a < q and lows[a - 1] not in ("the", "its"):
                 continue
-            town = st.salient_place(k, q)
+            same = [p for p in st.scan.places if s.body_start <= p.i < s.j and p.kind == "settlement"
+                    and p.place is not None and not p.in_actor]
+            town = min(same, key=lambda p: abs(p.i - q)) if same else st.salient_place(k, q)
             if town is None or town.place is None:
                 continue
             pl = town.place

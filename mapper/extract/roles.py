@@ -119,7 +119,9 @@ def read_sentence(st: ArticleState, k: int) -> list[Claim]:
     out: list[Claim] = []
     for t in st.scan.triggers:
         if s.body_start <= t.i < s.j:
-            out += _verbal(st, k, t)
+            got = _verbal(st, k, t)
+            out += got
+            st.claimed.update(c.place.i for c in got if c.event != "held")  # "pushed IS from P ... the town": P
     out += _control(st, k)
     out += _symbolic(st, k)
     out += _adjective(st, k)
@@ -390,8 +392,9 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
         if low in g.partial_before and (low not in ("district", "districts", "neighbourhood", "neighbourhoods",
                                                    "neighborhood", "neighborhoods", "quarter", "quarters", "area",
                                                    "side") or (q + 1 < n and lows[q + 1] in ("of", "in"))):
-            if not (np.whole and low in ("rest", "remainder")):
-                np.partial = True
+            if not (np.whole and low in ("rest", "remainder", "parts", "part", "areas", "neighbourhoods",
+                                         "neighborhoods", "districts", "quarters", "sections")):
+                np.partial = True  # ("all parts of the town", "all the districts of P": the whole)
         elif low in g.partial_whole:
             np.whole = True
         if low in g.partial_hedges:
@@ -423,8 +426,10 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             return None
         if low in g.sites and q + 1 < limit and lows[q + 1] in ("in", "of", "inside"):
             np.site = "outer" if low in _OUTER_SITES else "inner"
-            if np.site == "inner" and low not in ("villages",):
-                np.partial = True
+            if np.site == "inner" and low not in ("villages",) and not (
+                    np.whole and low in ("parts", "part", "areas", "districts", "neighbourhoods", "neighborhoods",
+                                         "quarters", "sections")):
+                np.partial = True  # "all parts of the town" is the town
             q += 2
             steps += 2
             last_noun = low
@@ -509,6 +514,11 @@ def _skip_locator(st: ArticleState, q: int, limit: int) -> int:
     return q
 
 
+_PLACE_ADJECTIVES = frozenset({"provincial", "regional", "historic", "ancient", "holy", "oil", "industrial",
+                               "frontier", "riverside", "mainly", "predominantly", "mostly", "mixed", "nearby",
+                               "small", "big", "sprawling", "northwestern", "northeastern", "southwestern",
+                               "southeastern", "christian", "yazidi", "kurdish", "arab", "sunni", "shiite", "turkmen",
+                               "euphrates", "tigris", "river", "desert", "mountain", "agricultural", "farming"})
 _ASIDE_START = frozenset({"on", "near", "outside", "north", "south", "east", "west", "northeast", "northwest",
                           "southeast", "southwest", "north-east", "north-west", "south-east", "south-west"})
 _ASIDE_STOP = frozenset({",", "and", "or", ";", ".", "as", "along", "together", "while", "but", "which", "where"})
@@ -586,7 +596,8 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
                                                                                 "main", "key", "strategic", "major",
                                                                                 "largest", "last", "second", "third",
                                                                                 "nearby", "northern", "southern",
-                                                                                "eastern", "western", "central")):
+                                                                                "eastern", "western", "central")
+                                                                 or lows[r] in _PLACE_ADJECTIVES):
             whole = whole or lows[r] in g.partial_whole
             r += 1
             hops += 1
@@ -800,8 +811,8 @@ def _clause_subject(st: ArticleState, c: Chunk) -> Ref | None:
             continue
         if lows[q] in _PRONOUNS_SUBJ:
             return Ref(pronoun=q)
-        if q in st.trig_at:
-            return None
+        if q in st.trig_at and not st.trig_at[q].form.is_noun:
+            return None  # a verb before any actor: no subject ("The withdrawal means X ..." goes on)
         q += 1
     return None
 
@@ -984,8 +995,17 @@ def _make(st: ArticleState, k: int, np: NP, event: str, q: int, chunk: Chunk | N
             ev = "entered"
         elif ev == "held":
             if not np.most:
-                return []  # "half of P remains under X control": the attacker's entry is the claim
-            np.partial = False  # "controls most of P", "90 percent of P": still its holder
+                # a share of a town held: the town is fought over. "X still holds parts of P": X
+                # defends what is left; "X holds large parts of P": X has got in
+                lo = chunk.i if chunk is not None else st.layout.sentences[k].body_start
+                if any(w in _DEFENDING for w in st.tk.lows[lo:q]):
+                    if gainer is None:
+                        return []
+                    gainer, loser = None, gainer
+                ev = "entered"
+                fl.add("held_share")
+            else:
+                np.partial = False  # "controls most of P", "90 percent of P": still its holder
         fl.add("partial")
         if not np.site and not np.subplace:
             fl.add("share")
@@ -1034,6 +1054,10 @@ def _make(st: ArticleState, k: int, np: NP, event: str, q: int, chunk: Chunk | N
             out.append(Claim(place=region, event=ev, k=k, trigger=q, chunk=chunk, gainer=gainer, loser=loser,
                              confidence=confidence * 0.8, flags=fl | {"region"}, region=True, construction=construction))
     return out
+
+
+_DEFENDING = frozenset({"still", "remain", "remains", "remained", "continue", "continues", "continued", "only",
+                        "last", "clinging", "cling", "clings"})
 
 
 def _containing_town(st: ArticleState, k: int, np: NP) -> PlaceM | None:

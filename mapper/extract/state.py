@@ -107,6 +107,14 @@ class ArticleState:
                 self.head_of[p.i] = lows[p.j]
             elif p.i >= 1 and lows[p.i - 1] in heads:
                 self.head_of[p.i] = lows[p.i - 1]
+            elif p.j + 2 < n and lows[p.j] == "," and lows[p.j + 1] in ("a", "an", "the"):
+                # an appositive: "Qayyarah, a northern town ..."
+                for r in range(p.j + 2, min(n, p.j + 6)):
+                    if lows[r] in heads:
+                        self.head_of[p.i] = lows[r]
+                        break
+                    if lows[r] in (",", ".", "of", "in", "on", "near"):
+                        break
         #: token indices of places that earlier sentences made claims about
         self.claimed: set[int] = set()
         self._subjects: dict[int, list[tuple[int, str]]] = {}
