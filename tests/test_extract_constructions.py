@@ -473,3 +473,27 @@ def test_a_site_named_by_a_common_noun_lies_in_the_town_of_its_sentence(ex):
     rows = place_rows(ex, "Iraqi forces retook Ramadi in December. In Syria, a few soldiers still held the "
                           "ancient citadel overlooking Palmyra.")
     assert rows["ancient citadel"]["place_id"] == f"near:{rows['Palmyra']['place_id']}"
+
+
+def test_two_demonyms_sharing_a_head_noun_are_led_by_the_first(ex):
+    df = read(ex, "Iraqi and Kurdish forces recaptured Bartella on Thursday.")
+    assert ("Bartella", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_partners_against_is_are_not_each_others_unnamed_opponent(ex):
+    # the article never names IS; the Kurds are the Iraqi troops' partners, not their enemy
+    df = read(ex, "Kurdish peshmerga held the ridge to the north. Iraqi troops retook Bartella on Thursday.")
+    assert ("Bartella", "captured", "Iraqi government", "IS") in got(df)
+    # unless the article sets them against each other
+    df = read(ex, "Iraqi forces pushed the peshmerga out of Kirkuk on Monday. Iraqi troops then entered "
+                  "Dibis on Tuesday.")
+    assert ("Kirkuk", "captured", "Iraqi government", "Kurdish forces") in got(df)
+    assert ("Dibis", "entered", "Iraqi government", "Kurdish forces") in got(df)
+
+
+def test_a_broken_siege_has_the_other_side_outside(ex):
+    for text in ("Syrian troops broke the siege of Deir ez-Zor on Tuesday.",
+                 "Syrian troops broke the Islamic State's siege of Deir ez-Zor on Tuesday."):
+        rows = got(read(ex, text))
+        assert ("Deir ez-Zor", "besieged", "IS", "Syrian government") in rows, text
+        assert ("Deir ez-Zor", "entered", "Syrian government", "IS") in rows, text

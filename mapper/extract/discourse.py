@@ -252,6 +252,9 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
     A withdrawal keeps its gainer blank.
     """
     counts = st.side_counts
+    # partners against IS that this article sets against each other ("pushed the peshmerga out")
+    opposed = frozenset(frozenset({c.gainer_label, c.loser_label}) for c in claims
+                        if c.gainer_label and c.loser_label and c.gainer_label != c.loser_label)
     for c in claims:
         g = c.gainer_label
         lo = c.loser_label
@@ -268,14 +271,14 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
             if (not cand or cand == g) and freeing and g != "IS" and "IS" in counts:
                 cand = "IS"
             if (not cand or cand == g) and not old:
-                cand = _opponent(counts, g, when=c.date, country=_country_of(c))
+                cand = _opponent(counts, g, when=c.date, country=_country_of(c), opposed=opposed)
             if (not cand or cand == g) and g == "IS" and c.event == "captured" and not old:
                 cand = government_of(_country_of(c)) or ""  # IS took it from the state, unless told otherwise
             if cand and cand != g:
                 c.loser = Ref(label=cand, inferred=True)
                 c.flags.add("loser_inferred")
         elif lo and not g and c.event in ("captured", "entered", "besieged"):
-            cand = _sentence_other(st, c, lo) or ("" if old else _opponent(counts, lo, when=c.date, country=_country_of(c)))
+            cand = _sentence_other(st, c, lo) or ("" if old else _opponent(counts, lo, when=c.date, country=_country_of(c), opposed=opposed))
             if cand:
                 c.gainer = Ref(label=cand, inferred=True)
                 c.flags.add("gainer_inferred")
@@ -288,7 +291,7 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
                 subj = _settle(st, subs[0][1], c, at=subs[0][0]) if subs else ""
                 holder = bool(subs) and any(w in _HOLD_WORDS for w in st.tk.lows[subs[0][0]:c.trigger])
             if subj:
-                opp = _opponent(counts, subj, when=c.date, country=_country_of(c))
+                opp = _opponent(counts, subj, when=c.date, country=_country_of(c), opposed=opposed)
                 if c.event == "besieged" and c.construction.endswith(":passive") and holder:
                     # "A still controls P, which is cut off": the holder is inside
                     subj, opp = opp, subj
@@ -327,13 +330,27 @@ def fits_country(label: str, country: str | None) -> bool:
     return True
 
 
-def _opponent(counts: Counter, side: str, *, when: dt.date | None = None, country: str | None = None) -> str:
-    """The side the article most often names other than ``side`` (one that existed then and
-    fights in the place's country)."""
+#: sides that fought IS together: one is never taken for the other's unnamed opponent
+_PARTNERS = frozenset({frozenset({"Iraqi government", "Kurdish forces"}), frozenset({"SDF", "Kurdish forces"}),
+                       frozenset({"Syrian rebels", "Turkish-backed rebels"})})
+
+
+def _opponent(counts: Counter, side: str, *, when: dt.date | None = None, country: str | None = None,
+              opposed: frozenset = frozenset()) -> str:
+    """The side the article most often names other than ``side`` (one that existed then,
+    fights in the place's country and is not its partner against IS); when the article names
+    none, IS for a side that fought it."""
     for a, _ in counts.most_common():
-        if a != side and a and not (a == "SDF" and when is not None and when < SDF_FOUNDED) and fits_country(a, country):
+        if a != side and a and not (a == "SDF" and when is not None and when < SDF_FOUNDED) \
+                and fits_country(a, country) and (frozenset({a, side}) not in _PARTNERS
+                                                  or frozenset({a, side}) in opposed):
             return a
+    if side and side != "IS" and side in _ANTI_IS:
+        return "IS"
     return ""
+
+
+_ANTI_IS = frozenset({"Iraqi government", "Kurdish forces", "SDF", "Syrian government"})
 
 
 _OPPOSING = frozenset({"from", "against", "with", "versus", "vs", "by", "fought", "fighting", "battling", "routing",

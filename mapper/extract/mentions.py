@@ -177,6 +177,31 @@ class ActorTable:
         return best
 
 
+_DEMONYMS = frozenset({"iraqi", "syrian", "kurdish", "turkish", "american", "us", "u.s.", "russian", "iranian",
+                       "british", "french", "arab", "shiite", "shia", "sunni", "yazidi", "assyrian", "christian"})
+
+
+def _coordinated_demonyms(tk: Tokens, sc: Scan, actors: ActorTable) -> None:
+    """"Iraqi and Kurdish forces": two sides sharing a head noun. The phrase is one subject;
+    the side named first leads it (its label is that of "Iraqi forces")."""
+    words, lows = tk.words, tk.lows
+    for idx, a in enumerate(sc.actors):
+        if a.i < 2 or lows[a.i - 1] != "and" or lows[a.i - 2] not in _DEMONYMS or lows[a.i] not in _DEMONYMS:
+            continue
+        if (a.i - 2) in sc.actor_at or any(q in sc.actor_end for q in (a.i - 1, a.i)):
+            continue
+        ws = [words[a.i - 2]] + words[a.i + 1:a.j]
+        ls = [lows[a.i - 2]] + lows[a.i + 1:a.j]
+        got = actors.match(ws, ls, 0)
+        if got is None or got[0] != len(ls):
+            continue
+        new = ActorM(a.i - 2, a.j, tk.starts[a.i - 2], a.end, tk.text[tk.starts[a.i - 2]:a.end], got[1])
+        sc.actors[idx] = new
+        del sc.actor_at[a.i]
+        sc.actor_at[new.i] = new
+        sc.actor_end[a.j] = new
+
+
 _DEFAULT_ACTORS: ActorTable | None = None
 
 
@@ -358,6 +383,7 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
             added = True
     if added:
         sc.places.sort(key=lambda p: p.i)
+    _coordinated_demonyms(tk, sc, actors)
     # places named inside an actor phrase ("rebels backed by Turkey"): listed, never claimed
     for a in list(sc.actors):
         for i in range(a.i + 1, a.j):

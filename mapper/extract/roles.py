@@ -1185,6 +1185,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
             if place_np is None and (np.places or np.regions or np.coref >= 0 or np.territory
                                      or (np.pronoun >= 0 and np.actor is None)):
                 place_np = np
+            elif slot == "poss" and np.actor is not None and gainer is None and frame.name in ("take", "besiege"):
+                gainer = _actor_ref(np)  # "the Islamic State's siege of P": the besieger
         elif role == "gainer" and gainer is None:
             gainer = _actor_ref(np)
         elif role == "loser" and loser is None:
@@ -1205,7 +1207,15 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
                 loser = ref
     if place_np is None:
         return []
-    if voice == "noun" and gainer is None and loser is None:
+    if voice == "noun" and frame.name == "besiege" and any(
+            lows[q] in _BREAK_SIEGE for q in range(max(st.layout.sentences[k].body_start, t.i - 6), t.i)):
+        # "X broke the siege of P": X relieves the side inside; the besieger is the other side
+        if loser is None:
+            loser = _noun_agent(st, k, t, chunk, frame.name)
+        if loser is None:
+            v = max(q for q in range(max(st.layout.sentences[k].body_start, t.i - 6), t.i) if lows[q] in _BREAK_SIEGE)
+            loser = subject_actor(st, k, v, st.chunk_of(k, v))
+    elif voice == "noun" and gainer is None and loser is None:
         gainer = _noun_agent(st, k, t, chunk, frame.name)
     if voice == "passive" and gainer is None and frame.name == "take":
         gainer = _declarer(st, k, chunk)
