@@ -497,3 +497,29 @@ def test_a_broken_siege_has_the_other_side_outside(ex):
         rows = got(read(ex, text))
         assert ("Deir ez-Zor", "besieged", "IS", "Syrian government") in rows, text
         assert ("Deir ez-Zor", "entered", "Syrian government", "IS") in rows, text
+
+
+def test_an_aside_of_location_does_not_cut_a_passive_from_its_subject(ex):
+    df = read(ex, "Hawija, south-west of Kirkuk, had been held by the jihadists since June 2014.",
+              published=dt.date(2017, 10, 5))
+    assert ("Hawija", "captured", "IS", "month") in got(df, "name_as_written", "event_type", "gainer",
+                                                        "date_precision")
+
+
+def test_a_place_that_remains_an_enclave_of_a_side_is_held(ex):
+    for text in ("Hawija remains an IS enclave.", "Hawija, to the east, remains an IS enclave.",
+                 "Hawija is an IS stronghold."):
+        assert ("Hawija", "held", "IS") in got(read(ex, text), "name_as_written", "event_type", "gainer"), text
+    assert read(ex, "Hawija was an IS stronghold.").empty
+
+
+def test_an_area_held_that_includes_named_villages(ex):
+    df = read(ex, "IS still holds a pocket east of the river that includes the villages of Sousa and Baghuz.")
+    assert {"Sousa", "Baghuz"} <= set(df[df["event_type"] == "held"]["name_as_written"])
+
+
+def test_a_side_confined_to_places_holds_them(ex):
+    df = read(ex, "The offensive leaves IS in Anbar confined to Falluja and a handful of smaller towns "
+                  "including Rawa and Ana.")
+    assert {"Falluja", "Rawa", "Ana"} <= set(df[(df["event_type"] == "held") & (df["gainer"] == "IS")]["name_as_written"])
+    assert read(ex, "The army confined IS to Falluja.").empty

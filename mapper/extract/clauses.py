@@ -138,6 +138,11 @@ def _opens_clause(tk: Tokens, q: int, j: int, date_tokens: set[int]) -> bool:
     return True
 
 
+_LOCATORS = frozenset({"north", "south", "east", "west", "northeast", "northwest", "southeast", "southwest",
+                       "north-east", "north-west", "south-east", "south-west", "near", "close", "some", "about",
+                       "roughly", "nearly", "just", "located", "situated", "upstream", "downstream"})
+
+
 def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set[int]) -> Chunk:
     lows, words = tk.lows, tk.words
     head = a
@@ -161,8 +166,9 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
         kind = "report"
     elif w in PREPOSITIONS and not has_trigger or all(t in date_tokens or lows[t] in (".", "on", "late", "early") for t in range(head, b)):
         kind = "pp"
-    elif not has_trigger and (w in _DETS or w[:1].isdigit()) and not any(lows[t] in PASSIVE_AUX | HAVE_AUX for t in range(head, b)):
-        kind = "appos"
+    elif not has_trigger and (w in _DETS or w[:1].isdigit() or w in _LOCATORS) \
+            and not any(lows[t] in PASSIVE_AUX | HAVE_AUX for t in range(head, b)):
+        kind = "appos"  # "the province's second city", "south-west of Kirkuk", "40 km north of P"
     else:
         kind = "main"
     del words

@@ -514,7 +514,9 @@ def _skip_locator(st: ArticleState, q: int, limit: int) -> int:
     return q
 
 
-_PLACE_ADJECTIVES = frozenset({"provincial", "regional", "historic", "ancient", "holy", "oil", "industrial",
+_PLACE_ADJECTIVES = frozenset({"handful", "number", "string", "chain", "series", "cluster", "couple", "pair",
+                               "dozens", "several", "few", "smaller", "larger", "including", "such", "remaining",
+                               "provincial", "regional", "historic", "ancient", "holy", "oil", "industrial",
                                "frontier", "riverside", "mainly", "predominantly", "mostly", "mixed", "nearby",
                                "small", "big", "sprawling", "northwestern", "northeastern", "southwestern",
                                "southeastern", "christian", "yazidi", "kurdish", "arab", "sunni", "shiite", "turkmen",
@@ -584,7 +586,7 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
             return
         hops = 0
         whole = False
-        while r < limit and hops < 6 and r not in st.place_at and (lows[r] in _DETS or lows[r] in g.place_heads
+        while r < limit and hops < 8 and r not in st.place_at and (lows[r] in _DETS or lows[r] in g.place_heads
                                                                  or (st.tk.words[r][:1].isupper() and r not in st.actor_at
                                                                      and lows[r] not in ("and", "or"))
                                                                  or lows[r] in g.partial_before or lows[r] in ("large", "small")
@@ -1114,6 +1116,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
     voice = _voice(st, t, chunk)
     if voice is None:
         return []
+    if frame.name == "confine" and t.j < st.tk.n and st.tk.lows[t.j] != "to":
+        return []  # "confined IS to P": the object is the holder; only "X (is) confined to P" is read
     why = blocked(st, k, t.i, chunk)
     if why and not getattr(st, "keep_uncertain", False):
         return []
@@ -1131,6 +1135,10 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
         else:
             args = _right_args(st, k, start, chunk, first_slot="object" if obj_role else None)
         obj = args.get("object")
+        if obj_role == "place" and (obj is None or (not obj.places and not obj.regions and obj.actor is None)):
+            inc = _included_places(st, k, obj.end if obj is not None else t.j)
+            if inc is not None:  # "holds a small enclave that includes the villages of A, B and C"
+                args["object"] = obj = inc
         if obj is None and obj_role == "place":
             gap = _gap_object(st, k, t, chunk)
             if gap is not None:
@@ -1869,12 +1877,65 @@ def _stronghold(st: ArticleState, k: int) -> list[Claim]:
                 p = st.place_at.get(c + 2)
                 if p is not None and p.eligible:
                     place_np = NP(p.i, p.j, places=[p])
+            if place_np is None:
+                place_np = _copula_subject(st, k, c, lo)  # "P (, to the east,) remains an IS enclave"
         if place_np is None or holder is None:
             continue
         chunk = st.chunk_of(k, c)
         out += _make(st, k, place_np, "held", c, chunk, gainer=holder, loser=None, confidence=0.55,
                      construction="stronghold", flags={"stronghold"})
     return out
+
+
+_INCLUDES = frozenset({"includes", "include", "included", "including", "comprises", "comprising", "contains",
+                       "containing", "spans", "spanning", "covers", "covering"})
+
+
+def _included_places(st: ArticleState, k: int, q: int) -> NP | None:
+    """The places an area phrase is said to include, after it: "a pocket east of the river
+    that includes the villages of A, B and C", "a strip of land including A and B"."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    stop = min(s.j, q + 14)
+    r = q
+    while r < stop and lows[r] not in _INCLUDES:
+        if r in st.trig_at or r in st.actor_at or lows[r] in (".", ";"):
+            return None
+        r += 1
+    if r >= stop:
+        return None
+    np = scan_np(st, r + 1, s.j)
+    if np is None or not np.places:
+        return None
+    return np
+
+
+_COPULAS = frozenset({"is", "remains", "remained", "becomes", "became", "stays"})
+
+
+def _copula_subject(st: ArticleState, k: int, c: int, lo: int) -> NP | None:
+    """The place before a copula that a stronghold noun at ``c`` describes: "P is the
+    group's last bastion", "P, to the east, remains an IS enclave"."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    words = st.tk.words
+    r = c - 1
+    while r >= lo and not (lows[r] in _COPULAS and words[r] == lows[r]):  # "is", not the group "IS"
+        r -= 1
+    if r < lo:
+        return None
+    q = r
+    if q - 1 >= s.body_start and lows[q - 1] == ",":
+        q2 = q - 2
+        while q2 >= s.body_start and lows[q2] != "," and q - q2 < 9:
+            q2 -= 1
+        if q2 < s.body_start or lows[q2] != ",":
+            return None
+        q = q2
+    p = st.place_end.get(q)
+    if p is None or not p.eligible:
+        return None
+    return NP(p.i, p.j, places=[p])
 
 
 def _continuing(st: ArticleState, k: int, claims: list[Claim]) -> None:
