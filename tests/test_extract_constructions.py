@@ -523,3 +523,11 @@ def test_a_side_confined_to_places_holds_them(ex):
                   "including Rawa and Ana.")
     assert {"Falluja", "Rawa", "Ana"} <= set(df[(df["event_type"] == "held") & (df["gainer"] == "IS")]["name_as_written"])
     assert read(ex, "The army confined IS to Falluja.").empty
+
+
+def test_a_date_between_a_noun_and_its_place_and_lists_down_to_a_place(ex):
+    df = read(ex, "Iraqi forces retook Rutba on Thursday. The operation follows the recapture in April of Hit.")
+    assert ("Hit", "captured", "Iraqi government", "IS") in got(df)
+    assert set(df[df["name_as_written"] == "Hit"]["date_precision"]) == {"month"}
+    df = read(ex, "IS also holds the river towns of Hajin and Albu Kamal and the villages down to Baghuz.")
+    assert {"Hajin", "Albu Kamal", "Baghuz"} <= set(df[df["event_type"] == "held"]["name_as_written"])

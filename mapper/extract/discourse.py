@@ -304,7 +304,7 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
         elif not g and not lo and c.event in ("captured", "entered") and counts:
             lemma = st.tk.lows[c.trigger]
             top = [a for a, _ in counts.most_common()]
-            if any(lemma.startswith(f[:5]) for f in _FREEING) and "IS" in counts:
+            if any(lemma.startswith(f[:5]) for f in _FREEING) and ("IS" in counts or not _ANTI_IS.isdisjoint(counts)):
                 gainer = next((a for a in top if a != "IS" and fits_country(a, _country_of(c))), "")
                 if gainer:
                     c.gainer = Ref(label=gainer, inferred=True)

@@ -599,7 +599,12 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
                                                                                 "largest", "last", "second", "third",
                                                                                 "nearby", "northern", "southern",
                                                                                 "eastern", "western", "central")
-                                                                 or lows[r] in _PLACE_ADJECTIVES):
+                                                                 or lows[r] in _PLACE_ADJECTIVES
+                                                                 or (lows[r] in ("around", "surrounding")
+                                                                     and lows[r - 1] in ("area", "areas", "countryside"))
+                                                                 or (lows[r] in ("down", "up") and r + 1 < limit
+                                                                     and lows[r + 1] == "to")
+                                                                 or (lows[r] == "to" and lows[r - 1] in ("down", "up"))):
             whole = whole or lows[r] in g.partial_whole
             r += 1
             hops += 1
@@ -646,6 +651,12 @@ def _right_args(st: ArticleState, k: int, start: int, chunk: Chunk | None, *, fi
             slot, q2 = "out of", q + 2
         elif low in _SLOT_WORDS and low != "out":
             slot, q2 = low, q + 1
+        if slot is not None and q2 < limit and q2 in st.date_tokens(k):
+            q = q2  # "the recapture in April of Hit": a date, not a slot
+            while q < limit and q in st.date_tokens(k):
+                q += 1
+            steps += 1
+            continue
         if slot is not None and slot not in out:
             np = scan_np(st, q2, limit, allow_in=slot == "of")
             if np is not None:
