@@ -601,7 +601,8 @@ class Gazetteer:
                 if context.points and self._col["feature_code"][i] not in ("PCLI", "ADM1", "ADMD"):
                     d = _nearest_km(self._col["lat"][i], self._col["lon"][i], context.points)
                     if d < 100:
-                        bonus = 0.15 * m * (1 - d / 100)
+                        # near the text's other places; very near (a neighbouring village) counts more
+                        bonus = 0.15 * m * (1 - d / 100) + (0.05 * m * (1 - d / 20) if d < 20 else 0.0)
                         score += bonus
                         why.append(f"{d:.0f} km from another place in the text (+{bonus:.2f})")
             out.append((i, score, "; ".join(why)))
