@@ -531,3 +531,15 @@ def test_a_date_between_a_noun_and_its_place_and_lists_down_to_a_place(ex):
     assert set(df[df["name_as_written"] == "Hit"]["date_precision"]) == {"month"}
     df = read(ex, "IS also holds the river towns of Hajin and Albu Kamal and the villages down to Baghuz.")
     assert {"Hajin", "Albu Kamal", "Baghuz"} <= set(df[df["event_type"] == "held"]["name_as_written"])
+
+
+def test_unknown_villages_are_placed_in_the_middle_of_their_area(ex):
+    rows = place_rows(ex, "YPG fighters took Ayn Issa and Sluk on Monday and then the villages of Kherweykh "
+                          "and Bzoulat near Tal Abyad.")
+    area = [rows[n] for n in ("Ayn Issa", "Sluk", "Tal Abyad")]
+    lat = sum(r["lat"] for r in area) / 3
+    for name in ("Kherweykh", "Bzoulat"):
+        r = rows[name]
+        assert r["place_id"].startswith("near:"), name
+        # not stacked on one town: near the middle of the towns around it
+        assert abs(r["lat"] - lat) < 0.15, (name, r["lat"], lat)

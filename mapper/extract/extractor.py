@@ -445,7 +445,38 @@ def _place_unknowns(st: ArticleState) -> None:
             anchor = _anchor_for(st, p, resolved)
             if anchor is not None:
                 p.approx = anchor
+    _area_of_approximations(st)
     _same_name_same_place(st)
+
+
+def _area_of_approximations(st: ArticleState, radius_km: float = 40.0) -> None:
+    """An unknown village is somewhere in the area its article is about: its approximate
+    point is the middle of the article's settlements within ``radius_km`` of the place it is
+    tied to (when there are two or more), not that one place."""
+    import dataclasses
+
+    pts: list[tuple[float, float]] = []
+    seen: set[tuple[float, float]] = set()
+    for q in st.scan.places:
+        if q.place is not None and q.kind == "settlement" and not q.in_actor and q.eligible:
+            pt = (float(q.place.lat), float(q.place.lon))
+            if pt not in seen and len(pts) < 200:
+                seen.add(pt)
+                pts.append(pt)
+    done: dict[str, object] = {}
+    for p in st.scan.places:
+        a = p.approx
+        if p.place is not None or p.subplace or a is None or a.feature_class != "P":
+            continue
+        if a.place_id not in done:
+            near = [pt for pt in pts if _km(pt[0], pt[1], a.lat, a.lon) <= radius_km]
+            if len(near) >= 2:
+                lat = sum(x for x, _ in near) / len(near)
+                lon = sum(y for _, y in near) / len(near)
+                done[a.place_id] = dataclasses.replace(a, lat=lat, lon=lon, name=f"the {a.name} area")
+            else:
+                done[a.place_id] = a
+        p.approx = done[a.place_id]
 
 
 def _same_name_same_place(st: ArticleState) -> None:
@@ -731,6 +762,14 @@ def _list_coherence(st: ArticleState) -> None:
             # nothing around the list confirms its best member: the article's other places judge
             wide_m = [q for q in st.scan.places if id(q) not in ids and q.place is not None
                       and q.kind == "settlement" and not q.in_actor]
+            # a judge is a town of note in the article's country, or a place another of the
+            # article's places lies near
+            # (a lone namesake elsewhere, itself wrong, confirms nothing)
+            wide_m = [q for q in wide_m if ((q.place.population >= 10000
+                                              or q.place.feature_code in ("PPLC", "PPLA", "PPLA2"))
+                                             and q.place.country == st.main_country)
+                      or any(o.place.place_id != q.place.place_id
+                             and _km(q.place.lat, q.place.lon, o.place.lat, o.place.lon) <= 150 for o in wide_m)]
             if not wide_m:
                 continue
             wide = {(q.place.lat, q.place.lon) for q in wide_m}
