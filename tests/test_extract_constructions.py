@@ -543,3 +543,18 @@ def test_unknown_villages_are_placed_in_the_middle_of_their_area(ex):
         assert r["place_id"].startswith("near:"), name
         # not stacked on one town: near the middle of the towns around it
         assert abs(r["lat"] - lat) < 0.15, (name, r["lat"], lat)
+
+
+def test_a_declared_liberation_dates_from_the_end_of_the_fighting(ex):
+    df = read(ex, "The SDF formally announced the liberation of Tabqa on Friday. Fighting in the town ended on "
+                  "Tuesday, when the last holdouts in the town surrendered.", published=dt.date(2017, 5, 12))
+    cap = df[df["event_type"] == "captured"]
+    assert list(cap["date"]) == [pd.Timestamp("2017-05-09")]
+    assert not (df["event_type"] == "withdrew").any()
+
+
+def test_leaving_a_town_in_ruins_is_no_withdrawal_and_leaving_it_to_a_side_is_a_handover(ex):
+    assert read(ex, "The four-month battle left much of the city of Raqqa flattened.").empty
+    assert read(ex, "IS fighters left Tabqa in ruins.").empty
+    df = read(ex, "IS left Manbij on Friday, leaving the town to the SDF.")
+    assert ("Manbij", "captured", "SDF", "IS") in got(df)

@@ -452,6 +452,18 @@ def merge(claims: list[Claim]) -> list[Claim]:
             _same_place(o, c) and o.loser_label == c.loser_label and _dates_ok(o, c) for o in caps
         ):
             continue
+        if c.event == "withdrew" and not c.gainer_label and c.date is not None:
+            # "the last holdouts surrendered on Tuesday" ... "announced the liberation on
+            # Friday": the declared capture happened when the fighting ended
+            declared = [o for o in caps if _same_place(o, c) and o.date is not None
+                        and ("noun" in o.flags or o.construction == "symbolic:declared")
+                        and 0 < (o.date - c.date).days <= 10
+                        and (not c.loser_label or c.loser_label == o.loser_label)]
+            if declared:
+                for o in declared:
+                    o.date, o.precision = c.date, c.precision
+                    o.flags.add("date_of_the_end")
+                continue
         if c.event == "held" and any(
             _same_place(o, c) and o.gainer_label == c.gainer_label and o is not c
             and (o.date == c.date or o.date is None or c.date is None) for o in caps

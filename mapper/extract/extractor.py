@@ -99,6 +99,7 @@ class Extractor:
         discourse.settle_actors(st, claims)
         discourse.infer_sides(st, claims)
         claims = discourse.merge(claims)
+        _date_declared_by_the_end(st, claims)
         reading = Reading()
         reading.reports = self._report_rows(st, claims)
         reading.places = _place_rows(st)
@@ -171,6 +172,46 @@ class Extractor:
 
 
 # ------------------------------------------------------------------------------ helpers
+
+
+_FIGHT_NOUNS = frozenset({"fighting", "battle", "clashes", "combat", "resistance", "operations", "operation",
+                          "offensive", "assault", "siege"})
+_ENDED = frozenset({"ended", "ends", "end", "concluded", "finished", "stopped", "ceased", "over"})
+
+
+def _date_declared_by_the_end(st: ArticleState, claims: list[Claim]) -> None:
+    """"Fighting in the city ended on Tuesday" ... "announced the liberation of P on Friday":
+    a capture known from a declaration (a noun or "declared P liberated") happened when the
+    fighting in P ended, when the article says so up to ten days before."""
+    declared = [c for c in claims if c.event == "captured" and c.date is not None and c.place.place is not None
+                and ("noun" in c.flags or c.construction == "symbolic:declared")]
+    if not declared:
+        return
+    lows = st.tk.lows
+    for k, s in enumerate(st.layout.sentences):
+        if s.part != "body":
+            continue
+        for q in range(s.body_start, s.j):
+            if lows[q] not in _ENDED:
+                continue
+            lo = max(s.body_start, q - 8)
+            if not any(lows[r] in _FIGHT_NOUNS for r in range(lo, q)):
+                continue
+            place = next((st.place_at[r] for r in range(lo, q) if r in st.place_at), None)
+            if place is None:
+                head = next((r for r in range(lo, q) if lows[r] in ("city", "town", "village")), None)
+                place = st.salient_place(k, head) if head is not None else None
+            if place is None or place.place is None:
+                continue
+            chunk = st.chunk_of(k, q)
+            end = next((m for m, i, _j in st.dates(k) if m.date is not None and chunk is not None
+                        and chunk.i <= i < chunk.j), None)
+            if end is None:
+                continue
+            for c in declared:
+                if c.place.place.place_id == place.place.place_id and 0 < (c.date - end.date).days <= 10:
+                    c.date, c.precision = end.date, end.precision
+                    c.flags.add("date_of_the_end")
 
 
 def _actor_table(actors) -> ActorTable:

@@ -1127,6 +1127,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
     voice = _voice(st, t, chunk)
     if voice is None:
         return []
+    if f.lemma == "leave" and voice == "active" and _resultative(st, k, t):
+        return []  # "the battle left much of the city flattened": a result, not a withdrawal
     if frame.name == "confine" and t.j < st.tk.n and st.tk.lows[t.j] != "to":
         return []  # "confined IS to P": the object is the holder; only "X (is) confined to P" is read
     why = blocked(st, k, t.i, chunk)
@@ -1352,6 +1354,14 @@ def _taker_after(st: ArticleState, k: int, chunks: list[Chunk], loser: Ref | Non
     over in the next main clause, when that clause names no other place of its own."""
     lows = st.tk.lows
     for c in chunks:
+        if lows[c.head] in ("leaving", "handing", "ceding", "abandoning"):
+            # ", leaving the town to the SDF": the side it is left to
+            for q in range(c.head + 1, min(c.j, c.head + 8)):
+                if lows[q] == "to" and (q + 1) in st.actor_at:
+                    a = st.actor_at[q + 1]
+                    if a.label not in ("never", "anaphor"):
+                        return a
+            return None
         if c.kind in ("appos", "pp", "rel", "part"):
             continue
         if c.kind != "main" or lows[c.i] not in ("and", "but", ",", "then", "before", "after", "as"):
@@ -1896,6 +1906,30 @@ def _stronghold(st: ArticleState, k: int) -> list[Claim]:
         out += _make(st, k, place_np, "held", c, chunk, gainer=holder, loser=None, confidence=0.55,
                      construction="stronghold", flags={"stronghold"})
     return out
+
+
+_RESULT_WORDS = frozenset({"flattened", "destroyed", "devastated", "damaged", "razed", "ruined", "wrecked",
+                           "empty", "deserted", "dead", "homeless", "without", "in", "under", "littered",
+                           "strewn", "scarred", "uninhabitable", "open", "exposed", "vulnerable", "isolated",
+                           "cut", "surrounded", "encircled", "reeling", "struggling", "shattered"})
+
+
+def _resultative(st: ArticleState, k: int, t: TrigM) -> bool:
+    """"left P in ruins", "left much of the city flattened": ``leave`` + object + a state."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    np = scan_np(st, t.j, s.j)
+    q = np.end if np is not None else t.j
+    if np is None:
+        while q < s.j and q - t.j < 6 and lows[q] not in _RESULT_WORDS and lows[q] not in (",", ".", "and"):
+            q += 1
+    if q >= s.j:
+        return False
+    if lows[q] == "in":
+        return q + 1 < s.j and lows[q + 1] in ("ruins", "rubble", "tatters", "flames", "shambles", "place")
+    if lows[q] == "under":
+        return False  # "left P under X control": a handover, read elsewhere
+    return lows[q] in _RESULT_WORDS
 
 
 _INCLUDES = frozenset({"includes", "include", "included", "including", "comprises", "comprising", "contains",
