@@ -741,7 +741,7 @@ class Gazetteer:
         "khalil", "hamza", "hamzah", "haider", "bashar", "hafez", "nouri", "fuad", "masoud",
         "jamal", "karim", "majid", "nasser", "nasir", "rashid", "said", "saeed", "salman",
         "suleiman", "sulayman", "tariq", "walid", "yasser", "ziad", "adnan", "ammar", "anwar",
-        "faisal", "fadel", "ghazi", "hamid", "hadi", "jasim", "qasim", "raad", "sami", "samir",
+        "faisal", "fadel", "ghazi", "hamid", "hadi", "jasim", "qasim", "raad", "sami", "samir", "saddam",
     })
     #: lowercase words that may end a multi-word name ("Tabqa air base", "Raqqa province")
     _SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "base", "airport", "airfield",

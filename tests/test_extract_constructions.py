@@ -558,3 +558,22 @@ def test_leaving_a_town_in_ruins_is_no_withdrawal_and_leaving_it_to_a_side_is_a_
     assert read(ex, "IS fighters left Tabqa in ruins.").empty
     df = read(ex, "IS left Manbij on Friday, leaving the town to the SDF.")
     assert ("Manbij", "captured", "SDF", "IS") in got(df)
+
+
+def test_an_anaphor_is_not_the_other_side_of_its_own_claim(ex):
+    df = read(ex, "SDF fighters crossed the lake in March, and IS lost the Tabqa air base to the alliance "
+                  "at the end of the month.")
+    assert ("Tabqa air base", "captured", "SDF", "IS") in got(df)
+
+
+def test_a_persons_home_town_is_the_town_not_a_place_named_after_him(ex):
+    df = read(ex, "Iraqi forces retook Tikrit on Tuesday. The recapture of Saddam Hussein's home town, which "
+                  "fell to the militants in June, is the biggest gain yet.", published=dt.date(2015, 4, 1))
+    assert "Saddam Hussein" not in set(df["name_as_written"])
+    assert ("Tikrit", "captured", "IS", "month") in got(df, "name_as_written", "event_type", "gainer",
+                                                       "date_precision")
+
+
+def test_a_hyphenated_unit_name_is_no_dateline_and_a_city_centre_is_inside_the_city(ex):
+    df = read(ex, "Elite Counter-Terrorism Service units entered the city centre of Fallujah on Monday.")
+    assert ("Fallujah", "entered", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")

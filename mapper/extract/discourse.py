@@ -219,14 +219,15 @@ def _pronoun(st: ArticleState, q: int, claim: Claim, *, role: str, ref_obj=None)
     return _previous_subject(st, q, claim) or _last_actor(st, q, claim)
 
 
-def _previous_subject(st: ArticleState, q: int, claim: Claim, *, prefer_nonstate: bool = False) -> str:
+def _previous_subject(st: ArticleState, q: int, claim: Claim, *, prefer_nonstate: bool = False,
+                      exclude: str = "") -> str:
     """The subject of the nearest clause before token ``q`` (this sentence and two before)."""
     k = st.sent_of[q]
     for kk in range(k, max(-1, k - 3), -1):
         subs = [(t, lab) for (t, lab) in st.sentence_subjects(kk) if t < q]
         for _t, lab in reversed(subs):
             got = _settle(st, lab, claim, at=_t)
-            if got and not (prefer_nonstate and got in _STATE_LABELS):
+            if got and got != exclude and not (prefer_nonstate and got in _STATE_LABELS):
                 return got
     return ""
 
@@ -239,7 +240,15 @@ def settle_actors(st: ArticleState, claims: list[Claim]) -> None:
         if c.loser is not None and not c.loser.label:
             c.loser.label = _label_of(st, c.loser, c, role="loser")
         if c.gainer is not None and c.loser is not None and c.gainer.label == c.loser.label:
-            c.loser = None
+            # "IS lost the base to the alliance": an anaphor is not the other side of its own claim
+            for ref, other in ((c.gainer, c.loser), (c.loser, c.gainer)):
+                if ref.actor is not None and ref.actor.label == "anaphor":
+                    q = ref.actor.i
+                    ref.label = (_previous_subject(st, q, c, exclude=other.label)
+                                 or _last_actor(st, q, c, exclude=other.label))
+                    break
+            if c.gainer.label == c.loser.label:
+                c.loser = None
         if c.gainer is not None and c.gainer.label:
             st.subjects.setdefault(c.k, []).append((c.trigger, c.gainer.label))
 

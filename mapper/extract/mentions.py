@@ -234,6 +234,10 @@ _OUTLET_WORDS = frozenset({"news", "today", "times", "post", "agency", "network"
                            "tribune", "herald", "journal", "press", "online", "media", "satellite", "tv",
                            "television", "24", "magazine", "gazette", "observer", "telegraph", "monitor",
                            "weekly", "point", "world", "review", "insider", "report", "chronicle", "star"})
+#: nouns that make the name before "'s" a person's: "X's home town", "X's birthplace"
+_PERSONAL = frozenset({"home", "hometown", "birthplace", "native", "family", "son", "sons", "daughter", "wife",
+                       "widow", "brother", "father", "mother", "clan", "tribe", "loyalists", "regime", "party",
+                       "government", "administration", "death", "execution", "speech", "successor"})
 _TITLES = frozenset({"president", "minister", "mayor", "gen", "general", "commander", "spokesman", "spokeswoman",
                      "colonel", "col", "brigadier", "lieutenant", "lt", "dr", "mr", "mrs", "ms", "imam", "governor",
                      "emir", "king", "prince", "secretary", "envoy", "ambassador", "chief", "leader", "sgt", "maj",
@@ -407,6 +411,12 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
             inside.update(range(p.i, p.j))
         sc.triggers = [t for t in sc.triggers if t.i not in inside]
     _unknown_names(tk, layout, sc, stop)
+    # a name before "'s home town", "'s birthplace" is a person's, whichever way it was found
+    drop = [p for p in sc.places if p.j + 1 < tk.n and lows[p.j] in ("'s", "’s") and lows[p.j + 1] in _PERSONAL]
+    for p in drop:
+        sc.places.remove(p)
+        sc.place_at.pop(p.i, None)
+        sc.place_end.pop(p.j, None)
     return sc
 
 
@@ -510,6 +520,8 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
     prev = lows[i - 1] if i > 0 else ""
     if prev.rstrip(".") in _TITLES:
         return False  # "President Bashar", "Gen. Hamid"
+    if j + 1 < tk.n and lows[j] in ("'s", "’s") and lows[j + 1] in _PERSONAL:
+        return False  # "Saddam Hussein's home town": a person's
     # an outlet named after a place: "Baghdad Today", "Pakistan Point News"
     if j < n and lows[j] in _OUTLET_WORDS and _capital(words[j]) and not tk.text[tk.ends[j - 1]:tk.starts[j]].strip():
         return False

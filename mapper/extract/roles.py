@@ -303,6 +303,24 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
         low = lows[q]
         if q in dts and steps > 0 and q not in st.place_at:
             return None  # "in April": a date, not the phrase
+        if low in ("'s", "’s") and q + 1 < limit and (lows[q + 1] in ("hometown", "birthplace") or (
+                lows[q + 1] == "home" and q + 2 < limit and lows[q + 2] in ("town", "city", "village"))):
+            # "Saddam Hussein's home town": the town the article is about
+            r = q + 1 if lows[q + 1] != "home" else q + 2
+            np.coref = r
+            np.end = r + 1
+            return np
+        if low in ("city", "town") and q + 1 < limit and lows[q + 1] in ("centre", "center"):
+            # "the city centre (of P)": a part of the town
+            np.site = np.site or "inner"
+            np.partial = True
+            if q + 2 < limit and lows[q + 2] in ("of", "in"):
+                q += 3
+                steps += 3
+                continue
+            np.coref = q
+            np.end = q + 2
+            return np
         p = st.place_at.get(q)
         if p is not None:
             after = lows[p.j] if p.j < n else ""

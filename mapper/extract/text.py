@@ -168,7 +168,7 @@ _META = re.compile(
 #: "BEIRUT (AP) —", "London, June 13 :", "KIRKUK, Iraq (AP) —", "DAMASCUS - "
 _DATELINE = re.compile(
     r"^\s*(?P<head>[A-Z\u00C0-\u00DE\u0130][^\n]{0,90}?)\s*"
-    r"(?:\((?P<agency>[^()\n]{1,60})\)\s*(?:[-–—:]{1,2}\s*)?|\s[-–—:]{1,2}\s|[-–—]{1,2}(?=\s*[A-Z\"“]))"
+    r"(?:\((?P<agency>[^()\n]{1,60})\)\s*(?:[-–—:]{1,2}\s*)?|\s[-–—:]{1,2}\s|(?:[–—]{1,2}|--|-(?=\s))(?=\s*[A-Z\"“]))"
 )
 #: a line that is only a date and a time ("25 Apr 2024", "Monday 11 April 2016 - 12:13")
 _DATE_ONLY = re.compile(
