@@ -577,3 +577,11 @@ def test_a_persons_home_town_is_the_town_not_a_place_named_after_him(ex):
 def test_a_hyphenated_unit_name_is_no_dateline_and_a_city_centre_is_inside_the_city(ex):
     df = read(ex, "Elite Counter-Terrorism Service units entered the city centre of Fallujah on Monday.")
     assert ("Fallujah", "entered", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_place_left_as_the_last_of_a_side_is_still_held_by_it(ex):
+    df = read(ex, "Twin assaults on Deir ez-Zor and al-Qaim struck IS again, leaving Albu Kamal, across the "
+                  "border, as the last city of the group in the region.")
+    assert ("Albu Kamal", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "The army retook Hit, leaving Rawa as the final town held by IS in Anbar.")
+    assert ("Rawa", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")

@@ -127,6 +127,8 @@ def read_sentence(st: ArticleState, k: int) -> list[Claim]:
     out += _adjective(st, k)
     taken = {c.place.i for c in out if c.event in ("captured", "entered")}
     out += [c for c in _stronghold(st, k) if c.place.i not in taken]
+    held = {c.place.i for c in out}
+    out += [c for c in _left_as_last(st, k) if c.place.i not in held]
     _continuing(st, k, out)
     if s.part == "headline":
         for c in out:
@@ -1971,6 +1973,56 @@ def _included_places(st: ArticleState, k: int, q: int) -> NP | None:
     if np is None or not np.places:
         return None
     return np
+
+
+_LAST_WORDS = frozenset({"last", "only", "final", "sole"})
+
+
+def _left_as_last(st: ArticleState, k: int) -> list[Claim]:
+    """", leaving P (, aside,) as the last city under its control": P is still held by the side
+    the sentence is about (its possessive, else the last side named before)."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    out: list[Claim] = []
+    for q in range(s.body_start, s.j):
+        if lows[q] not in ("leaving", "leaves", "left", "leave"):
+            continue
+        p = st.place_at.get(q + 1)
+        if p is None or not p.eligible:
+            continue
+        r = p.j
+        if r < s.j and lows[r] == ",":  # an aside: ", on the Syrian side of the border,"
+            r2 = r + 1
+            while r2 < s.j and lows[r2] != "," and r2 - r < 10:
+                r2 += 1
+            r = r2 + 1 if r2 < s.j and lows[r2] == "," else r
+        if r < s.j and lows[r] == "as":
+            r += 1
+        window = lows[r:min(s.j, r + 4)]
+        if not any(w in _LAST_WORDS for w in window):
+            continue
+        tail = lows[r:min(s.j, r + 12)]
+        if not any(w in st.grammar.place_heads or w in st.grammar.stronghold_nouns for w in tail):
+            continue
+        holder: Ref | None = None
+        for t in range(r, min(s.j, r + 12)):
+            if lows[t] in ("its", "their"):
+                holder = Ref(pronoun=t)
+                break
+            a = st.actor_at.get(t)
+            if a is not None and a.label != "never":
+                holder = Ref(actor=a)
+                break
+        if holder is None:
+            prev = [a for a in st.scan.actors if s.body_start <= a.i < q and a.label not in ("never",)]
+            if prev:
+                holder = Ref(actor=prev[-1])
+        if holder is None:
+            continue
+        chunk = st.chunk_of(k, q)
+        out += _make(st, k, NP(p.i, p.j, places=[p]), "held", q, chunk, gainer=holder, loser=None,
+                     confidence=0.6, construction="left_as_last", flags={"last"})
+    return out
 
 
 _COPULAS = frozenset({"is", "remains", "remained", "becomes", "became", "stays"})
