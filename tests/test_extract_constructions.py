@@ -585,3 +585,25 @@ def test_a_place_left_as_the_last_of_a_side_is_still_held_by_it(ex):
     assert ("Albu Kamal", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
     df = read(ex, "The army retook Hit, leaving Rawa as the final town held by IS in Anbar.")
     assert ("Rawa", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_datelines_after_a_headline_ending_in_a_title_and_misspelt_datelines(ex):
+    art = Article(id="t.txt", text="Troops retake town: commander\n\nQAYYARAH, Iraq (Wire) - Iraqi forces pushed IS "
+                                   "from the town on Thursday.", published=PUB, title="", url="")
+    assert "QAYYARAH" in {r["name_as_written"] for r in ex.places(art) if r["place_id"]}
+    rows = place_rows(ex, "Damacus, July 6 (Wire) - IS militants on Monday captured the town of Ain Issa.")
+    assert rows["Damacus"]["place"] == "Damascus"
+
+
+def test_a_short_name_one_letter_off_a_town_of_the_named_governorate(ex):
+    rows = place_rows(ex, "IS withdrew from towns in Anbar Province. The town of Rufba was abandoned on Monday.")
+    assert rows["Rufba"]["place"] == "Rutba"
+    rows = place_rows(ex, "IS withdrew from several towns. The town of Rufba was abandoned on Monday.")
+    assert not rows["Rufba"]["place_id"].startswith("geonames:")
+
+
+def test_the_town_is_the_one_named_a_town_even_when_written_bare_later(ex):
+    df = read(ex, "The town of Hit was the largest of those they left, along with the desert town of Rutba. "
+                  "IS took over Hit in October 2014, killing dozens shortly after seizing the town.",
+              published=dt.date(2016, 3, 13))
+    assert "Rutba" not in set(df[df["event_type"] == "captured"]["name_as_written"])

@@ -71,9 +71,12 @@ def salient_place(st: ArticleState, k: int, q: int) -> PlaceM | None:
         if sb.part in ("body", "headline"):
             before = [p for p in st.scan.places if sb.body_start <= p.i < sb.j and _anchorable(st, p) and fits(p)] + before
     if head:
-        named = [p for p in here + before if st.head_of.get(p.i) == head]
-        if named:
-            return named[-1]  # "the village" is the place last named as a village
+        headed = _headed_ids(st, head)
+        for pool in (here, before):
+            named = [p for p in pool if st.head_of.get(p.i) == head
+                     or (p.place is not None and p.place.place_id in headed)]
+            if named:
+                return named[-1]  # "the village" is the place last named as a village (this sentence first)
     for pool in (here, before):
         claimed = [p for p in pool if p.i in st.claimed]
         if claimed:
@@ -87,6 +90,17 @@ def salient_place(st: ArticleState, k: int, q: int) -> PlaceM | None:
         if best is not None:
             return best
     return None
+
+
+def _headed_ids(st: ArticleState, head: str) -> set[str]:
+    """Ids of the places the article names with a head noun ("the town of P"): another
+    mention of P without it is still "the town"."""
+    cache = st.__dict__.setdefault("_headed_cache", {})
+    got = cache.get(head)
+    if got is None:
+        got = {q.place.place_id for q in st.scan.places if q.place is not None and st.head_of.get(q.i) == head}
+        cache[head] = got
+    return got
 
 
 def _anchorable(st: ArticleState, p: PlaceM) -> bool:

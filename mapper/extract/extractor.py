@@ -456,6 +456,7 @@ def _place_unknowns(st: ArticleState) -> None:
     gaz = st.gaz
     resolved = [p for p in st.scan.places if p.place is not None and p.eligible]
     held = {p.place.place_id for p in st.scan.places if p.place is not None}
+    named_regions = frozenset(p.place.admin1 for p in st.scan.places if p.place is not None and p.kind == "admin1")
     for p in st.scan.places:
         if p.place is not None or not p.text.strip():
             continue
@@ -463,7 +464,7 @@ def _place_unknowns(st: ArticleState) -> None:
         sub = p.j < st.tk.n and lows[p.j] in ("district", "districts", "neighbourhood", "neighborhood",
                                               "neighbourhoods", "neighborhoods", "quarter", "complex", "hill", "camp")
         if not sub:
-            near = _variant_match(gaz, p, resolved, held)
+            near = _variant_match(gaz, p, resolved, held, regions=named_regions)
             if near is not None:
                 _set_place(p, near)
                 if p.kind not in ("settlement", "feature"):
@@ -626,7 +627,7 @@ def _variants(text: str) -> list[str]:
     return out
 
 
-def _variant_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str]):
+def _variant_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str], *, regions: frozenset = frozenset()):
     from mapper.names import fold
 
     points = [(q.place.lat, q.place.lon) for q in resolved]
@@ -641,19 +642,28 @@ def _variant_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str]):
     near = _nearby_match(gaz, p, resolved, held)
     if near is not None:
         return near
-    return _typo_match(gaz, p, held)
+    return _typo_match(gaz, p, held, regions=regions)
 
 
-def _typo_match(gaz, p: PlaceM, held: set[str]):
-    """A prominent place one slip of the keyboard away ("Damacus" for Damascus)."""
+def _typo_match(gaz, p: PlaceM, held: set[str], *, regions: frozenset = frozenset()):
+    """A prominent place one slip of the keyboard away ("Damacus" for Damascus); for a short
+    name ("Rufba"), one letter off a town of a governorate the article names."""
     from rapidfuzz import fuzz, process
 
     from mapper.names import fold
 
     key = p.key or fold(p.text)
-    if len(key) < 6 or " " in p.text.strip() or "-" in p.text:
+    if len(key) < 5 or " " in p.text.strip() or "-" in p.text:
         return None
     keys = _prominent_keys(gaz)
+    if len(key) == 5:
+        if not regions:
+            return None
+        for k2, r in keys.items():
+            if len(k2) == 5 and k2[0] == key[0] and sum(a != b for a, b in zip(k2, key)) == 1 \
+                    and gaz._col["admin1"][r] in regions and gaz._col["place_id"][r] not in held:
+                return gaz._place(r, 0.8)
+        return None
     got = process.extractOne(key, gaz._mapper_prominent_list, scorer=fuzz.ratio, score_cutoff=88)
     if got is None:
         return None

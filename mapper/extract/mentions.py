@@ -517,7 +517,7 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
     if fold(tk.text[tk.starts[i]:tk.ends[j - 1]]) in _OUTLETS:
         return False
     n = tk.n
-    prev = lows[i - 1] if i > 0 else ""
+    prev = lows[i - 1] if i > sent_start else ""  # the word before, in this sentence
     if prev.rstrip(".") in _TITLES:
         return False  # "President Bashar", "Gen. Hamid"
     if j + 1 < tk.n and lows[j] in ("'s", "’s") and lows[j + 1] in _PERSONAL:
@@ -676,6 +676,12 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
                         q2 = b2 - 1
                         if q2 > s.i and lows[q2] == "and" and lows[q2 - 1] == ",":
                             q2 -= 1
+    # a dateline opens with a place: "Damacus, July 6 (IANS) -" names one even when misspelt
+    for a, _b in layout.dateline_spans:
+        if a < n and a not in covered and _capital(words[a]) and lows[a] not in stop:
+            r = name_at(a)
+            if r > a and r < n and lows[r] == ",":
+                add(a, r)
     for p in found:
         sc.places.append(p)
         sc.place_at[p.i] = p
