@@ -782,6 +782,18 @@ def _list_coherence(st: ArticleState) -> None:
     A town of 10,000 people keeps its reading unless a village word heads the list."""
     gaz = st.gaz
     lows = st.tk.lows
+    towns = [q for q in st.scan.places if q.place is not None and q.kind == "settlement" and not q.in_actor]
+    by_sentence: dict[int, list[PlaceM]] = {}
+    for q in towns:
+        by_sentence.setdefault(st.sent_of[q.i], []).append(q)
+    all_counts = Counter(q.place.place_id for q in towns)
+    all_points = {q.place.place_id: (q.place.lat, q.place.lon) for q in towns}
+    held_all = Counter(q.place.place_id for q in st.scan.places if q.place is not None)
+
+    def weight_near(lat: float, lon: float, counts: Counter, points: dict, radius: float) -> int:
+        # distinct places with their numbers of mentions: linear in the mentions
+        return sum(n for pid, n in counts.items() if _km(lat, lon, *points[pid]) <= radius)
+
     seen: set[int] = set()
     for p in st.scan.places:
         if p.i in seen or p.kind not in ("settlement", "feature", "unknown"):
@@ -792,47 +804,51 @@ def _list_coherence(st: ArticleState) -> None:
             continue
         ids = {id(q) for q in members}
         k = st.sent_of[p.i]
-        outside = [q for q in st.scan.places if id(q) not in ids and q.place is not None and q.kind == "settlement"
-                   and not q.in_actor and abs(st.sent_of[q.i] - k) <= 1]
+        outside = [q for kk in (k - 1, k, k + 1) for q in by_sentence.get(kk, ()) if id(q) not in ids]
         placed = [q for q in members if q.place is not None and q.kind in ("settlement", "feature")]
         if not placed:
             continue
-        ref_pts = [(q.place.lat, q.place.lon) for q in outside]
+        ref_counts = Counter(q.place.place_id for q in outside)
+        ref_points = {q.place.place_id: (q.place.lat, q.place.lon) for q in outside}
+        mem_counts = Counter(q.place.place_id for q in placed)
+        mem_points = {q.place.place_id: (q.place.lat, q.place.lon) for q in placed}
 
         def support(q: PlaceM) -> int:
-            return (sum(1 for m in placed if m is not q and _km(q.place.lat, q.place.lon, m.place.lat, m.place.lon) <= 100)
-                    + sum(1 for a, b in ref_pts if _km(q.place.lat, q.place.lon, a, b) <= 150))
+            la, lo = q.place.lat, q.place.lon
+            return (weight_near(la, lo, mem_counts, mem_points, 100) - 1
+                    + weight_near(la, lo, ref_counts, ref_points, 150))
 
-        scores = {id(q): support(q) for q in placed}
+        first_of: dict[str, PlaceM] = {}
+        for q in placed:
+            first_of.setdefault(q.place.place_id, q)
+        scores = {pid: support(q) for pid, q in first_of.items()}
         best = max(scores.values())
-        core = next(q for q in placed if scores[id(q)] == best)
-        if any(_km(core.place.lat, core.place.lon, a, b) <= 150 for a, b in ref_pts):
+        core = next(q for q in placed if scores[q.place.place_id] == best)
+        if weight_near(core.place.lat, core.place.lon, ref_counts, ref_points, 150) > 0:
             far = [q for q in placed if _km(q.place.lat, q.place.lon, core.place.lat, core.place.lon) > 100
-                   and scores[id(q)] < best]
+                   and scores[q.place.place_id] < best]
         else:
-            # nothing around the list confirms its best member: the article's other places judge
-            wide_m = [q for q in st.scan.places if id(q) not in ids and q.place is not None
-                      and q.kind == "settlement" and not q.in_actor]
-            # a judge is a town of note in the article's country, or a place another of the
-            # article's places lies near
-            # (a lone namesake elsewhere, itself wrong, confirms nothing)
-            wide_m = [q for q in wide_m if ((q.place.population >= 10000
-                                              or q.place.feature_code in ("PPLC", "PPLA", "PPLA2"))
-                                             and q.place.country == st.main_country)
-                      or any(o.place.place_id != q.place.place_id
-                             and _km(q.place.lat, q.place.lon, o.place.lat, o.place.lon) <= 150 for o in wide_m)]
-            if not wide_m:
+            # nothing around the list backs its best member: the article's other mentions vote;
+            # a member that a third of them lie near (150 km) stands, the others are namesakes
+            counts = all_counts - mem_counts
+            total = sum(counts.values())
+            if not total:
                 continue
-            wide = {(q.place.lat, q.place.lon) for q in wide_m}
-            far = [q for q in placed if min(_km(q.place.lat, q.place.lon, a, b) for a, b in wide) > 150]
-            outside = wide_m
+            far_ids = {pid for pid in mem_counts
+                       if 3 * weight_near(*mem_points[pid], counts, all_points, 150) < total}
+            far = [q for q in placed if q.place.place_id in far_ids]
+            outside = [q for q in towns if id(q) not in ids and q.place.place_id in counts
+                       and all(_km(q.place.lat, q.place.lon, *mem_points[f]) > 150 for f in far_ids)] if far else []
             placed = []  # members unconfirmed: only the article's other places anchor the far ones
         if not far:
             continue
         first = min(q.i for q in members)
+        last = max(q.j for q in members)
         villages = any(lows[t] in _VILLAGE_WORDS for t in range(max(0, first - 6), first)) or \
-            any(lows[t] in _VILLAGE_WORDS for t in range(max(q.j for q in members), min(st.tk.n, max(q.j for q in members) + 2)))
-        held = {q.place.place_id for q in st.scan.places if q.place is not None and id(q) not in {id(f) for f in far}}
+            any(lows[t] in _VILLAGE_WORDS for t in range(last, min(st.tk.n, last + 2)))
+        far_ids = {q.place.place_id for q in far}
+        held = {pid for pid, n in held_all.items() if pid not in far_ids
+                or n > sum(1 for q in far if q.place.place_id == pid)}
         anchors = [q for q in (outside + [m for m in placed if m not in far]) if q.place is not None]
         for q in far:
             if ((q.place.population >= 10000 or q.place.feature_code in ("PPLC", "PPLA", "PPLA2")) and not villages) \
@@ -902,6 +918,9 @@ def _anchor_for(st: ArticleState, p: PlaceM, resolved: list[PlaceM]) -> object |
     good = [q for q in members if q.place is not None and q.eligible]
     if good:
         return min(good, key=lambda q: abs(q.i - p.i)).place
+    placed_near = [q for q in members if q.approx is not None]
+    if placed_near:
+        return min(placed_near, key=lambda q: abs(q.i - p.i)).approx
     same = [q for q in resolved if s.i <= q.i < s.j and q.kind in ("settlement", "feature") and not q.subplace]
     if same:
         after = [q for q in same if q.i > p.i and all(lows[t] not in (".", ";") for t in range(p.j, q.i))
