@@ -607,3 +607,20 @@ def test_the_town_is_the_one_named_a_town_even_when_written_bare_later(ex):
                   "IS took over Hit in October 2014, killing dozens shortly after seizing the town.",
               published=dt.date(2016, 3, 13))
     assert "Rutba" not in set(df[df["event_type"] == "captured"]["name_as_written"])
+
+
+def test_an_unknown_name_is_found_wherever_it_is_written_and_placed_where_the_article_is(ex):
+    text = ("Syrian troops in Deir ez-Zor held out on Monday. In the districts still in Damascus control, residents "
+            "fear what happened in Al- Qusayba, where IS fighters killed dozens. Many fled Al-Qusayba at dawn. "
+            "Shells fell on Deir ez-Zor again.")
+    rows = [r for r in Extractor.places(ex, Article(id="t.txt", text=text, published=PUB, title="", url=""))
+            if "Qusayba" in r["name_as_written"]]
+    assert {r["name_as_written"] for r in rows} == {"Al- Qusayba", "Al-Qusayba"}
+    dz = place_rows(ex, text)["Deir ez-Zor"]["place_id"]
+    assert {r["place_id"] for r in rows} == {f"near:{dz}"}
+
+
+def test_a_compound_adjective_ending_a_list_is_no_place(ex):
+    rows = place_rows(ex, "Troops took control of 19 villages, including Dumat Aziz, Arab Lok and Tal Ghazal, "
+                          "Arabic-language media reported.")
+    assert not any(name.startswith("Arabic") for name in rows)

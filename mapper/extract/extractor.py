@@ -636,7 +636,11 @@ def _variant_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str], *, re
         if rows:
             cands = [r for r in rows if gaz._col["place_id"][r] not in held]
             if points:
-                cands = [r for r in cands if min(_km(gaz._col["lat"][r], gaz._col["lon"][r], a, b) for a, b in points) < 150]
+                # near the article's places: half of its mentions within 150 km
+                pc = Counter(points)
+                cands = [r for r in cands
+                         if 2 * sum(n for (a, b), n in pc.items() if _km(gaz._col["lat"][r], gaz._col["lon"][r], a, b) < 150)
+                         >= len(points)]
             if len(cands) == 1:
                 return gaz._place(cands[0], 0.8)
     near = _nearby_match(gaz, p, resolved, held)
@@ -921,7 +925,8 @@ def _anchor_for(st: ArticleState, p: PlaceM, resolved: list[PlaceM]) -> object |
     placed_near = [q for q in members if q.approx is not None]
     if placed_near:
         return min(placed_near, key=lambda q: abs(q.i - p.i)).approx
-    same = [q for q in resolved if s.i <= q.i < s.j and q.kind in ("settlement", "feature") and not q.subplace]
+    by_sent, counts, backed = _anchor_index(st, resolved)
+    same = [q for q in by_sent.get(k, ()) if backed(q.place)]
     if same:
         after = [q for q in same if q.i > p.i and all(lows[t] not in (".", ";") for t in range(p.j, q.i))
                  and any(lows[t] in ("in", "of", "near", "north", "south", "east", "west", "outside")
@@ -930,12 +935,38 @@ def _anchor_for(st: ArticleState, p: PlaceM, resolved: list[PlaceM]) -> object |
             return after[0].place
         return min(same, key=lambda q: abs(q.i - p.i)).place
     for back in range(k - 1, max(-1, k - 3), -1):
-        sb = st.layout.sentences[back]
-        before = [q for q in resolved if sb.i <= q.i < sb.j and q.kind in ("settlement", "feature") and not q.subplace]
+        before = [q for q in by_sent.get(back, ()) if backed(q.place)]
         if before:
-            counts = Counter(q.place.place_id for q in resolved)
             return max(before, key=lambda q: (counts[q.place.place_id], q.i)).place
     return None
+
+
+def _anchor_index(st: ArticleState, resolved: list[PlaceM]):
+    """Per article, once: resolved places by sentence, mention counts, and whether a place
+    lies where the article is (half of its mentions within 150 km: not "Damascus" in "in
+    Damascus control" for a village of Deir ez-Zor)."""
+    got = st.__dict__.get("_anchor_index")
+    if got is not None:
+        return got
+    by_sent: dict[int, list[PlaceM]] = {}
+    for q in resolved:
+        if q.kind in ("settlement", "feature") and not q.subplace:
+            by_sent.setdefault(st.sent_of[q.i], []).append(q)
+    counts = Counter(q.place.place_id for q in resolved)
+    points = {q.place.place_id: (q.place.lat, q.place.lon) for q in resolved}
+    total = sum(counts.values())
+    memo: dict[str, bool] = {}
+
+    def backed(place) -> bool:
+        pid = place.place_id
+        if pid not in memo:
+            near = sum(n for other, n in counts.items() if _km(place.lat, place.lon, *points[other]) <= 150)
+            memo[pid] = 2 * near >= total
+        return memo[pid]
+
+    got = (by_sent, counts, backed)
+    st.__dict__["_anchor_index"] = got
+    return got
 
 
 def _list_members(st: ArticleState, p: PlaceM) -> list[PlaceM]:

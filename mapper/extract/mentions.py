@@ -570,6 +570,9 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
             if w in ("-", "'", "’", "‘") and r > q and r + 1 < n and tk.glued(r) and tk.glued(r + 1):
                 r += 1
                 continue
+            if w == "-" and r > q and r + 1 < n and tk.glued(r) and lows[r - 1] in _CONNECT and _capital(words[r + 1]):
+                r += 1  # "Al- Baghaliyeh": an article, a hyphen and a space
+                continue
             lw = lows[r]
             if _capital(w) and w[:1].isalpha() and (lw not in _NOT_NAMES or (listed and r + 1 < n and _capital(words[r + 1])
                                                                           and lows[r + 1] not in stop)) and (
@@ -583,6 +586,8 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
             break
         while r > q and lows[r - 1] in _CONNECT:
             r -= 1
+        if r > q and words[r - 1] == "-" and r < n and tk.glued(r) and not _capital(words[r]):
+            return q  # "Arabic-language": a compound adjective, not a name
         return r
 
     def add(q: int, r: int) -> None:
@@ -682,6 +687,18 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
             r = name_at(a)
             if r > a and r < n and lows[r] == ",":
                 add(a, r)
+    # a name found once in a place slot is a place wherever the text writes it again
+    keys = {p.key for p in found if len(p.key) >= 4}
+    if keys:
+        q = 0
+        while q < n:
+            if q not in covered and (_capital(words[q]) or lows[q] in _CONNECT):
+                r = name_at(q)
+                if r > q and fold(text[starts[q]:ends[r - 1]]) in keys:
+                    add(q, r)
+                    q = r
+                    continue
+            q += 1
     for p in found:
         sc.places.append(p)
         sc.place_at[p.i] = p
