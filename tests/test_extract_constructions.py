@@ -624,3 +624,11 @@ def test_a_compound_adjective_ending_a_list_is_no_place(ex):
     rows = place_rows(ex, "Troops took control of 19 villages, including Dumat Aziz, Arab Lok and Tal Ghazal, "
                           "Arabic-language media reported.")
     assert not any(name.startswith("Arabic") for name in rows)
+
+
+def test_a_name_spelled_a_letter_off_a_place_of_the_article_is_that_place(ex):
+    text = ("Iraqi forces retook the town of Jurf al-Sakhar on Sunday. Located south of Baghdad, Jurf al-Shakar "
+            "is mostly Sunni.")
+    rows = place_rows(ex, text)
+    assert rows["Jurf al-Shakar"]["place_id"] == rows["Jurf al-Sakhar"]["place_id"]
+    assert rows["Jurf al-Sakhar"]["place_id"].startswith("geonames:")

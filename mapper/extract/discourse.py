@@ -428,7 +428,7 @@ def merge(claims: list[Claim]) -> list[Claim]:
     by_place: dict[tuple, list[Claim]] = {}  # (event, place) -> kept claims: merging stays linear
     for c in sorted(claims, key=_rank):
         bucket = by_place.setdefault((c.event, _pkey(c)), [])
-        twin = next((o for o in bucket if _same(o, c)), None)
+        twin = next((o for o in bucket[-_WINDOW:] if _same(o, c)), None)
         if twin is None:
             out.append(c)
             bucket.append(c)
@@ -446,7 +446,7 @@ def merge(claims: list[Claim]) -> list[Claim]:
     rest = []
     for c in out:
         if _borrowed(c) and c.date is not None:
-            twin = next((o for o in dated.get((c.event, _pkey(c)), ()) if o is not c and o.region == c.region
+            twin = next((o for o in dated.get((c.event, _pkey(c)), ())[-_WINDOW:] if o is not c and o.region == c.region
                          and _same_place(o, c) and _sides_ok(o, c) and o.gainer_label and c.gainer_label
                          and (o.date is None or abs((o.date - c.date).days) <= 62)), None)
             if twin is not None:
@@ -461,7 +461,7 @@ def merge(claims: list[Claim]) -> list[Claim]:
             captures.setdefault(_pkey(o), []).append(o)
     keep: list[Claim] = []
     for c in out:
-        caps = captures.get(_pkey(c), ())
+        caps = captures.get(_pkey(c), ())[-_WINDOW:]
         if c.event == "entered" and "share" not in c.flags and any(
             _same_place(o, c) and o.gainer_label == c.gainer_label and o.gainer_label
             and _dates_ok(o, c) and o.date is not None and c.date is not None for o in caps
@@ -496,6 +496,11 @@ def merge(claims: list[Claim]) -> list[Claim]:
     return keep
 
 
+#: how many kept claims about one place a new one is compared with: the twins of a claim are
+#: among the last few about its place, and the merge stays linear on lists of hundreds
+_WINDOW = 32
+
+
 def _borrowed(c: Claim) -> bool:
     return any(f in c.flags for f in ("date_from_lead", "date_from_publication", "date_from_context", "background"))
 
@@ -509,12 +514,16 @@ def _refine_dates(claims: list[Claim]) -> None:
     """A claim dated only from the story takes the explicit date of a claim on the same place
     by the same side nearby ("captured the airbase" ... "fully controlling it on Sunday")."""
     by_place: dict[str, list[Claim]] = {}
+    by_sentence: dict[tuple, list[Claim]] = {}
     for c in claims:
         by_place.setdefault(_pkey(c), []).append(c)
+        by_sentence.setdefault((_pkey(c), c.k), []).append(c)
     for c in claims:
         if not any(f in c.flags for f in ("date_from_lead", "date_from_publication", "date_from_context")):
             continue
-        for o in by_place[_pkey(c)]:
+        near = [o for o in by_place[_pkey(c)] if abs(o.k - c.k) <= 2] if len(by_place[_pkey(c)]) <= _WINDOW \
+            else [o for kk in range(c.k - 2, c.k + 3) for o in by_sentence.get((_pkey(c), kk), ())]
+        for o in near:
             if o is c or _borrowed(o) or o.date is None or c.date is None:
                 continue
             if _pkey(o) != _pkey(c) or o.gainer_label != c.gainer_label or abs(o.k - c.k) > 2:

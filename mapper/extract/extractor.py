@@ -457,6 +457,7 @@ def _place_unknowns(st: ArticleState) -> None:
     resolved = [p for p in st.scan.places if p.place is not None and p.eligible]
     held = {p.place.place_id for p in st.scan.places if p.place is not None}
     named_regions = frozenset(p.place.admin1 for p in st.scan.places if p.place is not None and p.kind == "admin1")
+    _respellings(st)
     for p in st.scan.places:
         if p.place is not None or not p.text.strip():
             continue
@@ -473,6 +474,7 @@ def _place_unknowns(st: ArticleState) -> None:
                     held.add(near.place_id)
                     resolved.append(p)
                 continue
+    _respellings(st)
     _stated_location(st)
     _list_coherence(st)
     _mark_subplaces(st)
@@ -489,6 +491,31 @@ def _place_unknowns(st: ArticleState) -> None:
                 p.approx = anchor
     _area_of_approximations(st)
     _same_name_same_place(st)
+
+
+def _respellings(st: ArticleState) -> None:
+    """An unknown name spelled within a letter or two of a place the article names is that
+    place ("Jurf al-Shakar" beside "Jurf al-Sakhar", "Rufha" beside "Rufba")."""
+    from rapidfuzz import fuzz, process
+
+    from mapper.names import fold
+
+    placed: dict[str, PlaceM] = {}
+    for q in st.scan.places:
+        if q.place is not None and q.kind in ("settlement", "feature") and not q.in_actor:
+            placed.setdefault(fold(q.text), q)
+    keys = [k for k in placed if len(k) >= 5]
+    if not keys:
+        return
+    for p in st.scan.places:
+        if p.place is not None or p.subplace or p.in_actor or not p.text.strip():
+            continue
+        key = fold(p.text)
+        if len(key) < 5:
+            continue
+        got = process.extractOne(key, keys, scorer=fuzz.ratio, score_cutoff=80)
+        if got is not None and got[0][0] == key[0]:
+            _set_place(p, placed[got[0]].place)
 
 
 def _area_of_approximations(st: ArticleState, radius_km: float = 40.0) -> None:

@@ -687,8 +687,33 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
             r = name_at(a)
             if r > a and r < n and lows[r] == ",":
                 add(a, r)
-    # a name found once in a place slot is a place wherever the text writes it again
+    # a name found once in a place slot is a place wherever the text writes it again, and a
+    # name spelled within a letter or two of a place the text names is that place misspelt
+    # ("Jurf al-Shakar" beside "Jurf al-Sakhar")
     keys = {p.key for p in found if len(p.key) >= 4}
+    named = {fold(p.text): p.text for p in list(sc.places) + found if len(fold(p.text)) >= 5}
+    if named:
+        from rapidfuzz import fuzz, process
+
+        names = list(named)
+        body = [False] * n
+        for sent in layout.sentences:
+            if sent.part == "body":
+                for t in range(sent.body_start, sent.j):
+                    body[t] = True
+        q = 0
+        while q < n:
+            if body[q] and q not in covered and _capital(words[q]) and words[q].isalpha() and lows[q] not in stop \
+                    and lows[q] not in _NOT_NAMES:
+                r = name_at(q)
+                if r > q:
+                    key = fold(text[starts[q]:ends[r - 1]])
+                    got = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=80) if len(key) >= 5 else None
+                    if got is not None and got[0][0] == key[0] and key not in named:
+                        add(q, r)
+                        q = r
+                        continue
+            q += 1
     if keys:
         q = 0
         while q < n:
