@@ -205,24 +205,24 @@ def demo_result(gazetteer):
 
 def test_seeds_events(seeds_result):
     ev, _ = seeds_result
-    assert ev["recall"] >= 0.96  # target 100 %: see the note in docs/extraction.md
+    assert ev["recall"] >= 1.0  # the bar of issue 12
     assert ev["precision"] >= 0.90
 
 
 def test_seeds_toponyms(seeds_result):
     _, top = seeds_result
-    assert top["accuracy"] >= 0.97  # target 100 %
+    assert top["accuracy"] >= 1.0
 
 
 def test_dev_events(dev_result):
     # bars of issue 12: 85 % / 85 % on the whole set, 80 % / 80 % on each half. The figures
     # reached are printed (-s) and guarded here a little below them, so that a regression shows
     ev, _, halves = dev_result
-    assert ev["recall"] >= 0.85
-    assert ev["precision"] >= 0.80
+    assert ev["recall"] >= 0.90  # bar 85 %; measured 95 %
+    assert ev["precision"] >= 0.85  # bar 85 %; measured 91 %
     for (lo, _hi), (e, _t) in halves.items():
-        assert e["recall"] >= 0.80, (lo, e["recall"])
-        assert e["precision"] >= 0.78, (lo, e["precision"])
+        assert e["recall"] >= 0.85, (lo, e["recall"])  # bar 80 %
+        assert e["precision"] >= 0.85, (lo, e["precision"])  # bar 80 %
 
 
 def test_dev_day_dates(dev_result):
@@ -232,12 +232,12 @@ def test_dev_day_dates(dev_result):
 
 def test_dev_toponyms(dev_result):
     _, top, _ = dev_result
-    assert top["accuracy"] >= 0.80  # target 95 %
+    assert top["accuracy"] >= 0.90  # measured 93 %; the issue's bar of 95 % is not reached (docs/extraction.md)
 
 
 def test_demo_expected_events(demo_result):
     ev, reports = demo_result
-    assert ev["recall"] >= 0.70  # target 90 %
+    assert ev["recall"] >= 0.90  # the bar of issue 12; measured 94 %
     # the turning points the maps must show
     must = [("057", "Baghuz", "captured"), ("044", "Tal Afar", "captured"), ("027", "Fallujah", "captured"),
             ("043", "Mosul", "captured"), ("048", "Raqqa", "captured")]
