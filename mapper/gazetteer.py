@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mapper import resources
 from mapper.errors import GazetteerError, UnresolvedPlaceWarning
 from mapper.names import FOLD_VERSION, fold, skeleton
 
@@ -53,8 +54,9 @@ __all__ = [
     "build_packaged",
 ]
 
-DATA_DIR = Path(os.environ.get("MAPPER_DATA_DIR", Path(__file__).resolve().parents[1] / "data"))
-GAZ_DIR = DATA_DIR / "gazetteer"
+# located by mapper.resources (package data in a wheel, data/ in a checkout, MAPPER_DATA_DIR)
+GAZ_DIR = resources.gazetteer_dir()
+DATA_DIR = GAZ_DIR.parent
 PACKAGED = GAZ_DIR / "places.tsv.gz"
 
 GEONAMES_COLUMNS = [
@@ -283,10 +285,13 @@ class Gazetteer:
         """
         path = Path(path) if path else PACKAGED
         if not path.is_file():
+            packaged = path == PACKAGED
             raise GazetteerError(
-                f"{path}: packaged gazetteer not found. Build it with "
-                "`python -m mapper.gazetteer build --geonames ../shared/data/wof_geonames_format_SY_IQ.tsv`, "
-                "or load a GeoNames dump with Gazetteer.from_geonames(path) / --geonames FILE."
+                f"{path}: {'the packaged gazetteer is missing from this install' if packaged else 'no such gazetteer file'}. "
+                + ("Reinstall the package (`pip install --force-reinstall territorial-control-mapper`, or "
+                   "`pip install .` from a clone), " if packaged else "Give a places.tsv.gz written by "
+                   "`python -m mapper.gazetteer build`, ")
+                + "or use a GeoNames dump instead: Gazetteer.from_geonames(path) / --geonames FILE."
             )
         df = pd.read_csv(
             path, sep="\t", dtype={"place_id": str, "name": str, "country": str, "admin1": str,
