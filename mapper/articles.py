@@ -119,7 +119,8 @@ class Skipped:
 
     def __str__(self) -> str:
         verb = "repaired" if self.repaired else "skipped"
-        return f"{self.input}: {verb}: {self.reason}. {self.fix}"
+        stop = "" if self.reason.endswith((".", "!", "?")) else "."
+        return f"{self.input}: {verb}: {self.reason}{stop} {self.fix}"
 
 
 @dataclass
@@ -653,35 +654,43 @@ def _with_repairs(item: Article | Skipped, where: str) -> Iterator[Article | Ski
     yield item
 
 
-def _json_int(digits: str) -> int | str:
-    # Python refuses to turn more than 4300 digits into an int; such a number is kept as text
-    return int(digits) if len(digits) <= _MAX_INT_DIGITS else digits
-
-
-def parse_json_line(raw: bytes, *, where: str, first: bool = False) -> tuple[dict | None, Skipped | None, str]:
+def parse_json_line(raw: bytes, *, where: str, first: bool = False) -> tuple[dict | None, Skipped | None, str, str]:
     """One JSON Lines line as a dict, or the reason it cannot be one; never raises.
+
+    A number too long for Python's int conversion (over 4,300 digits raises ``ValueError``)
+    is kept as its text, and said so in ``repaired``.
 
     Returns
     -------
-    (record, problem, encoding)
-        Exactly one of ``record`` and ``problem`` is set.
+    (record, problem, encoding, repaired)
+        Exactly one of ``record`` and ``problem`` is set; ``repaired`` says what was changed.
     """
     if len(raw) > _MAX_RECORD_BYTES:
-        return None, Skipped(where, _too_large(len(raw)), _SPLIT_FIX), ""
+        return None, Skipped(where, _too_large(len(raw)), _SPLIT_FIX), "", ""
     line, enc = decode_bytes(raw.removeprefix(codecs.BOM_UTF8) if first else raw)
+    long_numbers: list[int] = []
+
+    def number(digits: str) -> int | str:
+        if len(digits) <= _MAX_INT_DIGITS:
+            return int(digits)
+        long_numbers.append(len(digits))
+        return digits
+
     try:
-        rec = json.loads(line, parse_int=_json_int)
+        rec = json.loads(line, parse_int=number)
     except json.JSONDecodeError as exc:
-        return None, Skipped(where, f"not valid JSON ({exc.msg} at column {exc.colno})", "Write one JSON object per line."), enc
+        return None, Skipped(where, f"not valid JSON ({exc.msg} at column {exc.colno})", "Write one JSON object per line."), enc, ""
     except RecursionError:
         return None, Skipped(where, "JSON nested too deeply to read", "Write one flat JSON object per line "
-                             "(id, text, published, title, url)."), enc
+                             "(id, text, published, title, url)."), enc, ""
     except Exception as exc:  # noqa: BLE001 - whatever the parser trips on, the line is skipped
         return None, Skipped(where, f"JSON that cannot be read ({type(exc).__name__}: {_display(exc)[:200]})",
-                             "Write one JSON object per line with plain strings."), enc
+                             "Write one JSON object per line with plain strings."), enc, ""
     if not isinstance(rec, dict):
-        return None, Skipped(where, f"a JSON {type(rec).__name__}, not an object", "Write one JSON object per line with a 'text' field."), enc
-    return rec, None, enc
+        return None, Skipped(where, f"a JSON {type(rec).__name__}, not an object", "Write one JSON object per line with a 'text' field."), enc, ""
+    repaired = (f"{len(long_numbers)} number(s) of up to {max(long_numbers):,} digits kept as text"
+                if long_numbers else "")
+    return rec, None, enc, repaired
 
 
 def _from_jsonl(path: Path, *, log: ReadLog | None = None) -> Iterator[Article | Skipped]:
@@ -707,12 +716,15 @@ def _from_jsonl(path: Path, *, log: ReadLog | None = None) -> Iterator[Article |
                 n += 1
                 where = f"{name}, line {lineno}"
                 try:
-                    rec, problem, enc = parse_json_line(raw, where=where, first=lineno == 1)
+                    rec, problem, enc, repaired = parse_json_line(raw, where=where, first=lineno == 1)
                     if enc:
                         encodings[enc] += 1
                     if problem is not None:
                         yield problem
                         continue
+                    if repaired:
+                        yield Skipped(where, f"record repaired: {repaired}", "Write numbers of a sane size; the "
+                                      "record was read", repaired=True)
                     item = _record(rec, where, f"{path.stem}:{lineno}", encoding=enc)
                 except Exception as exc:  # noqa: BLE001 - one record never ends the file
                     yield _failed(where, exc)
@@ -890,8 +902,8 @@ def note_duplicates(items: Iterable[Article | Skipped]) -> Iterator[Article | Sk
         if isinstance(item, Article):
             where = item.path or item.id
             if item.id in seen:
-                yield Skipped(f"{where}: {item.id}", f"duplicate id {item.id!r} (also in {seen[item.id]}); both "
-                              "records were read, and events count them as one source",
+                yield Skipped(f"{where}: {item.id}", f"duplicate id {item.id!r}: an earlier article (in "
+                              f"{seen[item.id]}) has the same id; both were read, and events count them as one source",
                               "Give every article its own id", repaired=True)
             else:
                 seen[item.id] = where
