@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import html
 import io
 import math
@@ -364,6 +365,17 @@ def check(config: BuildConfig) -> Plan:
 
 
 def _load_gazetteer(geonames: str | None):
+    """The gazetteer, loaded once per process while its files are unchanged (builds in one
+    process, as in a notebook or the test suite, share it)."""
+    from mapper.gazetteer import GAZ_DIR, PACKAGED
+
+    files = [Path(geonames)] if geonames else [PACKAGED, GAZ_DIR / "aliases.csv", GAZ_DIR / "extra_places.csv"]
+    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) if f.is_file() else (str(f), 0, 0) for f in files)
+    return _gazetteer_for(geonames, stamp)
+
+
+@functools.lru_cache(maxsize=2)
+def _gazetteer_for(geonames: str | None, _stamp: tuple):
     from mapper.gazetteer import Gazetteer
 
     return Gazetteer.from_geonames(geonames) if geonames else Gazetteer.load()
