@@ -174,15 +174,16 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     Returns
     -------
     (text, encoding)
-        ``encoding`` names the codec that worked; ``cp1252+replace`` when even cp1252 had
-        undefined bytes and they were replaced.
+        ``encoding`` names the codec that worked; ``+replace`` is appended when bytes it could
+        not decode were replaced (a byte-order mark followed by invalid text, or bytes that
+        even cp1252 leaves undefined).
     """
     for bom, codec in _BOMS:
         if data.startswith(bom):
             try:
                 return data.decode(codec), codec
-            except UnicodeDecodeError:
-                break
+            except UnicodeDecodeError:  # the mark says what the text is; a bad unit is replaced
+                return data.decode(codec, errors="replace"), f"{codec}+replace"
     try:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError:
@@ -783,7 +784,7 @@ def _from_csv(path: Path, *, log: ReadLog | None = None) -> Iterator[Article | S
         yield Skipped(_display(path), "empty file", "Remove it or add a header 'id,text,published,title,url' and rows.")
         return
     _text, encoding = decode_bytes(head)
-    encoding = {"cp1252+replace": "cp1252"}.get(encoding, encoding)
+    encoding = encoding.removesuffix("+replace")
     delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
     n_articles = 0
     src: _HashingText | None = None
@@ -797,14 +798,17 @@ def _from_csv(path: Path, *, log: ReadLog | None = None) -> Iterator[Article | S
                 yield Skipped(_display(path), f"no 'text' column (found: {', '.join(fields)[:200]})",
                               "The header must name 'id,text,published,title,url'.")
                 return
+            n_rows = 0
             for lineno, cells, error in records:
                 where = f"{name}, line {lineno}"
                 if error:
+                    n_rows += 1
                     yield Skipped(where, f"row skipped: {error}", "Close the quote or remove the stray quote mark; "
                                   "the rows after it were read.")
                     continue
                 if not any(c.strip() for c in cells):
                     continue
+                n_rows += 1
                 try:
                     item = _record(dict(zip(fields, cells)), where, f"{path.stem}:{lineno}", encoding=encoding)
                 except Exception as exc:  # noqa: BLE001 - one row never ends the file
@@ -812,6 +816,8 @@ def _from_csv(path: Path, *, log: ReadLog | None = None) -> Iterator[Article | S
                     continue
                 n_articles += isinstance(item, Article)
                 yield from _with_repairs(item, where)
+            if n_rows == 0:
+                yield Skipped(_display(path), "no rows after the header", "Add one row per article under the header.")
     except OSError as exc:
         yield Skipped(_display(path), f"reading stopped ({exc.strerror or exc})", "Check the file; the rows before the problem were read.")
     finally:
