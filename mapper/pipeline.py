@@ -32,15 +32,12 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import functools
 import html
 import io
 import math
 import os
 import warnings
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,14 +48,17 @@ from mapper import resources
 from mapper.articles import Article, Skipped, note_duplicates, read_articles
 from mapper.errors import GazetteerError, InputError, MapperWarning, RunError
 from mapper.outputs import StagedOutput, check_output_dir, write_csv
+from mapper.progress import NullTask, Progress
 from mapper.runreport import RunReport
 from mapper.schema import ACTORS, AREA_COLUMNS
+from mapper.workers import extract_all, extract_one, load_gazetteer, load_lexicon
 
 __all__ = ["BuildConfig", "BuildResult", "DEMO_DIR", "build", "demo_inputs", "run"]
 
+_extract_one, _load_lexicon, _load_gazetteer = extract_one, load_lexicon, load_gazetteer
+
 #: the demo corpus (``data/examples``; package data in an installed wheel)
 DEMO_DIR = resources.examples_dir()
-_CHUNK = 16
 _EVERY = ("event", "week", "month")
 _ENGINES = ("local", "dask")
 
@@ -232,62 +232,6 @@ class BuildResult:
                 f"{s.get('snapshots', 0)} snapshots in {self.out_dir}>")
 
 
-# ---------------------------------------------------------------------------- progress
-
-
-class _Progress:
-    """Per-stage progress bars on a terminal (rich), silent otherwise."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._progress = None
-        if enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._progress = Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-                                      TimeElapsedColumn(), transient=False)
-
-    def __enter__(self):
-        if self._progress:
-            self._progress.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        if self._progress:
-            self._progress.__exit__(*exc)
-
-    def task(self, name: str, total: int | None = None):
-        if not self._progress:
-            return _NullTask()
-        return _Task(self._progress, self._progress.add_task(name, total=total))
-
-
-class _NullTask:
-    def advance(self, n: int = 1) -> None:
-        pass
-
-    def done(self) -> None:
-        pass
-
-
-class _Task(_NullTask):
-    def __init__(self, progress, task_id):
-        self.p, self.id = progress, task_id
-
-    def advance(self, n: int = 1) -> None:
-        self.p.advance(self.id, n)
-
-    def done(self) -> None:
-        t = self.p.tasks[self.p.task_ids.index(self.id)]
-        self.p.update(self.id, total=t.completed)
-
-
 # ---------------------------------------------------------------------------- stage 1: check
 
 
@@ -364,29 +308,6 @@ def check(config: BuildConfig) -> Plan:
 # ---------------------------------------------------------------------------- stage 2: lookups
 
 
-def _load_gazetteer(geonames: str | None):
-    """The gazetteer, loaded once per process while its files are unchanged (builds in one
-    process, as in a notebook or the test suite, share it)."""
-    from mapper.gazetteer import GAZ_DIR, PACKAGED
-
-    files = [Path(geonames)] if geonames else [PACKAGED, GAZ_DIR / "aliases.csv", GAZ_DIR / "extra_places.csv"]
-    stamp = tuple((str(f), f.stat().st_mtime_ns, f.stat().st_size) if f.is_file() else (str(f), 0, 0) for f in files)
-    return _gazetteer_for(geonames, stamp)
-
-
-@functools.lru_cache(maxsize=2)
-def _gazetteer_for(geonames: str | None, _stamp: tuple):
-    from mapper.gazetteer import Gazetteer
-
-    return Gazetteer.from_geonames(geonames) if geonames else Gazetteer.load()
-
-
-def _load_lexicon(actors: str | None):
-    from mapper.actors import ActorLexicon
-
-    return ActorLexicon.from_file(actors, errors="skip") if actors else ActorLexicon.default()
-
-
 _GEONAMES_FIX = ("A GeoNames dump has 19 tab-separated columns and decimal-degree coordinates; "
                  "fix or delete the line (the other rows were used)")
 
@@ -429,17 +350,17 @@ def _load_gazetteer_lenient(geonames, workdir: Path, report: RunReport):
     Returns (gazetteer, the dump path the extraction workers should load).
     """
     if not geonames:
-        return _load_gazetteer(None), None
+        return load_gazetteer(None), None
     report.add_file(geonames, role="geonames")
     try:
-        return _load_gazetteer(str(geonames)), str(geonames)
+        return load_gazetteer(str(geonames)), str(geonames)
     except GazetteerError as exc:
         if "malformed row" not in str(exc):
             raise  # missing, not UTF-8, no places at all: nothing sensible to go on with
     clean, problems = _clean_geonames(Path(geonames), workdir)
     for p in problems:
         report.skip(p)
-    return _load_gazetteer(str(clean)), str(clean)
+    return load_gazetteer(str(clean)), str(clean)
 
 
 def load_lookups(plan: Plan, report: RunReport, *, workdir: Path) -> Lookups:
@@ -457,7 +378,7 @@ def load_lookups(plan: Plan, report: RunReport, *, workdir: Path) -> Lookups:
     if c.actors is not None:
         report.add_file(c.actors, role="actors", encoding=_encoding_of(c.actors))
         try:
-            lexicon = _load_lexicon(str(c.actors))
+            lexicon = load_lexicon(str(c.actors))
             actors_used = str(c.actors)
         except InputError as exc:
             report.skip(Skipped(f"--actors {c.actors}", f"not used: {exc}",
@@ -492,105 +413,6 @@ def _encoding_of(path: Path) -> str:
 
 
 # ---------------------------------------------------------------------------- stage 3: extract
-
-
-_WORKER: dict = {}
-
-
-def _init_worker(geonames: str | None, actors: str | None) -> None:
-    warnings.simplefilter("ignore")
-    _WORKER["gaz"] = _load_gazetteer(geonames)
-    _WORKER["lex"] = _load_lexicon(actors)
-
-
-def _extract_one(article: Article, gaz, lex) -> tuple[pd.DataFrame, pd.DataFrame, Skipped | None]:
-    from mapper.extract import extract_reports, find_places
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reports = extract_reports(article, gaz, lexicon=lex)
-            places = find_places(article, gaz)
-        return reports, places, None
-    except Exception as exc:  # noqa: BLE001 - one bad article never ends the run
-        return pd.DataFrame(), pd.DataFrame(), Skipped(
-            input=article.path or article.id,
-            reason=f"{article.id}: extraction failed ({type(exc).__name__}: {str(exc)[:200]})",
-            fix="Report this article to the project with the text attached; the other articles were processed",
-        )
-
-
-def _extract_chunk(chunk: list[Article]):
-    return [_extract_one(a, _WORKER["gaz"], _WORKER["lex"]) for a in chunk]
-
-
-def _chunks(items: Iterable[Article | Skipped], report: RunReport, n: int) -> Iterator[list[Article]]:
-    buf: list[Article] = []
-    for item in items:
-        if isinstance(item, Skipped):
-            report.skip(item)
-            continue
-        buf.append(item)
-        if len(buf) >= n:
-            yield buf
-            buf = []
-    if buf:
-        yield buf
-
-
-def _worker_died(chunk: list[Article], exc: BaseException) -> list[tuple[pd.DataFrame, pd.DataFrame, Skipped]]:
-    return [(pd.DataFrame(), pd.DataFrame(), Skipped(
-        a.path or a.id, f"{a.id}: the extraction process died ({type(exc).__name__})",
-        "Run again with --jobs 1 to see which article it was; the other articles were processed"))
-        for a in chunk]
-
-
-def _extract_all(articles, *, gaz, lex, jobs: int, geonames, actors, report: RunReport,
-                 on_article: Callable[[int], None]):
-    """Run extraction over a stream of articles; results in input order for any ``jobs``."""
-    results: list[tuple[Article, pd.DataFrame, pd.DataFrame, Skipped | None]] = []
-    chunks = _chunks(articles, report, _CHUNK)
-    if jobs <= 1:
-        for chunk in chunks:
-            for a in chunk:
-                r, p, s = _extract_one(a, gaz, lex)
-                results.append((a, r, p, s))
-                on_article(1)
-        return results
-
-    def collect(chunk, fut):
-        try:
-            out = fut.result()
-        except BrokenProcessPool as exc:
-            out = _worker_died(chunk, exc)
-        for a, (r, p, s) in zip(chunk, out):
-            results.append((a, r, p, s))
-        on_article(len(chunk))
-
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(geonames, actors)) as pool:
-        pending = []
-        for chunk in chunks:
-            try:
-                fut = pool.submit(_extract_chunk, chunk)
-            except BrokenProcessPool as exc:
-                collect(chunk, _Failed(exc))
-                continue
-            pending.append((chunk, fut))
-            while len(pending) > jobs * 4:  # bounded window: memory stays flat on big corpora
-                collect(*pending.pop(0))
-        for chunk, fut in pending:
-            collect(chunk, fut)
-    return results
-
-
-class _Failed:
-    """A future that failed before it started."""
-
-    def __init__(self, exc: BaseException):
-        self.exc = exc
-
-    def result(self):
-        raise self.exc
 
 
 def _screen(stream, *, today: dt.date, report: RunReport) -> Iterator[Article | Skipped]:
@@ -661,7 +483,7 @@ def extract_articles(plan: Plan, lookups: Lookups, report: RunReport, *, bars=No
     c = plan.config
     for p in plan.missing:
         report.skip(Skipped(str(p), "no such file or folder", "Check the path"))
-    task = bars.task("extract") if bars is not None else _NullTask()
+    task = bars.task("extract") if bars is not None else NullTask()
     if c.engine == "dask":
         from mapper.distributed import run_extraction
 
@@ -680,9 +502,9 @@ def extract_articles(plan: Plan, lookups: Lookups, report: RunReport, *, bars=No
     else:
         stream = _screen(note_duplicates(read_articles(plan.inputs, metadata=c.metadata, follow_links=c.follow_links,
                                                        log=report.files)), today=plan.today, report=report)
-        results = _extract_all(stream, gaz=lookups.gazetteer, lex=lookups.lexicon, jobs=c.jobs,
-                               geonames=lookups.geonames_used, actors=lookups.actors_used, report=report,
-                               on_article=task.advance)
+        results = extract_all(stream, gaz=lookups.gazetteer, lex=lookups.lexicon, jobs=c.jobs,
+                               geonames=lookups.geonames_used, actors=lookups.actors_used,
+                               on_skipped=report.skip, on_article=task.advance)
         for _, _, _, s in results:
             if s is not None:
                 report.skip(s)
@@ -777,7 +599,7 @@ def model_territory(plan: Plan, events: pd.DataFrame, lookups: Lookups, *, bars=
         dates = territory.snapshot_dates(dated, every=c.every, start=plan.since, end=plan.until)
     else:
         dates = pd.DatetimeIndex([])
-    task = bars.task("territory", total=len(dates)) if bars is not None else _NullTask()
+    task = bars.task("territory", total=len(dates)) if bars is not None else NullTask()
     areas = territory.held_areas(control, lookups.gazetteer.settlements(), dates, radius_km=plan.radius_km,
                                  countries=lookups.gazetteer.countries)
     task.advance(len(dates))
@@ -954,7 +776,7 @@ def run(config: BuildConfig) -> BuildResult:
         report.arguments["argv"] = sys.argv[1:]
     report.arguments["radius_km"] = plan.radius_km
     stage = StagedOutput(plan.out_dir, run_id=report.run_id)
-    with stage, _Progress(config.progress) as bars, warnings.catch_warnings(record=True) as caught:
+    with stage, Progress(config.progress) as bars, warnings.catch_warnings(record=True) as caught:
         # the run's own warnings are collected into run.json (and re-emitted at the end)
         warnings.simplefilter("always", MapperWarning)
         work = stage.path / ".work"  # scratch files; removed before the swap
