@@ -90,3 +90,16 @@ def test_dev_toponyms_with_context(dev_dir):
             misses.append(r["as_written"])
     print(f"\ndev toponyms, article as context: {ok}/{len(rows)} = {ok / len(rows):.1%}; missed {misses}")
     assert ok / len(rows) >= 0.9
+
+
+def test_geocode_csv_echoes_queries_spreadsheet_safe():
+    out = run("geocode", "=HYPERLINK(\"http://x\",\"y\")", "Raqqa")
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert rows[0]["query"] == "'=HYPERLINK(\"http://x\",\"y\")" and rows[1]["place_id"] == "geonames:172955"
+
+
+def test_geocode_with_a_missing_dump_is_a_usage_error_in_one_line(tmp_path):
+    out = run("geocode", "Raqqa", "--geonames", str(tmp_path / "nope.txt"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "nope.txt" in out.stderr
