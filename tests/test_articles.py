@@ -13,10 +13,8 @@ import pytest
 from mapper.articles import (
     Article,
     Skipped,
-    clean_text,
     decode_bytes,
     iter_articles,
-    note_duplicates,
     parse_published,
     read_articles,
     read_metadata,
@@ -210,6 +208,8 @@ def test_poison_json_lines_are_skipped_or_repaired_one_by_one(tmp_path):
 
 
 def test_nul_and_control_bytes_are_removed_on_the_way_in(tmp_path):
+    from mapper.articles import clean_text
+
     f = tmp_path / "feed.jsonl"
     f.write_text(json.dumps({"id": "n\u0000ul", "title": "a\u0000b", "text": "Troops\u0000 took Manbij.\u001b[31m"}) + "\n",
                  encoding="utf-8")
@@ -235,6 +235,8 @@ def test_record_with_an_out_of_range_date_is_kept_without_it(tmp_path):
 
 
 def test_duplicate_ids_are_noted(tmp_path):
+    from mapper.articles import note_duplicates
+
     f = tmp_path / "feed.jsonl"
     f.write_text("".join(json.dumps({"id": "same", "text": BODY}) + "\n" for _ in range(3)), encoding="utf-8")
     plain = list(read_articles(f))

@@ -20,8 +20,8 @@ from pathlib import Path
 import pytest
 
 from mapper.errors import MapperWarning, OutputError
-from mapper.outputs import MARKER, check_output_dir
 
+MARKER = ".mapper-output"  # mapper.outputs.MARKER
 REPO = Path(__file__).resolve().parents[1]
 _ARTICLE = "Iraqi troops captured Rawa from the Islamic State on 3 November 2017, officials said.\n"
 
@@ -80,22 +80,24 @@ def test_a_folder_mapper_wrote_is_replaced_and_an_empty_one_used(tmp_path, corpu
     assert not (out / "notes-inside-old-output.txt").exists()
 
 
+@pytest.mark.parametrize("force", [[], ["--force"]], ids=["", "forced"])
 @pytest.mark.parametrize("out", [".", "..", "../.."])
-def test_the_current_folder_and_its_parents_are_never_replaced(tmp_path, corpus, out):
+def test_the_current_folder_and_its_parents_are_never_replaced(tmp_path, corpus, out, force):
     cwd = tmp_path / "work" / "here"
     keep = [_sentinel(cwd), _sentinel(cwd.parent, "other.txt"), corpus / "a.txt"]
-    p = _build(str(corpus), "--out", out, "--force", cwd=cwd)
-    _refused(p, f"--out {out}", "current folder", "--out a new or empty folder")
+    p = _build(str(corpus), "--out", out, *force, cwd=cwd)
     assert all(k.is_file() for k in keep)
+    _refused(p, f"--out {out}", "current folder", "--out a new or empty folder")
 
 
 def test_the_home_folder_is_never_replaced(tmp_path, corpus):
     home = tmp_path / "home"
     thesis = _sentinel(home)
     env = {**os.environ, "HOME": str(home)}
-    p = _build(str(corpus), "--out", str(home), "--force", cwd=tmp_path, env=env)
-    _refused(p, str(home), "home folder")
-    assert thesis.is_file()
+    for force in ([], ["--force"]):
+        p = _build(str(corpus), "--out", str(home), *force, cwd=tmp_path, env=env)
+        assert thesis.is_file()
+        _refused(p, str(home), "home folder")
     p = _build(str(corpus), "--out", str(tmp_path), "--force", cwd=REPO, env=env)  # contains home
     _refused(p, "home folder")
     assert thesis.is_file()
@@ -103,6 +105,8 @@ def test_the_home_folder_is_never_replaced(tmp_path, corpus):
 
 def test_a_filesystem_root_is_never_replaced():
     # checked on the guard itself: no test ever runs a build with --out /
+    from mapper.outputs import check_output_dir
+
     with pytest.raises(OutputError, match="filesystem root"):
         check_output_dir("/", force=True)
 
@@ -118,20 +122,21 @@ def test_a_folder_holding_an_input_is_never_replaced(tmp_path, corpus, where):
         out = tmp_path / "results"
         meta = _sentinel(out, "metadata.csv")
         meta.write_text("file,published\na.txt,2017-11-03\n")
-    args = [str(corpus), "--out", str(out), "--force"] + (["--metadata", str(meta)] if meta else [])
-    p = _build(*args, cwd=REPO)
-    _refused(p, str(out), "input", "outside the inputs")
-    assert (corpus / "a.txt").read_text() == _ARTICLE
-    assert meta is None or meta.is_file()
+    for force in ([], ["--force"]):
+        args = [str(corpus), "--out", str(out), *force] + (["--metadata", str(meta)] if meta else [])
+        p = _build(*args, cwd=REPO)
+        assert (corpus / "a.txt").read_text() == _ARTICLE
+        assert meta is None or meta.is_file()
+        _refused(p, str(out), "input", "outside the inputs")
 
 
 def test_a_symlinked_output_folder_is_refused_and_its_target_untouched(tmp_path, corpus):
     target = tmp_path / "real"
     thesis = _sentinel(target)
     (tmp_path / "link").symlink_to(target, target_is_directory=True)
-    p = _build(str(corpus), "--out", "link", "--force", cwd=tmp_path)
-    _refused(p, "--out link", "symbolic link", str(target))
+    p = _build(str(corpus), "--out", "link", cwd=tmp_path)
     assert thesis.is_file() and (tmp_path / "link").is_symlink()
+    _refused(p, "--out link", "symbolic link", str(target))
 
 
 def test_an_output_folder_under_a_file_is_refused(tmp_path, corpus):
