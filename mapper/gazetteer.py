@@ -941,14 +941,18 @@ def build_packaged(
     df["lon"] = df["lon"].round(5)
     buf = io.StringIO()
     df[cols].sort_values("place_id").to_csv(buf, sep="\t", index=False, quoting=csv.QUOTE_MINIMAL)
-    target = out / "places.tsv.gz"
-    tmp_path = target.with_suffix(".tmp")
-    with gzip.GzipFile(tmp_path, "wb", mtime=0) as fh:
-        fh.write(buf.getvalue().encode("utf-8"))
-    os.replace(tmp_path, target)
     import json
 
-    (out / "places.meta.json").write_text(json.dumps({"fold_version": FOLD_VERSION, "source": Path(geonames).name}) + "\n")
+    from mapper.outputs import atomic_write, atomic_write_text
+
+    def write_gz(tmp: Path) -> None:
+        # a fixed name and time in the gzip header: the same input gives the same bytes
+        with open(tmp, "wb") as raw, gzip.GzipFile("places.tsv.tmp", "wb", fileobj=raw, mtime=0) as fh:
+            fh.write(buf.getvalue().encode("utf-8"))
+
+    atomic_write(out / "places.tsv.gz", write_gz)
+    atomic_write_text(out / "places.meta.json",
+                      json.dumps({"fold_version": FOLD_VERSION, "source": Path(geonames).name}) + "\n")
     written["places.tsv.gz"] = len(df)
     return written
 
