@@ -5,7 +5,9 @@ Session builds (each made the first time a test asks for it):
 
 - ``installed_mapper``: the project built as a wheel, installed in a fresh venv in a temp dir;
 - ``demo_run``: ``mapper demo`` run by that install from a folder outside the repository (the
-  user's path, and the one demo build the whole suite reads);
+  user's path, and the one demo build the whole suite reads). These two are made in a
+  background thread (the work is in subprocesses) started as soon as collection finds a test
+  that needs them, so they run beside the tests before it on the second core;
 - ``seeds_build``: the five seed articles built in this process (a ``BuildResult``);
 - ``hostile_build``: a corpus of hostile text built in this process with ``--self-contained``.
 
@@ -22,6 +24,8 @@ import socket
 import subprocess
 import sys
 import sysconfig
+import tempfile
+import threading
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -225,15 +229,13 @@ def _pip(*args: str, python: str = sys.executable, timeout: float = 900) -> subp
     return subprocess.run([python, "-m", "pip", *args], capture_output=True, text=True, timeout=timeout, env=env)
 
 
-@pytest.fixture(scope="session")
-def installed_mapper(tmp_path_factory) -> Installed:
-    """``pip wheel`` + ``pip install`` into a fresh venv in a temp dir.
+def _install_wheel(root: Path) -> Installed:
+    """``pip wheel`` + ``pip install`` into a fresh venv under ``root``.
 
     Dependencies come from the package index pip is configured with (this machine's local
     index). When no index answers, the wheel is installed without dependencies and the venv
     borrows the test environment's (not the repository: the wheel's own ``mapper`` is used).
     """
-    root = tmp_path_factory.mktemp("wheel")
     src = root / "src"
     src.mkdir()
     for name in _PROJECT_FILES:
@@ -246,7 +248,8 @@ def installed_mapper(tmp_path_factory) -> Installed:
     built = _pip("wheel", str(src), "--no-deps", "-q", "-w", str(dist))
     if built.returncode != 0:  # no index for the build requirements: build with what is here
         built = _pip("wheel", str(src), "--no-deps", "--no-build-isolation", "-q", "-w", str(dist))
-    assert built.returncode == 0, f"pip wheel failed:\n{built.stderr[-3000:]}"
+    if built.returncode != 0:
+        raise RuntimeError(f"pip wheel failed:\n{built.stderr[-3000:]}")
     (wheel,) = dist.glob("*.whl")
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True, timeout=300)
@@ -255,20 +258,90 @@ def installed_mapper(tmp_path_factory) -> Installed:
     mode = "full"
     if got.returncode != 0:
         offline = _pip("install", "-q", "--no-deps", str(wheel), python=py)
-        assert offline.returncode == 0, f"pip install failed:\n{got.stderr[-3000:]}\n{offline.stderr[-3000:]}"
+        if offline.returncode != 0:
+            raise RuntimeError(f"pip install failed:\n{got.stderr[-3000:]}\n{offline.stderr[-3000:]}")
         site = subprocess.run([py, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
                               capture_output=True, text=True, check=True).stdout.strip()
         # the test environment's packages, after the venv's own (its mapper comes from the wheel)
         Path(site, "zz_test_env_packages.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
         mode = "offline"
-        print(f"\n(no package index: wheel installed without dependencies; {got.stderr.strip()[-300:]})")
     return Installed(wheel=wheel, venv=venv, mode=mode)
 
 
+def _wheel_and_demo(root: Path) -> tuple[Installed, subprocess.CompletedProcess, Path]:
+    installed = _install_wheel(root)
+    elsewhere = root / "elsewhere"
+    elsewhere.mkdir()
+    proc = installed.run("demo", "--out", "demo", cwd=elsewhere, timeout=1200)
+    return installed, proc, elsewhere / "demo"
+
+
+#: the wheel built, installed and run in the background (started when collection finds a test
+#: that needs it, so it overlaps the tests that run before)
+_BACKGROUND: dict = {}
+
+
+class _Job:
+    """``fn(*args)`` in a daemon thread (its work is in subprocesses); ``result()`` waits."""
+
+    def __init__(self, fn, *args):
+        self._done = threading.Event()
+        self._value = self._error = None
+
+        def work():
+            try:
+                self._value = fn(*args)
+            except BaseException as exc:  # handed to the test that asks for the result
+                self._error = exc
+            finally:
+                self._done.set()
+
+        threading.Thread(target=work, name="mapper-wheel", daemon=True).start()
+
+    def result(self, timeout: float):
+        if not self._done.wait(timeout):
+            raise RuntimeError(f"building and installing the wheel took over {timeout:.0f} s")
+        if self._error is not None:
+            raise RuntimeError(f"{type(self._error).__name__}: {self._error}")
+        return self._value
+
+
+def pytest_collection_finish(session):
+    needs = {"installed_mapper", "demo_run"}
+    if session.config.option.collectonly or not any(needs & set(getattr(i, "fixturenames", ())) for i in session.items):
+        return
+    root = Path(tempfile.mkdtemp(prefix="mapper-wheel-"))
+    _BACKGROUND.update(root=root, job=_Job(_wheel_and_demo, root))
+
+
+def pytest_unconfigure(config):
+    if _BACKGROUND:
+        shutil.rmtree(_BACKGROUND["root"], ignore_errors=True)
+
+
+def _background_result():
+    if not _BACKGROUND:  # the fixture was asked for without collection seeing it: start now
+        root = Path(tempfile.mkdtemp(prefix="mapper-wheel-"))
+        _BACKGROUND.update(root=root, job=_Job(_wheel_and_demo, root))
+    try:
+        return _BACKGROUND["job"].result(timeout=2400)
+    except RuntimeError as exc:
+        pytest.fail(str(exc))
+
+
 @pytest.fixture(scope="session")
-def demo_run(installed_mapper, tmp_path_factory):
+def installed_mapper() -> Installed:
+    """mapper built as a wheel and installed (with its dependencies) into a fresh venv in a
+    temp dir; made in the background from the start of the session."""
+    installed, _, _ = _background_result()
+    if installed.mode == "offline":
+        print("\n(no package index answered: the wheel was installed without dependencies)")
+    return installed
+
+
+@pytest.fixture(scope="session")
+def demo_run():
     """``mapper demo --out demo`` run by the installed wheel from a folder outside the repository:
     (the finished process, the output folder)."""
-    cwd = tmp_path_factory.mktemp("elsewhere")
-    proc = installed_mapper.run("demo", "--out", "demo", cwd=cwd)
-    return proc, cwd / "demo"
+    _, proc, out = _background_result()
+    return proc, out
