@@ -51,12 +51,9 @@ from mapper.outputs import StagedOutput, check_output_dir, write_csv
 from mapper.progress import NullTask, Progress
 from mapper.runreport import RunReport
 from mapper.schema import ACTORS, AREA_COLUMNS
-from mapper.workers import extract_all, extract_one, load_gazetteer, load_lexicon
+from mapper.workers import extract_all, load_gazetteer, load_lexicon
 
 __all__ = ["BuildConfig", "BuildResult", "DEMO_DIR", "build", "demo_inputs", "run"]
-
-_extract_one, _load_lexicon, _load_gazetteer = extract_one, load_lexicon, load_gazetteer
-
 #: the demo corpus (``data/examples``; package data in an installed wheel)
 DEMO_DIR = resources.examples_dir()
 _EVERY = ("event", "week", "month")

@@ -219,13 +219,14 @@ def _through_the_run(paths, gaz, *, metadata=None) -> list:
     """What a build does with each record up to the tables, in this process; returns the items."""
     from mapper.articles import note_duplicates
     from mapper.outputs import write_csv
-    from mapper.pipeline import _extract_one, _load_lexicon, _screen
+    from mapper.pipeline import _screen
     from mapper.runreport import RunReport
+    from mapper.workers import extract_one, load_lexicon
 
     report = RunReport(started=dt.datetime.now(dt.UTC))
     items = list(_screen(note_duplicates(read_articles(paths, metadata=metadata, log=report.files)),
                          today=dt.date.today(), report=report))
-    lex = _load_lexicon(None)
+    lex = load_lexicon(None)
     frames = []
     for item in items:
         assert isinstance(item, (Article, Skipped))
@@ -233,7 +234,7 @@ def _through_the_run(paths, gaz, *, metadata=None) -> list:
             assert item.reason and item.fix
             report.skip(item)
             continue
-        reports, places, failed = _extract_one(item, gaz, lex)
+        reports, places, failed = extract_one(item, gaz, lex)
         if failed is not None:
             report.skip(failed)
             continue

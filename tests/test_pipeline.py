@@ -175,13 +175,14 @@ def test_stages_run_one_by_one(tmp_path, gazetteer):
     """The stage functions are usable on their own, in the order run() calls them."""
     from mapper import pipeline
     from mapper.runreport import RunReport
+    from mapper.workers import load_lexicon
 
     art = tmp_path / "arts" / "a.txt"
     art.parent.mkdir()
     art.write_text("Iraqi troops captured Rawa from the Islamic State on 3 November 2017.\n", encoding="utf-8")
     plan = pipeline.check(pipeline.BuildConfig.create([art.parent], tmp_path / "out"))
     report = RunReport(started=plan.started)
-    lookups = pipeline.Lookups(gazetteer, pipeline._load_lexicon(None), None, None, None)
+    lookups = pipeline.Lookups(gazetteer, load_lexicon(None), None, None, None)
     extraction = pipeline.extract_articles(plan, lookups, report)
     assert extraction.n_read == 1 and len(extraction.reports) == 1
     events = pipeline.make_events(plan, extraction, lookups, report)
