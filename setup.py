@@ -11,6 +11,10 @@ from setuptools import find_packages, setup
 setup(
     packages=[*find_packages(include=["mapper", "mapper.*"]), "mapper._data"],
     package_dir={"mapper._data": "data"},
-    package_data={"mapper._data": ["gazetteer/*", "examples/*", "examples/**/*", "reference/*"]},
+    package_data={
+        "mapper._data": ["gazetteer/*", "examples/*", "examples/**/*", "reference/*"],
+        # data files kept beside the code (a grammar lexicon, say) ship with it
+        "mapper": ["**/*.yaml", "**/*.yml", "**/*.json", "**/*.csv"],
+    },
     exclude_package_data={"mapper._data": ["**/__pycache__/*", "**/*.pyc"]},
 )
