@@ -254,7 +254,7 @@ def read_actor_file(path: str | Path) -> tuple[list[tuple[str, str]], list[str]]
     """
     import io
 
-    from mapper.articles import _csv_records, clean_text, decode_bytes
+    from mapper.textio import clean_text, csv_records, decode_bytes
 
     path = Path(path)
     if not path.is_file():
@@ -280,7 +280,7 @@ def read_actor_file(path: str | Path) -> tuple[list[tuple[str, str]], list[str]]
             for ph in phrases:
                 rows.append((ph, label, f"key {str(label)[:60]!r}"))
     else:
-        records = _csv_records(io.StringIO(text, newline=""), ",")
+        records = csv_records(io.StringIO(text, newline=""), ",")
         header = next(records, None)
         fields = [f.strip().lower() for f in (header[1] if header else [])]
         missing = {"pattern", "actor"} - set(fields)

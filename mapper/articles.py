@@ -6,9 +6,9 @@ Skipped                         an input that was skipped or repaired, why, and 
 read_articles(paths, *, metadata=None, follow_links=False, log=None)
                                 -> Iterator[Article | Skipped], streaming
 read_metadata(path)             -> (dict file -> row, list[Skipped])
-decode_bytes(data)              -> (text, encoding): UTF-8, UTF-8-SIG, UTF-16 (BOM), cp1252
-clean_text(text)                -> (text, what was repaired): lone surrogates, NUL and control bytes
+note_duplicates(items)          the items, with a note before each repeated article id
 ReadLog                         the files a reader read, with size, hash and encoding (run.json)
+decode_bytes, clean_text        (from :mod:`mapper.textio`) decoding and repair of the text
 
 Inputs are a folder of ``.txt`` files, single ``.txt`` files, JSON Lines (``.jsonl``/
 ``.ndjson``) and CSV (``.csv``) with the fields ``id, text, published, title, url``. A
@@ -33,7 +33,6 @@ from __future__ import annotations
 
 import codecs
 import collections
-import csv
 import datetime as dt
 import hashlib
 import io
@@ -48,6 +47,7 @@ from pathlib import Path
 
 from mapper.dates import parse_header_date
 from mapper.errors import InputError, SkippedInputWarning
+from mapper.textio import clean_text, csv_records, decode_bytes, display, looks_binary
 
 __all__ = [
     "Article",
@@ -147,7 +147,7 @@ class ReadLog:
 
     def add(self, path: str | os.PathLike, data: bytes, *, role: str, encoding: str, articles: int = 0) -> InputFile:
         """Record a file read whole from ``data``."""
-        entry = InputFile(_display(path), role, len(data), hashlib.sha256(data).hexdigest(), encoding, articles)
+        entry = InputFile(display(path), role, len(data), hashlib.sha256(data).hexdigest(), encoding, articles)
         self.files.append(entry)
         return entry
 
@@ -156,89 +156,6 @@ class ReadLog:
 
     def __len__(self) -> int:
         return len(self.files)
-
-
-# ------------------------------------------------------------------------------ text
-
-
-_BOMS = (
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-def decode_bytes(data: bytes) -> tuple[str, str]:
-    """Decode article bytes, trying UTF-8, UTF-8-SIG, UTF-16 (with BOM), then cp1252.
-
-    Returns
-    -------
-    (text, encoding)
-        ``encoding`` names the codec that worked; ``+replace`` is appended when bytes it could
-        not decode were replaced (a byte-order mark followed by invalid text, or bytes that
-        even cp1252 leaves undefined).
-    """
-    for bom, codec in _BOMS:
-        if data.startswith(bom):
-            try:
-                return data.decode(codec), codec
-            except UnicodeDecodeError:  # the mark says what the text is; a bad unit is replaced
-                return data.decode(codec, errors="replace"), f"{codec}+replace"
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), "cp1252+replace"
-
-
-_SURROGATE = re.compile("[\ud800-\udfff]")
-#: C0 controls other than tab, newline and carriage return, and DEL
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-
-
-def clean_text(text: str) -> tuple[str, str]:
-    """``text`` safe to process and write: lone surrogates and control bytes repaired.
-
-    A lone surrogate (``\\ud83d`` from a JSON escape, or a file name that is not UTF-8) cannot
-    be written as UTF-8 and becomes U+FFFD; NUL and the other C0 control characters (tab and
-    line ends excepted) are dropped.
-
-    Returns
-    -------
-    (text, repaired)
-        ``repaired`` says what was changed (empty when nothing was).
-    """
-    if not isinstance(text, str):
-        text = str(text)
-    done = []
-    if _SURROGATE.search(text):
-        n = len(_SURROGATE.findall(text))
-        text = _SURROGATE.sub("\ufffd", text)
-        done.append(f"{n} lone surrogate(s) replaced with U+FFFD")
-    if _CONTROL.search(text):
-        nul = text.count("\x00")
-        n = len(_CONTROL.findall(text))
-        text = _CONTROL.sub("", text)
-        done.append(f"{n} control character(s) removed" + (f" ({nul} NUL)" if nul else ""))
-    return text, "; ".join(done)
-
-
-def _display(value: object) -> str:
-    """A path or id as printable text (file names that are not UTF-8 keep a U+FFFD)."""
-    return clean_text(os.fspath(value) if isinstance(value, os.PathLike) else str(value))[0]
-
-
-def _looks_binary(data: bytes) -> bool:
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return False
-    head = data[:4096]
-    if b"\x00" in head:
-        return True
-    control = sum(1 for b in head if b < 9 or 13 < b < 32)
-    return control > max(8, len(head) // 20)
 
 
 # ------------------------------------------------------------------------------ dates
@@ -341,7 +258,7 @@ def read_metadata(path: str | Path, *, log: ReadLog | None = None) -> tuple[dict
     if log is not None:
         log.add(path, data, role="metadata", encoding=enc)
     text = clean_text(text)[0]
-    rows = _csv_records(io.StringIO(text, newline=""), ",")
+    rows = csv_records(io.StringIO(text, newline=""), ",")
     header_rec = next(rows, None)
     fields = [f.strip().lower() for f in (header_rec[1] if header_rec and header_rec[1] else [])]
     if "file" not in fields:
@@ -379,71 +296,6 @@ def read_metadata(path: str | Path, *, log: ReadLog | None = None) -> tuple[dict
     return out, problems
 
 
-# ------------------------------------------------------------------------------ CSV rows
-
-
-class _Lines:
-    """Numbered lines for ``csv.reader``, rewindable to just after a malformed record's first line."""
-
-    def __init__(self, source: Iterable[str]):
-        self._source = iter(source)
-        self._queue: collections.deque[tuple[int, str]] = collections.deque()
-        self._n = 0
-        self.pending: list[tuple[int, str]] = []
-
-    def __iter__(self) -> _Lines:
-        return self
-
-    def __next__(self) -> str:
-        if self._queue:
-            item = self._queue.popleft()
-        else:
-            line = next(self._source)
-            self._n += 1
-            item = (self._n, line)
-        self.pending.append(item)
-        return item[1]
-
-    def take(self) -> int:
-        """The first line number of the record just read (and forget its lines)."""
-        first = self.pending[0][0] if self.pending else self._n + 1
-        self.pending = []
-        return first
-
-    def rewind(self) -> int:
-        """Put back every line of a malformed record but its first; returns that first line."""
-        if not self.pending:
-            return self._n + 1
-        first, rest = self.pending[0][0], self.pending[1:]
-        self._queue.extendleft(reversed(rest))
-        self.pending = []
-        return first
-
-
-def _csv_records(source: Iterable[str], delimiter: str) -> Iterator[tuple[int, list[str], str | None]]:
-    """(first line number, cells, error) of each CSV record, the header first.
-
-    A record with broken quoting (a quote never closed swallows every row after it in a
-    lenient reader) comes out as an error for its first line, and reading goes on from the
-    next line, so the rows after it are kept.
-    """
-    lines = _Lines(source)
-    previous = csv.field_size_limit()
-    csv.field_size_limit(_MAX_RECORD_BYTES)
-    try:
-        while True:
-            reader = csv.reader(lines, delimiter=delimiter, strict=True)
-            try:
-                for row in reader:
-                    yield lines.take(), row, None
-                return
-            except csv.Error as exc:
-                first = lines.rewind()
-                yield first, [], f"malformed CSV from this line on ({exc})"
-    finally:
-        csv.field_size_limit(previous)
-
-
 # ------------------------------------------------------------------------------ inputs
 
 
@@ -461,10 +313,10 @@ def _not_regular(path: Path) -> Skipped | None:
     try:
         mode = path.stat().st_mode
     except OSError as exc:
-        return Skipped(_display(path), f"cannot be read ({exc.strerror or exc})", "Check the path and its permissions.")
+        return Skipped(display(path), f"cannot be read ({exc.strerror or exc})", "Check the path and its permissions.")
     if stat.S_ISREG(mode):
         return None
-    return Skipped(_display(path), f"{_kind(mode)}, not a regular file; not read",
+    return Skipped(display(path), f"{_kind(mode)}, not a regular file; not read",
                    "Give articles as regular files (copy the stream into a file first).")
 
 
@@ -490,7 +342,7 @@ def _expand(paths: Iterable[str | Path], *, follow_links: bool = False,
         try:
             children = sorted(p.iterdir())
         except OSError as exc:
-            yield Skipped(_display(p), f"folder cannot be listed ({exc.strerror or exc})", "Check its permissions.")
+            yield Skipped(display(p), f"folder cannot be listed ({exc.strerror or exc})", "Check its permissions.")
             continue
         for child in children:
             suffix = child.suffix.lower()
@@ -498,7 +350,7 @@ def _expand(paths: Iterable[str | Path], *, follow_links: bool = False,
                 target = child.resolve()
                 if not _inside(target, real):
                     if suffix in TEXT_SUFFIXES | JSONL_SUFFIXES or target.is_file():
-                        yield Skipped(_display(child), f"a symbolic link to {_display(target)}, outside the input "
+                        yield Skipped(display(child), f"a symbolic link to {display(target)}, outside the input "
                                       "folder; not followed",
                                       "Pass --follow-links to read what links point to, or copy the file into the folder.")
                     continue
@@ -506,11 +358,11 @@ def _expand(paths: Iterable[str | Path], *, follow_links: bool = False,
                 mode = child.stat().st_mode
             except OSError:
                 if child.is_symlink():
-                    yield Skipped(_display(child), "a broken symbolic link; not read", "Remove the link or restore its target.")
+                    yield Skipped(display(child), "a broken symbolic link; not read", "Remove the link or restore its target.")
                 continue
             if stat.S_ISDIR(mode):
                 if not child.name.startswith(".") and not (child / OUTPUT_MARKER).exists():
-                    yield Skipped(_display(child), "a folder inside an input folder; not read (folders are read "
+                    yield Skipped(display(child), "a folder inside an input folder; not read (folders are read "
                                   "one level deep)", "Pass the folder as an input of its own to read it.", repaired=True)
                 continue
             # a folder holds articles as text or JSON Lines; its CSVs are usually metadata
@@ -518,7 +370,7 @@ def _expand(paths: Iterable[str | Path], *, follow_links: bool = False,
             if suffix not in TEXT_SUFFIXES | JSONL_SUFFIXES:
                 continue
             if not stat.S_ISREG(mode):
-                yield Skipped(_display(child), f"{_kind(mode)}, not a regular file; not read",
+                yield Skipped(display(child), f"{_kind(mode)}, not a regular file; not read",
                               "Give articles as regular files.")
                 continue
             yield child
@@ -536,28 +388,28 @@ def _from_text_file(path: Path, meta: dict[str, dict[str, str]], *, log: ReadLog
     refused = _not_regular(path)
     if refused is not None:
         return refused
-    name = _display(path.name)
+    name = display(path.name)
     try:
         size = path.stat().st_size
         if size > MAX_ARTICLE_BYTES:
-            return Skipped(_display(path), _too_large(size), _SPLIT_FIX)
+            return Skipped(display(path), _too_large(size), _SPLIT_FIX)
         data = path.read_bytes()
     except OSError as exc:
-        return Skipped(_display(path), f"cannot be read ({exc.strerror or exc})", "Check the path and its permissions.")
+        return Skipped(display(path), f"cannot be read ({exc.strerror or exc})", "Check the path and its permissions.")
     if not data.strip():
         if log is not None:
             log.add(path, data, role="articles", encoding="")
-        return Skipped(_display(path), "empty file", "Remove it or fill it with the article text.")
-    if _looks_binary(data):
+        return Skipped(display(path), "empty file", "Remove it or fill it with the article text.")
+    if looks_binary(data):
         if log is not None:
             log.add(path, data, role="articles", encoding="")
-        return Skipped(_display(path), "binary content, not text", "Give the article as plain text (UTF-8).")
+        return Skipped(display(path), "binary content, not text", "Give the article as plain text (UTF-8).")
     text, encoding = decode_bytes(data)
     if log is not None:
         log.add(path, data, role="articles", encoding=encoding, articles=1)
     text, repaired = clean_text(text.replace("\r\n", "\n").replace("\r", "\n"))
     if not text.strip():
-        return Skipped(_display(path), "no text (only whitespace or control characters)",
+        return Skipped(display(path), "no text (only whitespace or control characters)",
                        "Remove it or fill it with the article text.")
     notes = []
     if encoding not in ("utf-8",):
@@ -579,7 +431,7 @@ def _from_text_file(path: Path, meta: dict[str, dict[str, str]], *, log: ReadLog
     title = clean_text(row.get("title") or "")[0] or _first_line_title(text)
     return Article(
         id=name, text=text, published=published, title=title, url=clean_text(row.get("url", ""))[0],
-        source=clean_text(row.get("source", "") or row.get("outlet", ""))[0], path=_display(path),
+        source=clean_text(row.get("source", "") or row.get("outlet", ""))[0], path=display(path),
         encoding=encoding, date_source=date_source, notes=tuple(notes),
     )
 
@@ -685,7 +537,7 @@ def parse_json_line(raw: bytes, *, where: str, first: bool = False) -> tuple[dic
         return None, Skipped(where, "JSON nested too deeply to read", "Write one flat JSON object per line "
                              "(id, text, published, title, url)."), enc, ""
     except Exception as exc:  # noqa: BLE001 - whatever the parser trips on, the line is skipped
-        return None, Skipped(where, f"JSON that cannot be read ({type(exc).__name__}: {_display(exc)[:200]})",
+        return None, Skipped(where, f"JSON that cannot be read ({type(exc).__name__}: {display(exc)[:200]})",
                              "Write one JSON object per line with plain strings."), enc, ""
     if not isinstance(rec, dict):
         return None, Skipped(where, f"a JSON {type(rec).__name__}, not an object", "Write one JSON object per line with a 'text' field."), enc, ""
@@ -702,10 +554,10 @@ def _from_jsonl(path: Path, *, log: ReadLog | None = None) -> Iterator[Article |
     try:
         fh = path.open("rb")
     except OSError as exc:
-        yield Skipped(_display(path), f"cannot be read ({exc.strerror or exc})", "Check the path and its permissions.")
+        yield Skipped(display(path), f"cannot be read ({exc.strerror or exc})", "Check the path and its permissions.")
         return
     digest, size, encodings, n_articles = hashlib.sha256(), 0, collections.Counter(), 0
-    name = _display(path.name)
+    name = display(path.name)
     try:
         with fh:
             n = 0
@@ -733,12 +585,12 @@ def _from_jsonl(path: Path, *, log: ReadLog | None = None) -> Iterator[Article |
                 n_articles += isinstance(item, Article)
                 yield from _with_repairs(item, where)
             if n == 0:
-                yield Skipped(_display(path), "empty file", "Remove it or add one JSON object per line.")
+                yield Skipped(display(path), "empty file", "Remove it or add one JSON object per line.")
     except OSError as exc:
-        yield Skipped(_display(path), f"reading stopped ({exc.strerror or exc})", "Check the file; the records before the problem were read.")
+        yield Skipped(display(path), f"reading stopped ({exc.strerror or exc})", "Check the file; the records before the problem were read.")
     finally:
         if log is not None:
-            log.files.append(InputFile(_display(path), "articles", size, digest.hexdigest(),
+            log.files.append(InputFile(display(path), "articles", size, digest.hexdigest(),
                                        ", ".join(e for e, _ in encodings.most_common()) or "utf-8", n_articles))
 
 
@@ -771,17 +623,17 @@ def _from_csv(path: Path, *, log: ReadLog | None = None) -> Iterator[Article | S
     if refused is not None:
         yield refused
         return
-    name = _display(path.name)
+    name = display(path.name)
     try:
         with path.open("rb") as fh:
             head = fh.read(65536)
     except OSError as exc:
-        yield Skipped(_display(path), f"cannot be read ({exc.strerror or exc})", "Check the path and its permissions.")
+        yield Skipped(display(path), f"cannot be read ({exc.strerror or exc})", "Check the path and its permissions.")
         return
     if not head.strip():
         if log is not None:
             log.add(path, head, role="articles", encoding="")
-        yield Skipped(_display(path), "empty file", "Remove it or add a header 'id,text,published,title,url' and rows.")
+        yield Skipped(display(path), "empty file", "Remove it or add a header 'id,text,published,title,url' and rows.")
         return
     _text, encoding = decode_bytes(head)
     encoding = encoding.removesuffix("+replace")
@@ -791,11 +643,11 @@ def _from_csv(path: Path, *, log: ReadLog | None = None) -> Iterator[Article | S
     try:
         with path.open("rb") as fh:
             src = _HashingText(fh, encoding)
-            records = _csv_records(src, delimiter)
+            records = csv_records(src, delimiter)
             header = next(records, None)
             fields = [clean_text(f)[0].strip().lower() for f in (header[1] if header else [])]
             if "text" not in fields:
-                yield Skipped(_display(path), f"no 'text' column (found: {', '.join(fields)[:200]})",
+                yield Skipped(display(path), f"no 'text' column (found: {', '.join(fields)[:200]})",
                               "The header must name 'id,text,published,title,url'.")
                 return
             n_rows = 0
@@ -817,16 +669,16 @@ def _from_csv(path: Path, *, log: ReadLog | None = None) -> Iterator[Article | S
                 n_articles += isinstance(item, Article)
                 yield from _with_repairs(item, where)
             if n_rows == 0:
-                yield Skipped(_display(path), "no rows after the header", "Add one row per article under the header.")
+                yield Skipped(display(path), "no rows after the header", "Add one row per article under the header.")
     except OSError as exc:
-        yield Skipped(_display(path), f"reading stopped ({exc.strerror or exc})", "Check the file; the rows before the problem were read.")
+        yield Skipped(display(path), f"reading stopped ({exc.strerror or exc})", "Check the file; the rows before the problem were read.")
     finally:
         if log is not None and src is not None:
-            log.files.append(InputFile(_display(path), "articles", src.size, src.digest.hexdigest(), encoding, n_articles))
+            log.files.append(InputFile(display(path), "articles", src.size, src.digest.hexdigest(), encoding, n_articles))
 
 
 def _failed(where: str, exc: BaseException) -> Skipped:
-    return Skipped(where, f"could not be read ({type(exc).__name__}: {_display(exc)[:200]})",
+    return Skipped(where, f"could not be read ({type(exc).__name__}: {display(exc)[:200]})",
                    "Check this record; the other records were read. If it looks fine, report it to the project.")
 
 
@@ -878,7 +730,7 @@ def read_articles(
 def _items(path: Path, meta, meta_name, log) -> Iterable[Article | Skipped]:
     suffix = path.suffix.lower()
     if not path.exists() and not path.is_symlink():
-        return [Skipped(_display(path), "no such file", "Check the path.")]
+        return [Skipped(display(path), "no such file", "Check the path.")]
     if suffix in JSONL_SUFFIXES:
         return _from_jsonl(path, log=log)
     if suffix in CSV_SUFFIXES:
@@ -895,7 +747,7 @@ def _guarded(items: Iterable[Article | Skipped], path) -> Iterator[Article | Ski
         except StopIteration:
             return
         except Exception as exc:  # noqa: BLE001 - one input never ends the run
-            yield _failed(_display(path), exc)
+            yield _failed(display(path), exc)
             return
         yield item
 

@@ -318,7 +318,7 @@ def read_overrides(path: str | os.PathLike) -> Overrides:
     InputError
         The file is missing or unreadable, or its header lacks ``action`` and a place column.
     """
-    from mapper.articles import _csv_records, clean_text, decode_bytes
+    from mapper.textio import clean_text, csv_records, decode_bytes
 
     path = Path(path)
     if not path.is_file():
@@ -330,7 +330,7 @@ def read_overrides(path: str | os.PathLike) -> Overrides:
     text, encoding = decode_bytes(data)
     text = clean_text(text)[0]
     out = Overrides(path, encoding=encoding, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
-    records = _csv_records(io.StringIO(text, newline=""), ",")
+    records = csv_records(io.StringIO(text, newline=""), ",")
     header = next(records, None)
     fields = [f.strip().lower() for f in (header[1] if header else [])]
     if "action" not in fields or not ({"place_id", "place"} & set(fields)):

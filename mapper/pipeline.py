@@ -401,7 +401,7 @@ def load_lookups(plan: Plan, report: RunReport, *, workdir: Path) -> Lookups:
 
 
 def _encoding_of(path: Path) -> str:
-    from mapper.articles import decode_bytes
+    from mapper.textio import decode_bytes
 
     try:
         return decode_bytes(path.read_bytes())[1]
@@ -438,10 +438,10 @@ def _screen(stream, *, today: dt.date, report: RunReport) -> Iterator[Article | 
 
 def _metadata_notes(metadata, articles_seen: set[str]) -> list[Skipped]:
     """Unknown columns of a metadata CSV and its rows naming no input file (recorded, not fatal)."""
-    from mapper.articles import _csv_records, clean_text, decode_bytes
+    from mapper.textio import clean_text, csv_records, decode_bytes
 
     text = clean_text(decode_bytes(Path(metadata).read_bytes())[0])[0]
-    records = _csv_records(io.StringIO(text, newline=""), ",")
+    records = csv_records(io.StringIO(text, newline=""), ",")
     first = next(records, None)
     header = [h.strip().lower() for h in (first[1] if first else [])]
     known = {"file", "published", "title", "url", "source", "outlet"}

@@ -29,8 +29,9 @@ from pathlib import Path
 from typing import Any
 
 from mapper import __version__
-from mapper.articles import ReadLog, Skipped, clean_text
+from mapper.articles import ReadLog, Skipped
 from mapper.outputs import atomic_write_text
+from mapper.textio import clean_text
 
 __all__ = ["RunReport", "new_run_id"]
 
