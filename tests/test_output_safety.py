@@ -41,9 +41,34 @@ def _sentinel(folder: Path, name: str = "thesis.docx") -> Path:
     return f
 
 
-def _build(*args: str, cwd: Path, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "mapper.cli", "build", *args, "--quiet"], capture_output=True,
-                          text=True, timeout=300, cwd=cwd, env=env)
+def _build(*args: str, cwd: Path, env: dict | None = None, process: bool = False) -> subprocess.CompletedProcess:
+    """`mapper build ... --quiet` from ``cwd``: in this process, or (``process=True``) in a new one."""
+    argv = ["build", *args, "--quiet"]
+    if process:
+        return subprocess.run([sys.executable, "-m", "mapper.cli", *argv], capture_output=True, text=True,
+                              timeout=300, cwd=cwd, env={**os.environ, **(env or {})})
+    import contextlib
+    import io
+
+    from mapper.cli import main
+
+    err = io.StringIO()
+    saved = {k: os.environ.get(k) for k in (env or {})}
+    here = os.getcwd()
+    try:
+        os.environ.update(env or {})
+        os.chdir(cwd)
+        with contextlib.redirect_stderr(err), warnings.catch_warnings():
+            warnings.simplefilter("ignore", MapperWarning)
+            code = main(argv)
+    finally:
+        os.chdir(here)
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+    return subprocess.CompletedProcess(argv, code, "", err.getvalue())
 
 
 def _refused(p: subprocess.CompletedProcess, *words: str) -> None:
@@ -92,7 +117,7 @@ def test_a_folder_mapper_wrote_is_replaced_and_an_empty_one_used(tmp_path, corpu
 def test_the_current_folder_and_its_parents_are_never_replaced(tmp_path, corpus, out, force):
     cwd = tmp_path / "work" / "here"
     keep = [_sentinel(cwd), _sentinel(cwd.parent, "other.txt"), corpus / "a.txt"]
-    p = _build(str(corpus), "--out", out, *force, cwd=cwd)
+    p = _build(str(corpus), "--out", out, *force, cwd=cwd, process=out == "." and not force)
     assert all(k.is_file() for k in keep)
     _refused(p, f"--out {out}", "current folder", "--out a new or empty folder")
 
@@ -100,7 +125,7 @@ def test_the_current_folder_and_its_parents_are_never_replaced(tmp_path, corpus,
 def test_the_home_folder_is_never_replaced(tmp_path, corpus):
     home = tmp_path / "home"
     thesis = _sentinel(home)
-    env = {**os.environ, "HOME": str(home)}
+    env = {"HOME": str(home)}
     for force in ([], ["--force"]):
         p = _build(str(corpus), "--out", str(home), *force, cwd=tmp_path, env=env)
         assert thesis.is_file()

@@ -281,10 +281,23 @@ def test_poison_json_lines_build_with_exit_1_and_the_good_event(tmp_path):
     assert "Rawa" in set(events["place"])
 
 
+def _main(*argv: str) -> subprocess.CompletedProcess:
+    """A command in this process: exit code, stdout and stderr (what `_cli` gives, faster)."""
+    import contextlib
+
+    from mapper.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), warnings.catch_warnings():
+        warnings.simplefilter("ignore", MapperWarning)
+        code = main(list(argv))
+    return subprocess.CompletedProcess(argv, code, out.getvalue(), err.getvalue())
+
+
 def test_extract_and_places_survive_the_poison_records(tmp_path):
     feed = _poison_jsonl(tmp_path / "feed.jsonl")
     for command in ("extract", "places"):
-        p = _cli(command, str(feed), timeout=300)
+        p = _main(command, str(feed))
         assert p.returncode == 1, (command, p.stderr)
         assert "Traceback" not in p.stderr and "nested too deeply" in p.stderr
         assert "Al Qaim" in p.stdout
@@ -295,16 +308,16 @@ def test_extract_with_a_date_outside_the_supported_range(tmp_path):
     feed.write_text(json.dumps({"id": "far", "published": "9999-12-31",
                                 "text": "Iraqi forces captured Rawa from the Islamic State on 1 November 2017."}) + "\n",
                     encoding="utf-8")
-    p = _cli("extract", str(feed), timeout=300)
+    p = _main("extract", str(feed))
     assert p.returncode == 0, p.stderr  # repaired, not skipped: the date is dropped, the report kept
-    assert "Traceback" not in p.stderr and "supported range" in p.stderr
+    assert "supported range" in p.stderr
     assert "Rawa" in p.stdout
 
 
 def test_extract_of_a_missing_file_is_a_usage_error(tmp_path):
-    p = _cli("extract", str(tmp_path / "nonexistent.txt"), timeout=120)
+    p = _cli("extract", str(tmp_path / "nonexistent.txt"), timeout=120)  # a process: exit code, no traceback
     assert p.returncode == 2 and "no such input" in p.stderr and "Traceback" not in p.stderr
-    p = _cli("places", str(tmp_path / "nonexistent.txt"), timeout=120)
+    p = _main("places", str(tmp_path / "nonexistent.txt"))
     assert p.returncode == 2 and "no such input" in p.stderr
 
 
@@ -429,8 +442,8 @@ def test_a_fifo_given_as_input_is_refused_not_waited_on(tmp_path):
     os.mkfifo(fifo)
     good = tmp_path / "good.txt"
     good.write_text(_GOOD, encoding="utf-8")
-    p = _cli("build", str(fifo), str(good), "--out", str(tmp_path / "out"), "--quiet", timeout=100)
-    assert p.returncode == 1 and "named pipe" in p.stderr and "Traceback" not in p.stderr
+    p = _main("build", str(fifo), str(good), "--out", str(tmp_path / "out"), "--quiet")
+    assert p.returncode == 1 and "named pipe" in p.stderr
 
 
 def test_no_nul_byte_or_raw_formula_reaches_a_csv(tmp_path, capsys):

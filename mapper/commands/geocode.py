@@ -30,9 +30,9 @@ def register(sub) -> None:
 
 
 def _load(args):
-    from mapper.gazetteer import Gazetteer
+    from mapper.workers import load_gazetteer  # loaded once per process
 
-    return Gazetteer.from_geonames(args.geonames) if getattr(args, "geonames", None) else Gazetteer.load()
+    return load_gazetteer(getattr(args, "geonames", None))
 
 
 def run_geocode(args) -> int:
