@@ -13,7 +13,6 @@ forces`` before the SDF was founded (October 2015) and ``SDF`` after. Such menti
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import re
 from collections.abc import Iterable
@@ -126,6 +125,9 @@ _TURKISH_BACKING = re.compile(
 class ActorLexicon:
     """Phrases that name an actor, with their canonical labels."""
 
+    #: rows of a user file that were left out, one message each (see :meth:`from_file`)
+    problems: list[str] = []
+
     def __init__(self, entries: Iterable[tuple[str, str]]):
         self.entries = list(entries)
         for pattern, label in self.entries:
@@ -152,7 +154,7 @@ class ActorLexicon:
         return cls(_DEFAULT)
 
     @classmethod
-    def from_file(cls, path: str | Path, *, extend: bool = True) -> ActorLexicon:
+    def from_file(cls, path: str | Path, *, extend: bool = True, errors: str = "raise") -> ActorLexicon:
         """The default lexicon extended (or replaced) by a user file.
 
         Parameters
@@ -160,64 +162,30 @@ class ActorLexicon:
         path
             CSV with columns ``pattern,actor`` (a phrase, matched case-insensitively as
             whole words; write a regular expression by prefixing ``re:``), or YAML mapping
-            each actor label to a list of phrases.
+            each actor label to a list of phrases. UTF-8, UTF-16 with BOM or cp1252/latin-1.
         extend
             Keep the built-in entries (user entries take precedence).
+        errors : {'raise', 'skip'}
+            ``raise``: any bad row raises, all of them named. ``skip``: the good rows are used
+            and the bad ones listed in the lexicon's ``problems``.
 
         Raises
         ------
         InputError
-            The file is unreadable, or a row names an unknown label; every bad row is
-            listed together.
+            The file is missing or unreadable (always), or (with ``errors='raise'``) a row
+            names an unknown label, has no pattern, or has a regular expression that is
+            invalid or could take exponential time (nested quantifiers, a repeated
+            alternation, a backreference); every bad row is listed together.
         """
+        if errors not in ("raise", "skip"):
+            raise InputError(f"errors={errors!r}: use 'raise' or 'skip'")
         path = Path(path)
-        if not path.is_file():
-            raise InputError(f"actor lexicon {path}: no such file. Give a CSV (pattern,actor) or YAML file.")
-        rows: list[tuple[str, str, str]] = []  # (phrase, label, where)
-        if path.suffix.lower() in (".yaml", ".yml"):
-            import yaml
-
-            try:
-                data = yaml.safe_load(path.read_text(encoding="utf-8"))
-            except yaml.YAMLError as exc:
-                raise InputError(f"actor lexicon {path}: not valid YAML ({exc}). Write 'label: [phrase, ...]'.") from exc
-            if not isinstance(data, dict):
-                raise InputError(f"actor lexicon {path}: expected a mapping 'label: [phrase, ...]', got {type(data).__name__}.")
-            for label, phrases in data.items():
-                if isinstance(phrases, str):
-                    phrases = [phrases]
-                for ph in phrases or []:
-                    rows.append((str(ph), str(label), f"key {label!r}"))
-        else:
-            with path.open(encoding="utf-8-sig", newline="") as fh:
-                reader = csv.DictReader(fh)
-                missing = {"pattern", "actor"} - set(reader.fieldnames or [])
-                if missing:
-                    raise InputError(
-                        f"actor lexicon {path}: missing column(s) {', '.join(sorted(missing))}. "
-                        "The header must be 'pattern,actor'."
-                    )
-                for lineno, row in enumerate(reader, start=2):
-                    rows.append(((row.get("pattern") or "").strip(), (row.get("actor") or "").strip(), f"line {lineno}"))
-        problems = []
-        entries = []
-        for phrase, label, where in rows:
-            if not phrase:
-                problems.append(f"{where}: empty pattern (write the phrase, or delete the row)")
-                continue
-            if label not in ACTORS:
-                problems.append(f"{where}: actor {label!r} is not one of {', '.join(ACTORS)}")
-                continue
-            pattern = phrase[3:] if phrase.startswith("re:") else re.escape(phrase).replace(r"\ ", r"\s+")
-            try:
-                re.compile(pattern)
-            except re.error as exc:
-                problems.append(f"{where}: pattern {phrase!r} is not a valid regular expression ({exc})")
-                continue
-            entries.append((pattern, label))
-        if problems:
+        entries, problems = read_actor_file(path)
+        if problems and errors == "raise":
             raise InputError(f"actor lexicon {path}: " + "; ".join(problems) + ". Fix these rows and run again.")
-        return cls(entries + (_DEFAULT if extend else []))
+        lexicon = cls(entries + (_DEFAULT if extend else []))
+        lexicon.problems = problems
+        return lexicon
 
     def find(self, sentence: str) -> list[ActorMention]:
         """Actor mentions in ``sentence``, in text order, leftmost-longest, no overlaps.
@@ -266,3 +234,197 @@ def resolve_all(mentions: Iterable[ActorMention], **context) -> list[ActorMentio
         if label:
             out.append(replace(m, actor=label))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# user files: read, checked row by row, patterns compiled only when they are safe
+# ---------------------------------------------------------------------------------------------
+
+#: longest user regular expression accepted
+MAX_USER_PATTERN = 300
+
+
+def read_actor_file(path: str | Path) -> tuple[list[tuple[str, str]], list[str]]:
+    """The (pattern, label) entries of a user actor file, and one message per bad row.
+
+    Raises
+    ------
+    InputError
+        The file is missing, unreadable, not valid YAML, or a CSV without ``pattern,actor``.
+    """
+    import io
+
+    from mapper.textio import clean_text, csv_records, decode_bytes
+
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"actor lexicon {path}: no such file. Give a CSV (pattern,actor) or YAML file.")
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"actor lexicon {path}: cannot be read ({exc.strerror or exc}). Check its permissions.") from exc
+    text = clean_text(decode_bytes(data)[0])[0]
+    rows: list[tuple[object, object, str]] = []  # (phrase, label, where)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        try:
+            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            raise InputError(f"actor lexicon {path}: not valid YAML ({str(exc)[:300]}). Write 'label: [phrase, ...]'.") from exc
+        if not isinstance(doc, dict):
+            raise InputError(f"actor lexicon {path}: expected a mapping 'label: [phrase, ...]', got {type(doc).__name__}.")
+        for label, phrases in doc.items():
+            if isinstance(phrases, str) or not isinstance(phrases, list):
+                phrases = [phrases]
+            for ph in phrases:
+                rows.append((ph, label, f"key {str(label)[:60]!r}"))
+    else:
+        records = csv_records(io.StringIO(text, newline=""), ",")
+        header = next(records, None)
+        fields = [f.strip().lower() for f in (header[1] if header else [])]
+        missing = {"pattern", "actor"} - set(fields)
+        if missing:
+            raise InputError(
+                f"actor lexicon {path}: missing column(s) {', '.join(sorted(missing))}. "
+                "The header must be 'pattern,actor'."
+            )
+        for lineno, cells, error in records:
+            if error:
+                rows.append((None, None, f"line {lineno}: {error}"))
+                continue
+            if not any(c.strip() for c in cells):
+                continue
+            row = dict(zip(fields, cells))
+            rows.append(((row.get("pattern") or "").strip(), (row.get("actor") or "").strip(), f"line {lineno}"))
+    entries: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for phrase, label, where in rows:
+        if phrase is None and label is None:
+            problems.append(where)
+            continue
+        if not isinstance(phrase, str) or not isinstance(label, str):
+            problems.append(f"{where}: phrases and labels must be text, not {type(phrase).__name__}")
+            continue
+        if not phrase.strip():
+            problems.append(f"{where}: empty pattern (write the phrase, or delete the row)")
+            continue
+        if label not in ACTORS:
+            problems.append(f"{where}: actor {label[:60]!r} is not one of {', '.join(ACTORS)}")
+            continue
+        if phrase.startswith("re:"):
+            pattern = phrase[3:]
+            why = unsafe_pattern(pattern)
+            if why:
+                problems.append(f"{where}: pattern {phrase[:80]!r} {why}")
+                continue
+        else:
+            pattern = re.escape(phrase.strip()).replace(r"\ ", r"\s+")
+        entries.append((pattern, label))
+    return entries, problems
+
+
+def unsafe_pattern(pattern: str) -> str | None:
+    """Why a user's regular expression is refused, or None when it is safe to run.
+
+    Python's ``re`` backtracks, so some patterns take exponential time on short input
+    (``(?:a+)+b`` on thirty ``a``: about a minute). Refused: invalid patterns, patterns over
+    :data:`MAX_USER_PATTERN` characters, a quantifier applied to something that holds another
+    quantifier, a quantified alternation whose branches can start alike, and backreferences.
+    What is left matches in time polynomial in the sentence, and linear for the phrase-like
+    patterns a lexicon holds.
+    """
+    if len(pattern) > MAX_USER_PATTERN:
+        return f"is longer than {MAX_USER_PATTERN} characters; split it into several rows"
+    try:
+        from re import _parser as sre_parse  # the parser behind re.compile
+    except ImportError:  # pragma: no cover - Python < 3.11
+        import sre_parse
+    try:
+        tree = sre_parse.parse(pattern, re.IGNORECASE)
+        re.compile(pattern, re.IGNORECASE)
+    except (re.error, RecursionError, OverflowError) as exc:
+        return f"is not a valid regular expression ({exc})"
+    problem = _risk(tree, sre_parse, repeated=False)
+    if problem:
+        return f"could take exponential time ({problem}); write it without that, or as plain phrases"
+    return None
+
+
+def _risk(tree, sre, *, repeated: bool) -> str | None:
+    c = sre  # the parser module's opcode constants
+    for op, av in tree:
+        name = str(op)
+        if name in ("MAX_REPEAT", "MIN_REPEAT", "POSSESSIVE_REPEAT"):
+            lo, hi, sub = av
+            many = hi is c.MAXREPEAT or hi > 1
+            if many and repeated:
+                return "a quantifier inside a quantified group"
+            if many and _has_overlapping_branch(sub, sre):
+                return "a quantified alternation whose branches can match the same text"
+            why = _risk(sub, sre, repeated=repeated or many)
+            if why:
+                return why
+        elif name == "SUBPATTERN":
+            why = _risk(av[-1], sre, repeated=repeated)
+            if why:
+                return why
+        elif name == "ATOMIC_GROUP":
+            why = _risk(av, sre, repeated=repeated)
+            if why:
+                return why
+        elif name == "BRANCH":
+            for branch in av[1]:
+                why = _risk(branch, sre, repeated=repeated)
+                if why:
+                    return why
+        elif name in ("ASSERT", "ASSERT_NOT"):
+            why = _risk(av[1], sre, repeated=repeated)
+            if why:
+                return why
+        elif name in ("GROUPREF", "GROUPREF_EXISTS"):
+            return "a backreference"
+    return None
+
+
+def _has_overlapping_branch(tree, sre) -> bool:
+    """An alternation anywhere in a repeated group whose branches may start alike (or be empty)."""
+    for op, av in tree:
+        name = str(op)
+        if name == "BRANCH":
+            firsts = []
+            for branch in av[1]:
+                first = _first_literal(branch)
+                if first is None or first in firsts:
+                    return True
+                firsts.append(first)
+            if any(_has_overlapping_branch(b, sre) for b in av[1]):
+                return True
+        else:
+            inner = _group_body(name, av)
+            if inner is not None and _has_overlapping_branch(inner, sre):
+                return True
+    return False
+
+
+def _group_body(name: str, av):
+    """The sub-pattern of a group, atomic group or lookaround node (None for other nodes)."""
+    if name == "SUBPATTERN":
+        return av[-1]
+    if name == "ATOMIC_GROUP":
+        return av
+    if name in ("ASSERT", "ASSERT_NOT"):
+        return av[1]
+    return None
+
+
+def _first_literal(tree) -> str | None:
+    """The first character a branch must start with (lower case), when it is a plain literal."""
+    for op, av in tree:
+        name = str(op)
+        if name == "LITERAL":
+            return chr(av).lower()
+        if name == "SUBPATTERN":
+            return _first_literal(av[-1])
+        return None
+    return None

@@ -78,8 +78,6 @@ _SEGMENT_M = 2_000.0
 _GRID_M = 1.0  # cells are snapped to this grid so that neighbours share edges exactly
 
 _REPO = Path(__file__).resolve().parents[1]
-_PACKAGED_COUNTRIES = _REPO / "data" / "gazetteer" / "countries.geojson"
-_PACKAGED_REFERENCE = _REPO / "data" / "reference" / "is_area_ihs.csv"
 _SHARED = Path(os.environ.get("MAPPER_SHARED", _REPO.parent / "shared"))
 _SHARED_COUNTRIES = _SHARED / "data" / "ne_10m_admin0_region.geojson"
 _REQUIRED_CONTROL_COLUMNS = ("place_id", "lat", "lon", "holder", "state", "valid_from", "valid_to")
@@ -132,7 +130,12 @@ def settlements_from_geonames(path: str | os.PathLike) -> gpd.GeoDataFrame:
 def load_countries(path: str | os.PathLike | None = None) -> gpd.GeoDataFrame:
     """Country polygons (WGS84): ``path``, else the packaged ``data/gazetteer/countries.geojson``
     (or ``../shared/data/ne_10m_admin0_region.geojson``), limited to :data:`STUDY_COUNTRIES`."""
-    candidates = [Path(path)] if path is not None else [_PACKAGED_COUNTRIES, _SHARED_COUNTRIES]
+    if path is None:
+        from mapper import resources
+
+        candidates = [resources.gazetteer_file("countries.geojson"), _SHARED_COUNTRIES]
+    else:
+        candidates = [Path(path)]
     for p in candidates:
         if p.is_file():
             gdf = gpd.read_file(p)
@@ -545,7 +548,11 @@ def _to_wgs84_rows(records: list[dict], area_crs: str) -> gpd.GeoDataFrame:
 
 def read_reference(path: str | os.PathLike | None = None) -> pd.DataFrame:
     """Published areas (``date, area_km2, source``); default the packaged IHS figures for IS."""
-    path = Path(path) if path is not None else _PACKAGED_REFERENCE
+    if path is None:
+        from mapper import resources
+
+        path = resources.reference_file()
+    path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: reference figures not found; pass a CSV with columns "
                          "date,area_km2,source.")

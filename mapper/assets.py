@@ -90,10 +90,9 @@ def _asset_name(url: str) -> str:
 def _write_if_changed(path: Path, text: str) -> None:
     if path.is_file() and path.read_text(encoding="utf-8") == text:
         return
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    from mapper.outputs import atomic_write_text
+
+    atomic_write_text(path, text)
 
 
 def embed_assets(

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-import mapper
+from mapper import resources
 from mapper.errors import InputError, SkippedInputWarning
 from mapper.schema import WGS84
 
@@ -46,7 +46,12 @@ __all__ = [
 ]
 
 #: packaged basemap files: ``<kind>.geojson``
-GAZETTEER_DIR = Path(mapper.__file__).resolve().parents[1] / "data" / "gazetteer"
+GAZETTEER_DIR = resources.gazetteer_dir()  # a checkout's data/gazetteer or the wheel's copy
+
+
+def _gazetteer_file(name: str) -> Path:
+    """A packaged gazetteer layer, from a checkout or an installed wheel."""
+    return GAZETTEER_DIR / name
 BASEMAP_KINDS = ("countries", "admin1", "lakes", "rivers")
 #: simplification tolerance of the basemap layers, degrees (~1 km)
 BASEMAP_TOLERANCE = 0.01
@@ -92,7 +97,7 @@ def load_basemap(kind: str, *, path: str | os.PathLike | None = None) -> gpd.Geo
     """
     if kind not in BASEMAP_KINDS:
         raise InputError(f"basemap layer {kind!r} is not one of {BASEMAP_KINDS}.")
-    p = Path(path) if path is not None else GAZETTEER_DIR / f"{kind}.geojson"
+    p = Path(path) if path is not None else _gazetteer_file(f"{kind}.geojson")
     if not p.is_file():
         warnings.warn(
             f"{p}: basemap layer '{kind}' not found; the map is drawn without it. "
@@ -147,7 +152,7 @@ def basemap_layers(
             if len(given):
                 out[kind] = _simplify(given, tolerance)
             continue
-        p = GAZETTEER_DIR / f"{kind}.geojson"
+        p = _gazetteer_file(f"{kind}.geojson")
         if not p.is_file():
             if kind == "countries":
                 load_basemap(kind)  # warns

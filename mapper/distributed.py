@@ -331,22 +331,32 @@ def _failure(where: str, exc: BaseException) -> Skipped:
 def _extract_items(
     items, gaz, lex, places: bool, options: Mapping[str, Any] | None = None,
 ) -> tuple[pd.DataFrame, list[Skipped], pd.DataFrame]:
-    from mapper.extract import extract_corpus, find_places
+    """One pass of the :class:`~mapper.extract.Extractor` over a partition's items."""
+    from mapper.extract import extractor_for, places_frame, reports_frame
+    from mapper.workers import load_grammar
 
     gazetteer = _resolve_gazetteer(gaz)
+    opts = dict(options or {})
+    grammar = load_grammar(opts.pop("grammar", None))
+    ex = extractor_for(gazetteer, _lexicon_cached(lex), grammar=grammar, **opts)
     skipped: list[Skipped] = []
-    reports = extract_corpus(items, gazetteer, lexicon=_lexicon_cached(lex), skipped=skipped, **(options or {}))
-    frames = []
-    if places:
-        failed = {s.input for s in skipped}
-        for item in items:
-            if isinstance(item, Article) and item.id not in failed:
-                try:
-                    frames.append(find_places(item, gazetteer))
-                except Exception:  # the article's failure is already in skipped
-                    continue
-    found = _conform_places(pd.concat(frames, ignore_index=True)) if frames else _places_meta()
-    return _conform(reports), skipped, found
+    report_rows: list[dict] = []
+    place_rows: list[dict] = []
+    for item in items:
+        if isinstance(item, Skipped):
+            skipped.append(item)
+            continue
+        try:
+            reading = ex.read(item)
+        except Exception as exc:  # noqa: BLE001 - one bad article never ends the run
+            skipped.append(Skipped(item.id, f"extraction failed ({type(exc).__name__}: {exc})",
+                                   "Report this article to the maintainers; the others were read"))
+            continue
+        report_rows.extend(reading.reports)
+        if places:
+            place_rows.extend(reading.places)
+    found = _conform_places(places_frame(place_rows)) if place_rows else _places_meta()
+    return _conform(reports_frame(report_rows)), skipped, found
 
 
 def place_dtypes() -> dict[str, Any]:
@@ -451,6 +461,7 @@ def extract_dask(
     with_places: bool = False,
     keep_uncertain: bool = False,
     min_confidence: float = 0.0,
+    grammar: str | None = None,
 ):
     """Reports of a corpus as a lazy Dask DataFrame, one partition per block or batch.
 
@@ -530,7 +541,8 @@ def extract_dask(
     elif gazetteer is not None:
         gaz_arg = dask.delayed(gazetteer, name=f"mapper-gazetteer-{uuid.uuid4().hex}")
 
-    options = {"keep_uncertain": bool(keep_uncertain), "min_confidence": float(min_confidence)}
+    options = {"keep_uncertain": bool(keep_uncertain), "min_confidence": float(min_confidence),
+               "grammar": str(grammar) if grammar else None}
     run = dask.delayed(_run_partition, pure=False, nout=3)
     results = []
     problems: list[Skipped] = []
@@ -662,6 +674,7 @@ def run_extraction(
     with_places: bool = False,
     keep_uncertain: bool = False,
     min_confidence: float = 0.0,
+    grammar: str | None = None,
 ) -> tuple[pd.DataFrame, list[Skipped]] | tuple[pd.DataFrame, list[Skipped], pd.DataFrame]:
     """Extract the reports of a corpus, locally or on Dask; the CLI's ``--engine``.
 
@@ -694,6 +707,8 @@ def run_extraction(
     keep_uncertain, min_confidence
         As for :func:`mapper.extract.extract_reports` (``--keep-uncertain``,
         ``--min-confidence``), for both engines.
+    grammar : path, optional
+        A grammar file extending the packaged one (``--grammar``), for both engines.
 
     Returns
     -------
@@ -714,13 +729,15 @@ def run_extraction(
             raise InputError("--scheduler applies to --engine dask only; add --engine dask or drop --scheduler.")
         return _run_local(paths, metadata=metadata, gazetteer=gazetteer, lexicon=lexicon,
                           reports_parquet=reports_parquet, with_places=with_places,
-                          options={"keep_uncertain": bool(keep_uncertain), "min_confidence": float(min_confidence)})
+                          options={"keep_uncertain": bool(keep_uncertain), "min_confidence": float(min_confidence),
+                                   "grammar": str(grammar) if grammar else None})
 
     _require_dask()
     distributed = _require_distributed()
     kwargs: dict[str, Any] = {"metadata": metadata, "lexicon": lexicon, "blocksize": blocksize,
                               "with_skipped": True, "with_places": with_places,
-                              "keep_uncertain": keep_uncertain, "min_confidence": min_confidence}
+                              "keep_uncertain": keep_uncertain, "min_confidence": min_confidence,
+                              "grammar": str(grammar) if grammar else None}
     if gazetteer is None or isinstance(gazetteer, (str, os.PathLike)):
         kwargs["gazetteer_path"] = gazetteer
     else:

@@ -23,6 +23,24 @@ class OutputError(MapperError, OSError):
     """An output folder or file cannot be written."""
 
 
+class DataError(MapperError, FileNotFoundError):
+    """The package's own data (gazetteer, demo corpus) is missing: a broken install."""
+
+
+class MissingDependencyError(MapperError, ImportError):
+    """An optional package that a requested feature needs is not installed.
+
+    The message is one line naming the feature and the ``pip install`` line that adds it.
+    """
+
+
+class RunError(MapperError, RuntimeError):
+    """A run failed after its work had started (I/O, a full disk): the message names the cause.
+
+    The output folder is left as it was before the run.
+    """
+
+
 class MapperWarning(UserWarning):
     """Base class of every warning emitted by the mapper."""
 

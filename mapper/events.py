@@ -1,8 +1,10 @@
 """Corroborated control-change events: the table every later stage reads.
 
 corroborate(reports, *, day_window=3)     -> DataFrame[EVENT_COLUMNS]
-apply_overrides(events, path)             -> DataFrame[EVENT_COLUMNS], analyst overrides applied
-to_csv / read_csv                         CSV, dates ``YYYY-MM-DD`` with their precision
+read_overrides(path)                      -> Overrides: the valid rows, and every bad row with why
+apply_overrides(events, path, *, errors)  -> DataFrame[EVENT_COLUMNS], analyst overrides applied
+to_csv / read_csv                         CSV, dates ``YYYY-MM-DD`` with their precision, formula
+                                          cells neutralised on the way out and restored on the way in
 to_geojson / read_geojson                 RFC 7946 FeatureCollection of dated points (lon, lat)
 to_gpkg / read_gpkg                       GeoPackage layer (EPSG:4326)
 
@@ -19,20 +21,24 @@ Frames work with ``date`` as a ``datetime64`` column (``NaT`` when unknown).
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
+import io
 import json
+import math
 import os
 from collections import Counter
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from mapper.errors import InputError
 from mapper.names import fold
-from mapper.outputs import atomic_write
+from mapper.outputs import atomic_write, csv_text
+from mapper.outputs import read_csv as _read_text_csv
 from mapper.schema import (
+    ACTORS,
     EVENT_COLUMNS,
     EVENT_TYPES,
     PRECISION_RANK,
@@ -42,12 +48,14 @@ from mapper.schema import (
 )
 
 __all__ = [
+    "Overrides",
     "apply_overrides",
     "corroborate",
     "empty_events",
     "read_csv",
     "read_geojson",
     "read_gpkg",
+    "read_overrides",
     "to_csv",
     "to_geojson",
     "to_gpkg",
@@ -231,21 +239,118 @@ def corroborate(reports: pd.DataFrame, *, day_window: int = 3) -> pd.DataFrame:
 # ------------------------------------------------------------------------------ overrides
 
 _OVERRIDE_ACTIONS = ("add", "drop", "correct")
+_OVERRIDE_FIX = "Fix the row and run again; the other rows were applied"
 
 
-def _read_override_rows(path: Path) -> list[tuple[int, dict]]:
+@dataclass
+class Overrides:
+    """An overrides file read and checked: its valid rows, and each bad row with the reason.
+
+    ``rows`` are ``(line, row)`` pairs (row: lower-case column -> stripped text);
+    ``problems`` are ``(line, message)`` pairs, line 0 for the file as a whole.
+    """
+
+    path: Path
+    rows: list[tuple[int, dict]] = field(default_factory=list)
+    problems: list[tuple[int, str]] = field(default_factory=list)
+    encoding: str = "utf-8"
+    sha256: str = ""
+    size: int = 0
+
+    def messages(self) -> list[str]:
+        """One line per problem: ``<file>, line N: why``."""
+        return [f"{self.path.name}{f', line {n}' if n else ''}: {msg}" for n, msg in self.problems]
+
+
+def _number(row: dict, col: str, *, lo: float, hi: float) -> str | None:
+    """Why the optional number ``row[col]`` is unusable, or None when it is fine or blank."""
+    text = row.get(col, "")
+    if not text:
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        return f"{col} {text!r} is not a number (write a decimal with a point, e.g. 36.34)"
+    if not math.isfinite(value):
+        return f"{col} {text!r} is not a finite number"
+    if not lo <= value <= hi:
+        return f"{col} {text} is outside {lo:g}..{hi:g}"
+    return None
+
+
+def _check_override(row: dict) -> str | None:
+    """Why an override row cannot be applied (before any gazetteer lookup), or None."""
+    action = row.get("action", "").lower()
+    if action not in _OVERRIDE_ACTIONS:
+        return f"action {row.get('action')!r} is not one of add, drop, correct"
+    if not row.get("place_id") and not row.get("place"):
+        return "no place_id or place: say which place the override is about"
+    try:
+        _parse_override_date(row.get("date", ""), row.get("date_precision") or None)
+        if row.get("new_date"):
+            _parse_override_date(row["new_date"], row.get("date_precision") or None)
+    except ValueError as exc:
+        return str(exc)
+    if row.get("date_precision") and row["date_precision"] not in PRECISIONS:
+        return f"date_precision {row['date_precision']!r} is not one of {', '.join(PRECISIONS)}"
+    if row.get("event_type") and row["event_type"] not in EVENT_TYPES:
+        return f"event_type {row['event_type']!r} is not one of {', '.join(EVENT_TYPES)}"
+    for side in ("gainer", "loser"):
+        if row.get(side) and row[side] not in ACTORS:
+            return f"{side} {row[side][:60]!r} is not one of {', '.join(ACTORS)}"
+    for col, lo, hi in (("lat", -90.0, 90.0), ("lon", -180.0, 180.0), ("confidence", 0.0, 1.0)):
+        why = _number(row, col, lo=lo, hi=hi)
+        if why:
+            return why
+    if action == "add" and not row.get("event_type"):
+        return "an added event needs an event_type"
+    return None
+
+
+def read_overrides(path: str | os.PathLike) -> Overrides:
+    """Read an overrides CSV and check every row up front.
+
+    The file may be UTF-8 (with or without BOM), UTF-16 with BOM or cp1252/latin-1; every bad
+    row is collected with its reason (the osmnx style: fix the file once, not once per run).
+
+    Raises
+    ------
+    InputError
+        The file is missing or unreadable, or its header lacks ``action`` and a place column.
+    """
+    from mapper.textio import clean_text, csv_records, decode_bytes
+
+    path = Path(path)
     if not path.is_file():
         raise InputError(f"overrides {path}: no such file. Give a CSV with columns action,place_id,place,date,...")
-    with path.open(encoding="utf-8-sig", newline="") as fh:
-        reader = csv.DictReader(fh)
-        fields = [f.strip().lower() for f in reader.fieldnames or []]
-        if "action" not in fields or not ({"place_id", "place"} & set(fields)):
-            raise InputError(
-                f"overrides {path}: the header needs 'action' and 'place_id' or 'place' "
-                f"(found: {', '.join(fields) or 'none'})."
-            )
-        reader.fieldnames = fields
-        return [(i, {k: (v or "").strip() for k, v in row.items() if k}) for i, row in enumerate(reader, start=2)]
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise InputError(f"overrides {path}: cannot be read ({exc.strerror or exc}). Check its permissions.") from exc
+    text, encoding = decode_bytes(data)
+    text = clean_text(text)[0]
+    out = Overrides(path, encoding=encoding, sha256=hashlib.sha256(data).hexdigest(), size=len(data))
+    records = csv_records(io.StringIO(text, newline=""), ",")
+    header = next(records, None)
+    fields = [f.strip().lower() for f in (header[1] if header else [])]
+    if "action" not in fields or not ({"place_id", "place"} & set(fields)):
+        raise InputError(
+            f"overrides {path}: the header needs 'action' and 'place_id' or 'place' "
+            f"(found: {', '.join(fields)[:200] or 'none'})."
+        )
+    for line, cells, error in records:
+        if error:
+            out.problems.append((line, error))
+            continue
+        if not any(c.strip() for c in cells):
+            continue
+        row = {k: (v or "").strip() for k, v in zip(fields, cells) if k}
+        why = _check_override(row)
+        if why:
+            out.problems.append((line, why))
+        else:
+            out.rows.append((line, row))
+    return out
 
 
 def _parse_override_date(text: str, precision: str | None) -> tuple[pd.Timestamp, str]:
@@ -254,15 +359,26 @@ def _parse_override_date(text: str, precision: str | None) -> tuple[pd.Timestamp
     parts = text.split("-")
     try:
         if len(parts) == 1:
-            return pd.Timestamp(dt.date(int(parts[0]), 1, 1)), precision or "year"
-        if len(parts) == 2:
-            return pd.Timestamp(dt.date(int(parts[0]), int(parts[1]), 1)), precision or "month"
-        return pd.Timestamp(dt.date(int(parts[0]), int(parts[1]), int(parts[2]))), precision or "day"
-    except ValueError as exc:
-        raise ValueError(f"date '{text}' is not YYYY, YYYY-MM or YYYY-MM-DD") from exc
+            day = dt.date(int(parts[0]), 1, 1)
+            precision = precision or "year"
+        elif len(parts) == 2:
+            day = dt.date(int(parts[0]), int(parts[1]), 1)
+            precision = precision or "month"
+        else:
+            day = dt.date(int(parts[0]), int(parts[1]), int(parts[2]))
+            precision = precision or "day"
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"date '{text[:40]}' is not YYYY, YYYY-MM or YYYY-MM-DD") from exc
+    from mapper.articles import SUPPORTED_DATES
+
+    if not SUPPORTED_DATES[0] <= day <= SUPPORTED_DATES[1]:
+        raise ValueError(f"date '{text}' is outside the supported range "
+                         f"{SUPPORTED_DATES[0].year}-{SUPPORTED_DATES[1].year}")
+    return pd.Timestamp(day), precision
 
 
-def apply_overrides(events: pd.DataFrame, path: str | os.PathLike, *, gazetteer=None) -> pd.DataFrame:
+def apply_overrides(events: pd.DataFrame, path: str | os.PathLike | Overrides, *, gazetteer=None,
+                    errors: str = "raise") -> pd.DataFrame:
     """Apply an analyst's overrides; they always win, and each is recorded.
 
     The CSV has one row per override: ``action`` (``add``, ``drop`` or ``correct``), the
@@ -272,6 +388,14 @@ def apply_overrides(events: pd.DataFrame, path: str | os.PathLike, *, gazetteer=
     of the place) and, for ``add`` and ``correct``, any of ``event_type, gainer, loser,
     date_precision, lat, lon, confidence, note``. A ``correct`` row changes only the
     fields it fills (``new_date`` moves the date).
+
+    Parameters
+    ----------
+    path
+        The CSV, or the :class:`Overrides` that :func:`read_overrides` made of it.
+    errors : {'raise', 'skip'}
+        ``raise``: any bad row raises (all of them named). ``skip``: the good rows are applied
+        and the bad ones listed in ``attrs["override_problems"]`` (``{"line", "problem"}``).
 
     Returns
     -------
@@ -283,32 +407,21 @@ def apply_overrides(events: pd.DataFrame, path: str | os.PathLike, *, gazetteer=
     Raises
     ------
     InputError
-        Every malformed row (unknown action, bad date, unknown event type, an ``add``
-        without coordinates that the gazetteer cannot place), reported together.
+        With ``errors='raise'``: every malformed row (unknown action, bad date, unknown event
+        type or actor, a bad number, an ``add`` without coordinates that the gazetteer cannot
+        place), reported together.
     """
-    path = Path(path)
-    rows = _read_override_rows(path)
+    if errors not in ("raise", "skip"):
+        raise InputError(f"errors={errors!r}: use 'raise' or 'skip'")
+    table = path if isinstance(path, Overrides) else read_overrides(path)
+    path = table.path
     out = _normalise(events, EVENT_COLUMNS).to_dict("records")
-    problems: list[str] = []
+    problems: list[tuple[int, str]] = list(table.problems)
     log: list[dict] = []
-    for line, row in rows:
-        where = f"{path.name}, line {line}"
-        action = row.get("action", "").lower()
-        if action not in _OVERRIDE_ACTIONS:
-            problems.append(f"{where}: action {row.get('action')!r} is not one of add, drop, correct")
-            continue
-        try:
-            date, precision = _parse_override_date(row.get("date", ""), row.get("date_precision") or None)
-            new_date = _parse_override_date(row.get("new_date", ""), row.get("date_precision") or None) if row.get("new_date") else None
-        except ValueError as exc:
-            problems.append(f"{where}: {exc}")
-            continue
-        if row.get("date_precision") and row["date_precision"] not in PRECISIONS:
-            problems.append(f"{where}: date_precision {row['date_precision']!r} is not one of {', '.join(PRECISIONS)}")
-            continue
-        if row.get("event_type") and row["event_type"] not in EVENT_TYPES:
-            problems.append(f"{where}: event_type {row['event_type']!r} is not one of {', '.join(EVENT_TYPES)}")
-            continue
+    for line, row in table.rows:
+        action = row["action"].lower()
+        date, precision = _parse_override_date(row.get("date", ""), row.get("date_precision") or None)
+        new_date = _parse_override_date(row["new_date"], row.get("date_precision") or None) if row.get("new_date") else None
         tag = f"override:{action}:{path.name}:{line}"
         if action == "add":
             lat, lon, place_id, place, country = row.get("lat"), row.get("lon"), row.get("place_id", ""), row.get("place", ""), row.get("country", "")
@@ -320,10 +433,7 @@ def apply_overrides(events: pd.DataFrame, path: str | os.PathLike, *, gazetteer=
             try:
                 lat_f, lon_f = float(lat), float(lon)
             except (TypeError, ValueError):
-                problems.append(f"{where}: an added event needs lat and lon (or a place the gazetteer knows)")
-                continue
-            if not row.get("event_type"):
-                problems.append(f"{where}: an added event needs an event_type")
+                problems.append((line, "an added event needs lat and lon (or a place the gazetteer knows)"))
                 continue
             out.append({
                 "event_id": _event_id(place_id or place, row["event_type"], date, row.get("gainer", ""), line),
@@ -357,10 +467,13 @@ def apply_overrides(events: pd.DataFrame, path: str | os.PathLike, *, gazetteer=
                     e["date_precision"] = row["date_precision"]
                 e["flags"] = ";".join(f for f in [e["flags"], tag] if f)
         log.append({"line": line, "action": action, "place": row.get("place_id") or row.get("place"), "date": row.get("date", ""), "events": len(matched)})
-    if problems:
-        raise InputError(f"overrides {path}: " + "; ".join(problems) + ". Fix these rows and run again.")
+    problems.sort()
+    if problems and errors == "raise":
+        listed = "; ".join(f"{path.name}, line {n}: {msg}" for n, msg in problems)
+        raise InputError(f"overrides {path}: {listed}. Fix these rows and run again.")
     result = _normalise(pd.DataFrame(out, columns=EVENT_COLUMNS), EVENT_COLUMNS) if out else empty_events()
     result.attrs["overrides"] = log
+    result.attrs["override_problems"] = [{"line": n, "problem": msg} for n, msg in problems]
     return result
 
 
@@ -406,19 +519,27 @@ def _for_text(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def to_csv(df: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write an event (or report) table as CSV; dates ``YYYY-MM-DD``, empty when unknown."""
+    """Write an event (or report) table as CSV; dates ``YYYY-MM-DD``, empty when unknown.
+
+    Text cells a spreadsheet would run as a formula get a leading apostrophe
+    (:func:`mapper.outputs.spreadsheet_safe`); :func:`read_csv` takes it off again.
+    """
     cols = _columns_of(df)
-    out = _for_text(_normalise(df, cols))
-    _atomic_write(Path(path), lambda tmp: out.to_csv(tmp, index=False, lineterminator="\n"))
+    text = csv_text(_for_text(_normalise(df, cols)))
+    _atomic_write(Path(path), lambda tmp: Path(tmp).write_bytes(text.encode("utf-8")))
     return Path(path)
 
 
 def read_csv(path: str | os.PathLike) -> pd.DataFrame:
-    """Read a table written by :func:`to_csv` back with its dtypes."""
+    """Read a table written by :func:`to_csv` (or ``mapper build``) back with its dtypes."""
     path = Path(path)
     if not path.is_file():
         raise InputError(f"{path}: no such file.")
-    df = pd.read_csv(path, dtype=str, keep_default_na=False)
+    try:
+        df = _read_text_csv(path)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a CSV table mapper can read ({exc}). Give events.csv or reports.csv "
+                         "from `mapper build`.") from exc
     return _normalise(df, _columns_of(df))
 
 

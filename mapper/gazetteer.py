@@ -39,6 +39,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from mapper import resources
 from mapper.errors import GazetteerError, UnresolvedPlaceWarning
 from mapper.names import FOLD_VERSION, fold, skeleton
 
@@ -53,8 +54,9 @@ __all__ = [
     "build_packaged",
 ]
 
-DATA_DIR = Path(os.environ.get("MAPPER_DATA_DIR", Path(__file__).resolve().parents[1] / "data"))
-GAZ_DIR = DATA_DIR / "gazetteer"
+# located by mapper.resources (package data in a wheel, data/ in a checkout, MAPPER_DATA_DIR)
+GAZ_DIR = resources.gazetteer_dir()
+DATA_DIR = GAZ_DIR.parent
 PACKAGED = GAZ_DIR / "places.tsv.gz"
 
 GEONAMES_COLUMNS = [
@@ -302,10 +304,13 @@ class Gazetteer:
         """
         path = Path(path) if path else PACKAGED
         if not path.is_file():
+            packaged = path == PACKAGED
             raise GazetteerError(
-                f"{path}: packaged gazetteer not found. Build it with "
-                "`python -m mapper.gazetteer build --geonames ../shared/data/wof_geonames_format_SY_IQ.tsv`, "
-                "or load a GeoNames dump with Gazetteer.from_geonames(path) / --geonames FILE."
+                f"{path}: {'the packaged gazetteer is missing from this install' if packaged else 'no such gazetteer file'}. "
+                + ("Reinstall the package (`pip install --force-reinstall territorial-control-mapper`, or "
+                   "`pip install .` from a clone), " if packaged else "Give a places.tsv.gz written by "
+                   "`python -m mapper.gazetteer build`, ")
+                + "or use a GeoNames dump instead: Gazetteer.from_geonames(path) / --geonames FILE."
             )
         df = pd.read_csv(
             path, sep="\t", dtype={"place_id": str, "name": str, "country": str, "admin1": str,
@@ -630,7 +635,10 @@ class Gazetteer:
             The name as written.
         context : ResolutionContext or str, optional
             The surrounding text (or a context built from it): countries and governorates
-            named, and places resolved nearby, shift the choice.
+            named, and places resolved nearby, shift the choice. A text that names ``name`` is
+            read whole, as the extractor reads an article (lists, stated locations, the
+            article's area), and the name takes the place it has there; a name the text ties
+            to a place the gazetteer lacks gets an approximate one (``near:<id>``).
         country : str, optional
             Restrict to one ISO country code.
         explain : bool
@@ -642,6 +650,10 @@ class Gazetteer:
             For an empty name.
         """
         if isinstance(context, str):
+            if not explain:
+                read = self._as_read_in(name, context, country)
+                if read is not None:
+                    return read
             context = self.context_from_text(context, exclude=name)
         ranked = self._rank(self._candidates(name, fuzzy=fuzzy), context, country)
         place, reason = self._choose(ranked, context)
@@ -662,6 +674,36 @@ class Gazetteer:
             }
         )
         return Resolution(query=name, place=place, candidates=cand, reason=reason)
+
+    def _as_read_in(self, name: str, text: str, country: str | None) -> Place | None:
+        """The place ``name`` has where ``text`` names it, as the extractor reads the whole
+        text (lists, stated locations, the article's area). A name the text ties to a place
+        without the gazetteer knowing it gets an approximate place (``near:<id>``). ``None``
+        when the text does not name it."""
+        from mapper.articles import Article
+        from mapper.extract import extractor_for
+
+        cache = self.__dict__.setdefault("_read_cache", {})
+        rows = cache.get(text)
+        if rows is None:
+            rows = extractor_for(self).places(Article(id="context", text=text))
+            if len(cache) > 64:
+                cache.clear()
+            cache[text] = rows
+        key = fold(name)
+        same = [r for r in rows if fold(r["name_as_written"]) == key and r["place_id"]
+                and (country is None or r["country"] == country.upper())]
+        exact = [r for r in same if not r["place_id"].startswith("near:")]
+        for r in exact:
+            got = self.get(r["place_id"])
+            if got is not None:
+                return got
+        if same:
+            r = same[0]
+            return Place(place_id=r["place_id"], name=r["place"], country=r["country"], lat=float(r["lat"]),
+                         lon=float(r["lon"]), feature_class="", feature_code="", population=0, admin1="",
+                         score=0.5)
+        return None
 
     def _choose(self, ranked, context: ResolutionContext | None) -> tuple[Place | None, str]:
         """The place ``resolve`` picks from ranked candidates, and why (``None`` when ambiguous)."""
@@ -990,14 +1032,18 @@ def build_packaged(
     df["lon"] = df["lon"].round(5)
     buf = io.StringIO()
     df[cols].sort_values("place_id").to_csv(buf, sep="\t", index=False, quoting=csv.QUOTE_MINIMAL)
-    target = out / "places.tsv.gz"
-    tmp_path = target.with_suffix(".tmp")
-    with gzip.GzipFile(tmp_path, "wb", mtime=0) as fh:
-        fh.write(buf.getvalue().encode("utf-8"))
-    os.replace(tmp_path, target)
     import json
 
-    (out / "places.meta.json").write_text(json.dumps({"fold_version": FOLD_VERSION, "source": Path(geonames).name}) + "\n")
+    from mapper.outputs import atomic_write, atomic_write_text
+
+    def write_gz(tmp: Path) -> None:
+        # a fixed name and time in the gzip header: the same input gives the same bytes
+        with open(tmp, "wb") as raw, gzip.GzipFile("places.tsv.tmp", "wb", fileobj=raw, mtime=0) as fh:
+            fh.write(buf.getvalue().encode("utf-8"))
+
+    atomic_write(out / "places.tsv.gz", write_gz)
+    atomic_write_text(out / "places.meta.json",
+                      json.dumps({"fold_version": FOLD_VERSION, "source": Path(geonames).name}) + "\n")
     written["places.tsv.gz"] = len(df)
     return written
 

@@ -1,53 +1,190 @@
-"""The whole run: articles -> reports -> events -> territory -> maps, written atomically.
+"""The whole run as stages: articles -> reports -> events -> territory -> maps, written atomically.
 
-build(inputs, out_dir, ...) -> BuildResult     the run from Python (the CLI's `mapper build`)
-BuildResult                                      the tables, counts and where the outputs are
+BuildConfig                  every option of a build; ``mapper build`` fills one from its flags
+build(inputs, out_dir, ...)  -> BuildResult: the run from Python
+run(config)                  -> BuildResult: the run of a BuildConfig (what the CLI calls)
+BuildResult                  the tables, counts, the run report and where the outputs are
 
-Outputs (see the README): ``index.html``, ``timeline.html``, ``snapshots/<date>.html`` and
-``.png``, ``area_chart.png``, ``snapshots.gif``, ``events.geojson``, ``events.csv``,
-``reports.csv``, ``places.csv``, ``control.csv``, ``areas.csv``, ``territory.gpkg`` and
-``run.json``. Everything is written into a staging folder beside ``out_dir`` and swapped in
+The stages, one function each, in the order :func:`run` calls them:
+
+check(config)                         -> Plan: options, inputs, the output folder and optional
+                                         packages checked before any work (InputError, OutputError,
+                                         MissingDependencyError: exit 2 or 3, nothing written)
+load_lookups(plan, report)            -> Lookups: gazetteer, actor lexicon, overrides; bad rows
+                                         of the user's files are recorded and left out
+extract_articles(plan, lookups, report) -> Extraction: reports and place mentions, per article
+                                         inside its own guard
+make_events(plan, extraction, lookups, report) -> events: corroborated, overridden, windowed
+model_territory(plan, events, lookups) -> Territory: control timeline, snapshot dates, areas
+write_tables(out, ...)                 reports, places, events, control, areas, GeoPackage
+render.write_site(out, ...)            maps, figures and the index page (the index page alone,
+                                         saying why, when no event is dated)
+report.write(out / "run.json")         the :class:`~mapper.runreport.RunReport`
+
+Outputs (see the README) are written into a staging folder beside ``out_dir`` and swapped in
 only when complete (:class:`mapper.outputs.StagedOutput`), so a crash never leaves a
-half-written folder. One bad article is skipped and recorded, never the end of the run.
+half-written folder. One bad article is skipped and recorded, never the end of the run; a
+failure of the run itself (a full disk, say) raises :class:`~mapper.errors.RunError` naming
+the stage and the cause, and leaves the previous outputs as they were.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
-import json
+import io
+import math
 import os
-import platform
-import sys
-import time
 import warnings
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
-from mapper import __version__
-from mapper.articles import Article, Skipped, read_articles
-from mapper.errors import GazetteerError, InputError, MapperWarning
-from mapper.outputs import StagedOutput, atomic_write_text, sha256_file, write_csv
+from mapper import resources
+from mapper.articles import Article, Skipped, note_duplicates, read_articles
+from mapper.errors import GazetteerError, InputError, MapperWarning, RunError
+from mapper.outputs import StagedOutput, check_output_dir, write_csv
+from mapper.progress import NullTask, Progress
+from mapper.runreport import RunReport
 from mapper.schema import ACTORS, AREA_COLUMNS
+from mapper.workers import extract_all, load_gazetteer, load_lexicon
 
-__all__ = ["build", "BuildResult", "DEMO_DIR", "demo_inputs"]
-
-DEMO_DIR = Path(__file__).resolve().parents[1] / "data" / "examples"
-REFERENCE_CSV = Path(__file__).resolve().parents[1] / "data" / "reference" / "is_area_ihs.csv"
-_CHUNK = 16
+__all__ = ["BuildConfig", "BuildResult", "DEMO_DIR", "build", "demo_inputs", "run"]
+#: the demo corpus (``data/examples``; package data in an installed wheel)
+DEMO_DIR = resources.examples_dir()
+_EVERY = ("event", "week", "month")
+_ENGINES = ("local", "dask")
 
 
 def demo_inputs() -> tuple[list[Path], Path]:
     """The bundled demo corpus: (article paths, metadata CSV)."""
-    arts = sorted((DEMO_DIR / "articles").glob("*.txt"))
-    if not arts:
-        raise InputError(f"{DEMO_DIR}: the demo corpus is missing. Reinstall from a full clone of the repository.")
-    return arts, DEMO_DIR / "metadata.csv"
+    return resources.demo_inputs()
+
+
+# ---------------------------------------------------------------------------- configuration
+
+
+@dataclass(frozen=True, kw_only=True)
+class BuildConfig:
+    """Every option of a build; :func:`run` takes one, ``mapper build`` makes one from its flags.
+
+    See :func:`build` for the meaning of each field. ``force`` allows replacing a non-empty
+    output folder that mapper did not write; ``follow_links`` reads what symbolic links inside
+    an input folder point to even outside it.
+    """
+
+    inputs: tuple[Path, ...]
+    out_dir: Path
+    metadata: Path | None = None
+    since: str | dt.date | None = None
+    until: str | dt.date | None = None
+    every: str = "week"
+    radius_km: float | None = None
+    actor: str = "IS"
+    overrides: Path | None = None
+    actors: Path | None = None
+    geonames: Path | None = None
+    self_contained: bool = True
+    jobs: int = 1
+    cdn: bool = False
+    gif: bool = True
+    grammar: Path | None = None
+    reference: Path | None = None
+    engine: str = "local"
+    scheduler: str | None = None
+    force: bool = False
+    follow_links: bool = False
+    progress: bool = False
+    argv: tuple[str, ...] | None = None
+
+    @classmethod
+    def create(cls, inputs: Iterable[str | os.PathLike] | str | os.PathLike, out_dir: str | os.PathLike,
+               **options) -> BuildConfig:
+        """A config from plain values (paths as strings, a single input or several)."""
+        if isinstance(inputs, (str, os.PathLike)):
+            inputs = [inputs]
+        paths = ("metadata", "overrides", "actors", "geonames", "reference", "grammar")
+        for key in paths:
+            if options.get(key) is not None:
+                options[key] = Path(options[key])
+        if options.get("argv") is not None:
+            options["argv"] = tuple(options["argv"])
+        return cls(inputs=tuple(Path(p) for p in inputs), out_dir=Path(out_dir), **options)
+
+    @classmethod
+    def from_args(cls, args, *, inputs: Iterable[str | os.PathLike], metadata=None,
+                  out_dir: str | os.PathLike, progress: bool = False,
+                  argv: Iterable[str] | None = None) -> BuildConfig:
+        """The config of ``mapper build`` / ``mapper demo`` from parsed arguments.
+
+        Every option field of the config is read from the attribute of the same name.
+        """
+        names = {f.name for f in dataclasses.fields(cls)} - {"inputs", "out_dir", "metadata", "progress", "argv"}
+        options = {n: getattr(args, n) for n in names if hasattr(args, n)}
+        return cls.create(inputs, out_dir, metadata=metadata, progress=progress,
+                          argv=None if argv is None else list(argv), **options)
+
+    def arguments(self) -> dict:
+        """The options as ``run.json`` records them."""
+        def text(v):
+            return str(v) if v not in (None, "") else None
+
+        return {
+            "argv": list(self.argv) if self.argv is not None else None,
+            "inputs": [str(p) for p in self.inputs], "metadata": text(self.metadata),
+            "since": text(self.since), "until": text(self.until), "every": self.every,
+            "radius_km": self.radius_km, "actor": self.actor, "overrides": text(self.overrides),
+            "actors": text(self.actors), "geonames": text(self.geonames),
+            "self_contained": self.self_contained, "jobs": self.jobs, "engine": self.engine,
+            "cdn": self.cdn, "gif": self.gif, "grammar": text(self.grammar),
+            "force": self.force, "follow_links": self.follow_links,
+        }
+
+
+@dataclass
+class Plan:
+    """A checked config: what :func:`check` found, ready to run."""
+
+    config: BuildConfig
+    inputs: list[Path]
+    missing: list[Path]
+    out_dir: Path
+    since: pd.Timestamp | None
+    until: pd.Timestamp | None
+    radius_km: float
+    today: dt.date
+    started: dt.datetime
+
+
+@dataclass
+class Lookups:
+    gazetteer: object
+    lexicon: object
+    geonames_used: str | None
+    actors_used: str | None
+    overrides: object | None  # mapper.events.Overrides
+    grammar: object | None = None  # mapper.extract.Grammar
+
+
+@dataclass
+class Extraction:
+    reports: pd.DataFrame
+    places: pd.DataFrame
+    n_read: int
+    undated: list[str]
+    read_names: set[str] = field(default_factory=set)
+
+
+@dataclass
+class Territory:
+    control: pd.DataFrame
+    dates: pd.DatetimeIndex
+    areas: pd.DataFrame
+    radius_km: float
 
 
 @dataclass
@@ -64,10 +201,13 @@ class BuildResult:
     unresolved: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
     timings: dict = field(default_factory=dict)
+    report: RunReport | None = None
 
     @property
     def exit_code(self) -> int:
-        """0 when every input was read, 1 when some were skipped (listed in run.json)."""
+        """0 done; 1 done with skipped inputs (listed in run.json) or without a map (no dated event)."""
+        if self.report is not None:
+            return self.report.exit_code
         return 1 if any(not s.repaired for s in self.skipped) else 0
 
     @property
@@ -94,163 +234,87 @@ class BuildResult:
                 f"{s.get('snapshots', 0)} snapshots in {self.out_dir}>")
 
 
-# ---------------------------------------------------------------------------- progress
+# ---------------------------------------------------------------------------- stage 1: check
 
 
-class _Progress:
-    """Per-stage progress bars on a terminal (rich), silent otherwise."""
-
-    def __init__(self, enabled: bool):
-        self.enabled = enabled
-        self._progress = None
-        if enabled:
-            from rich.progress import (
-                BarColumn,
-                MofNCompleteColumn,
-                Progress,
-                TextColumn,
-                TimeElapsedColumn,
-            )
-
-            self._progress = Progress(TextColumn("{task.description:<12}"), BarColumn(), MofNCompleteColumn(),
-                                      TimeElapsedColumn(), transient=False)
-
-    def __enter__(self):
-        if self._progress:
-            self._progress.__enter__()
-        return self
-
-    def __exit__(self, *exc):
-        if self._progress:
-            self._progress.__exit__(*exc)
-
-    def task(self, name: str, total: int | None = None):
-        if not self._progress:
-            return _NullTask()
-        return _Task(self._progress, self._progress.add_task(name, total=total))
-
-
-class _NullTask:
-    def advance(self, n: int = 1) -> None:
-        pass
-
-    def done(self) -> None:
-        pass
-
-
-class _Task(_NullTask):
-    def __init__(self, progress, task_id):
-        self.p, self.id = progress, task_id
-
-    def advance(self, n: int = 1) -> None:
-        self.p.advance(self.id, n)
-
-    def done(self) -> None:
-        t = self.p.tasks[self.p.task_ids.index(self.id)]
-        self.p.update(self.id, total=t.completed)
-
-
-@contextmanager
-def _timed(timings: dict, stage: str):
-    t0 = time.perf_counter()
+def _parse_day(value, name: str) -> pd.Timestamp | None:
+    if value in (None, ""):
+        return None
     try:
-        yield
-    finally:
-        timings[stage] = round(time.perf_counter() - t0, 3)
+        day = value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+        return pd.Timestamp(day)
+    except (ValueError, OverflowError, pd.errors.OutOfBoundsDatetime) as exc:
+        raise InputError(f"--{name} {value!r}: not a date. Write it as YYYY-MM-DD, e.g. 2017-10-01.") from exc
 
 
-# ---------------------------------------------------------------------------- extraction
+def _user_file(path: Path | None, flag: str, what: str) -> None:
+    if path is not None and not path.is_file():
+        kind = "a folder" if path.is_dir() else "no such file"
+        raise InputError(f"{flag} {path}: {kind}. Pass {what}.")
 
 
-_WORKER: dict = {}
+def check(config: BuildConfig) -> Plan:
+    """Stage 1: everything that can be checked before any work, checked.
+
+    Raises
+    ------
+    InputError
+        A bad option or no usable input (exit 2).
+    OutputError
+        An output folder mapper may not replace or cannot write (exit 2); see
+        :func:`mapper.outputs.check_output_dir`.
+    MissingDependencyError
+        An optional package an option needs is not installed (exit 3).
+    """
+    from mapper import extras
+    from mapper.territory import DEFAULT_RADIUS_KM
+
+    c = config
+    inputs = list(c.inputs)
+    if not inputs:
+        raise InputError("no inputs given: pass article files or folders (e.g. data/examples/articles)")
+    missing = [p for p in inputs if not p.exists() and not p.is_symlink()]
+    if len(missing) == len(inputs):
+        raise InputError(f"no such input: {', '.join(map(str, missing))}. Check the paths (globs are expanded by the shell).")
+    if not isinstance(c.jobs, int) or c.jobs < 1:
+        raise InputError(f"--jobs {c.jobs}: must be 1 or more")
+    if c.every not in _EVERY:
+        raise InputError(f"--every {c.every!r}: choose event, week or month")
+    if c.engine not in _ENGINES:
+        raise InputError(f"--engine {c.engine!r}: choose local or dask")
+    if c.actor not in ACTORS:
+        raise InputError(f"--actor {c.actor!r}: not a known actor. Choose one of {', '.join(ACTORS)}.")
+    if c.radius_km is not None and not (isinstance(c.radius_km, (int, float)) and math.isfinite(c.radius_km) and c.radius_km > 0):
+        raise InputError(f"--radius-km {c.radius_km}: must be a positive number of kilometres, e.g. 40.")
+    _user_file(c.metadata, "--metadata", "a CSV with columns file,published")
+    _user_file(c.overrides, "--overrides", "a CSV of analyst overrides (see README)")
+    _user_file(c.actors, "--actors", "a CSV 'pattern,actor' or a YAML 'actor: [phrases]' file")
+    _user_file(c.geonames, "--geonames", "a GeoNames dump (SY.txt, IQ.txt or allCountries.txt)")
+    _user_file(c.reference, "--reference", "a CSV with columns date,area_km2,source")
+    _user_file(c.grammar, "--grammar", "a YAML grammar in the format of mapper/extract/grammar.yaml")
+    if c.grammar is not None:
+        from mapper.workers import load_grammar
+
+        load_grammar(str(c.grammar))  # every problem of the file, before any work (GrammarError)
+    since, until = _parse_day(c.since, "since"), _parse_day(c.until, "until")
+    if since is not None and until is not None and since > until:
+        raise InputError(f"--since {c.since} is after --until {c.until}: swap them")
+    if c.engine == "dask":
+        extras.require("dask")
+    if not c.cdn:
+        extras.require("offline")
+    files = [*inputs, *(p for p in (c.metadata, c.overrides, c.actors, c.geonames, c.reference, c.grammar)
+                        if p is not None)]
+    out = check_output_dir(c.out_dir, inputs=[p for p in files if p.exists()], force=c.force)
+    started = dt.datetime.now(dt.UTC)
+    return Plan(config=c, inputs=[p for p in inputs if p not in missing], missing=missing, out_dir=out,
+                since=since, until=until,
+                radius_km=float(c.radius_km) if c.radius_km is not None else DEFAULT_RADIUS_KM,
+                today=started.date(), started=started)
 
 
-def _load_gazetteer(geonames: str | None):
-    from mapper.gazetteer import Gazetteer
+# ---------------------------------------------------------------------------- stage 2: lookups
 
-    return Gazetteer.from_geonames(geonames) if geonames else Gazetteer.load()
-
-
-def _load_lexicon(actors: str | None):
-    from mapper.actors import ActorLexicon
-
-    return ActorLexicon.from_file(actors) if actors else ActorLexicon.default()
-
-
-def _init_worker(geonames: str | None, actors: str | None) -> None:
-    import warnings
-
-    warnings.simplefilter("ignore")
-    _WORKER["gaz"] = _load_gazetteer(geonames)
-    _WORKER["lex"] = _load_lexicon(actors)
-
-
-def _extract_one(article: Article, gaz, lex) -> tuple[pd.DataFrame, pd.DataFrame, Skipped | None]:
-    import warnings
-
-    from mapper.extract import extract_reports, find_places
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            reports = extract_reports(article, gaz, lexicon=lex)
-            places = find_places(article, gaz)
-        return reports, places, None
-    except Exception as exc:  # one bad article never ends the run
-        return pd.DataFrame(), pd.DataFrame(), Skipped(
-            input=article.path or article.id,
-            reason=f"extraction failed ({type(exc).__name__}: {exc})",
-            fix="report this article to the project with the text attached; the other articles were processed",
-        )
-
-
-def _extract_chunk(chunk: list[Article]):
-    return [_extract_one(a, _WORKER["gaz"], _WORKER["lex"]) for a in chunk]
-
-
-def _chunks(items: Iterable[Article | Skipped], skipped: list[Skipped], n: int) -> Iterator[list[Article]]:
-    buf: list[Article] = []
-    for item in items:
-        if isinstance(item, Skipped):
-            skipped.append(item)
-            continue
-        buf.append(item)
-        if len(buf) >= n:
-            yield buf
-            buf = []
-    if buf:
-        yield buf
-
-
-def _extract_all(articles, *, gaz, lex, jobs: int, geonames, actors, skipped, on_article: Callable[[int], None]):
-    """Run extraction over a stream of articles; results in input order for any ``jobs``."""
-    results: list[tuple[Article, pd.DataFrame, pd.DataFrame, Skipped | None]] = []
-    chunks = _chunks(articles, skipped, _CHUNK)
-    if jobs <= 1:
-        for chunk in chunks:
-            for a in chunk:
-                r, p, s = _extract_one(a, gaz, lex)
-                results.append((a, r, p, s))
-                on_article(1)
-        return results
-    with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker, initargs=(geonames, actors)) as pool:
-        pending = []
-        for chunk in chunks:
-            pending.append((chunk, pool.submit(_extract_chunk, chunk)))
-            while len(pending) > jobs * 4:  # bounded window: memory stays flat on big corpora
-                c, fut = pending.pop(0)
-                for a, (r, p, s) in zip(c, fut.result()):
-                    results.append((a, r, p, s))
-                on_article(len(c))
-        for c, fut in pending:
-            for a, (r, p, s) in zip(c, fut.result()):
-                results.append((a, r, p, s))
-            on_article(len(c))
-    return results
-
-
-
-# ---------------------------------------------------------------------------- lenient inputs
 
 _GEONAMES_FIX = ("A GeoNames dump has 19 tab-separated columns and decimal-degree coordinates; "
                  "fix or delete the line (the other rows were used)")
@@ -288,65 +352,114 @@ def _clean_geonames(path: Path, into: Path) -> tuple[Path, list[Skipped]]:
     return clean, problems
 
 
-def _load_gazetteer_lenient(geonames, workdir: Path, skipped: list[Skipped]):
+def _load_gazetteer_lenient(geonames, workdir: Path, report: RunReport):
     """The gazetteer; a GeoNames dump's malformed rows are skipped and recorded, not fatal.
 
     Returns (gazetteer, the dump path the extraction workers should load).
     """
     if not geonames:
-        return _load_gazetteer(None), None
+        return load_gazetteer(None), None
+    report.add_file(geonames, role="geonames")
     try:
-        return _load_gazetteer(str(geonames)), str(geonames)
+        return load_gazetteer(str(geonames)), str(geonames)
     except GazetteerError as exc:
         if "malformed row" not in str(exc):
             raise  # missing, not UTF-8, no places at all: nothing sensible to go on with
     clean, problems = _clean_geonames(Path(geonames), workdir)
-    skipped.extend(problems)
-    return _load_gazetteer(str(clean)), str(clean)
+    for p in problems:
+        report.skip(p)
+    return load_gazetteer(str(clean)), str(clean)
 
 
-def _load_lexicon_lenient(actors, skipped: list[Skipped]):
-    """The actor lexicon; a user file with bad rows is recorded and the default lexicon used."""
-    if not actors:
-        return _load_lexicon(None), None
+def load_lookups(plan: Plan, report: RunReport, *, workdir: Path) -> Lookups:
+    """Stage 2: the gazetteer, the actor lexicon and the overrides, each file checked whole.
+
+    A user file's bad rows are recorded (one record per row, with the fix) and the run goes
+    on without them; a file that cannot be used at all is recorded the same way.
+    """
+    from mapper.actors import ActorLexicon
+    from mapper.events import read_overrides
+
+    c = plan.config
+    gaz, geonames_used = _load_gazetteer_lenient(c.geonames, workdir, report)
+    lexicon, actors_used = ActorLexicon.default(), None
+    if c.actors is not None:
+        report.add_file(c.actors, role="actors", encoding=_encoding_of(c.actors))
+        try:
+            lexicon = load_lexicon(str(c.actors))
+            actors_used = str(c.actors)
+        except InputError as exc:
+            report.skip(Skipped(f"--actors {c.actors}", f"not used: {exc}",
+                                f"Fix the file (actors must be one of {', '.join(ACTORS)}); the built-in actor "
+                                "names were used"))
+        for problem in getattr(lexicon, "problems", []):
+            where, _, why = problem.partition(": ")
+            report.skip(Skipped(f"--actors {c.actors}, {where}", f"row left out: {why}",
+                                f"Fix the row (actors must be one of {', '.join(ACTORS)}); the other rows were used"))
+    overrides = None
+    if c.overrides is not None:
+        try:
+            overrides = read_overrides(c.overrides)
+        except InputError as exc:
+            report.skip(Skipped(f"--overrides {c.overrides}", f"not applied: {exc}",
+                                "Fix the file and run again; no override was applied"))
+        else:
+            from mapper.articles import InputFile
+
+            report.files.files.append(InputFile(str(c.overrides), "overrides", overrides.size, overrides.sha256,
+                                                overrides.encoding))
+    from mapper.workers import load_grammar
+
+    grammar = load_grammar(str(c.grammar) if c.grammar is not None else None)
+    if c.grammar is not None:
+        report.add_file(c.grammar, role="grammar", encoding=_encoding_of(c.grammar))
+    return Lookups(gaz, lexicon, geonames_used, actors_used, overrides, grammar)
+
+
+def _encoding_of(path: Path) -> str:
+    from mapper.textio import decode_bytes
+
     try:
-        return _load_lexicon(str(actors)), str(actors)
-    except InputError as exc:
-        skipped.append(Skipped(f"--actors {actors}", f"not used: {exc}",
-                               "Fix the rows named above (actors must be one of "
-                               f"{', '.join(ACTORS)}); the built-in actor names were used"))
-        return _load_lexicon(None), None
+        return decode_bytes(path.read_bytes())[1]
+    except OSError:
+        return ""
 
 
-def _screen_articles(stream, *, today: dt.date, skipped: list[Skipped]):
-    """Articles with a publication date in the future lose that date (recorded)."""
-    import dataclasses
+# ---------------------------------------------------------------------------- stage 3: extract
 
+
+def _screen(stream, *, today: dt.date, report: RunReport) -> Iterator[Article | Skipped]:
+    """Each item of the reader, checked on its own: a publication date in the future is dropped
+    (recorded), and whatever fails here skips that article only."""
     from mapper.dates import parse_header_date
 
     for item in stream:
-        if isinstance(item, Article) and item.published is not None and item.published > today:
-            header = parse_header_date(item.text) if item.date_source != "header" else None
-            if header is not None and header > today:
-                header = None
-            skipped.append(Skipped(
-                item.path or item.id, f"{item.id}: published date {item.published.isoformat()} "
-                f"({item.date_source}) is in the future",
-                "The date was ignored" + (f" and the article's header date {header} used" if header else "")
-                + "; correct the publication date", repaired=True))
-            item = dataclasses.replace(item, published=header, date_source="header" if header else "none")
+        try:
+            if isinstance(item, Article) and item.published is not None and item.published > today:
+                header = parse_header_date(item.text) if item.date_source != "header" else None
+                if header is not None and header > today:
+                    header = None
+                report.skip(Skipped(
+                    item.path or item.id, f"{item.id}: published date {item.published.isoformat()} "
+                    f"({item.date_source}) is in the future",
+                    "The date was ignored" + (f" and the article's header date {header} used" if header else "")
+                    + "; correct the publication date", repaired=True))
+                item = dataclasses.replace(item, published=header, date_source="header" if header else "none")
+        except Exception as exc:  # noqa: BLE001 - one article never ends the run
+            item = Skipped(getattr(item, "path", "") or str(getattr(item, "id", "?")),
+                           f"could not be screened ({type(exc).__name__}: {str(exc)[:200]})",
+                           "Check this article; the others were processed")
         yield item
 
 
 def _metadata_notes(metadata, articles_seen: set[str]) -> list[Skipped]:
     """Unknown columns of a metadata CSV and its rows naming no input file (recorded, not fatal)."""
-    import csv
+    from mapper.textio import clean_text, csv_records, decode_bytes
 
-    from mapper.articles import decode_bytes
-
-    text, _ = decode_bytes(Path(metadata).read_bytes())
-    reader = csv.reader(text.splitlines())
-    header = [h.strip().lower() for h in next(reader, [])]
+    text = clean_text(decode_bytes(Path(metadata).read_bytes())[0])[0]
+    records = csv_records(io.StringIO(text, newline=""), ",")
+    first = next(records, None)
+    header = [h.strip().lower() for h in (first[1] if first else [])]
     known = {"file", "published", "title", "url", "source", "outlet"}
     notes = []
     unknown = [h for h in header if h and h not in known]
@@ -355,13 +468,92 @@ def _metadata_notes(metadata, articles_seen: set[str]) -> list[Skipped]:
                              "Use the columns file,published,title,url,source", repaired=True))
     if "file" in header:
         col = header.index("file")
-        for lineno, row in enumerate(reader, start=2):
-            if len(row) > col and row[col].strip() and Path(row[col].strip()).name not in articles_seen:
+        for lineno, row, error in records:
+            if error or len(row) <= col or not row[col].strip():
+                continue
+            if Path(row[col].strip()).name not in articles_seen:
                 notes.append(Skipped(f"--metadata {metadata}, line {lineno}",
                                      f"names {row[col].strip()!r}, which is not among the input files",
                                      "Check the file name, or add the file to the inputs; the row was ignored",
                                      repaired=True))
     return notes
+
+
+def _empty_places() -> pd.DataFrame:
+    from mapper.extract import PLACE_COLUMNS_OUT
+
+    return pd.DataFrame(columns=PLACE_COLUMNS_OUT)
+
+
+def extract_articles(plan: Plan, lookups: Lookups, report: RunReport, *, bars=None) -> Extraction:
+    """Stage 3: read every input and extract its reports and place mentions.
+
+    Reading, screening and extraction of each record run inside their own guard: a record
+    that fails is skipped with its reason (in ``run.json`` and on stderr) and the run goes on.
+    """
+    from mapper.extract import places_frame, reports_frame
+
+    c = plan.config
+    for p in plan.missing:
+        report.skip(Skipped(str(p), "no such file or folder", "Check the path"))
+    task = bars.task("extract") if bars is not None else NullTask()
+    if c.engine == "dask":
+        from mapper.distributed import run_extraction
+
+        reports, dask_skipped, places = run_extraction(
+            plan.inputs, engine="dask", scheduler=c.scheduler, metadata=c.metadata,
+            gazetteer=lookups.gazetteer, lexicon=lookups.lexicon, with_places=True, grammar=c.grammar,
+        )
+        for s in dask_skipped:
+            report.skip(s)
+        for f in _listed_files(plan.inputs, follow_links=c.follow_links):
+            report.add_file(f, role="articles", encoding="")
+        if c.metadata is not None:
+            report.add_file(c.metadata, role="metadata", encoding=_encoding_of(c.metadata))
+        n_read = reports["article"].nunique() if len(reports) else 0
+        results = []
+    else:
+        stream = _screen(note_duplicates(read_articles(plan.inputs, metadata=c.metadata, follow_links=c.follow_links,
+                                                       log=report.files)), today=plan.today, report=report)
+        results = extract_all(stream, gaz=lookups.gazetteer, lex=lookups.lexicon, jobs=c.jobs,
+                               geonames=lookups.geonames_used, actors=lookups.actors_used,
+                               grammar=lookups.grammar, grammar_path=str(c.grammar) if c.grammar else None,
+                               on_skipped=report.skip, on_article=task.advance)
+        for _, _, _, s in results:
+            if s is not None:
+                report.skip(s)
+        # one pass per article gave rows; one table at the end
+        reports = reports_frame([row for _, r, _, s in results if s is None for row in r])
+        places = places_frame([row for _, _, p, s in results if s is None for row in p])
+        n_read = sum(1 for _, _, _, s in results if s is None)
+    task.done()
+    undated = [a.id for a, _, _, s in results if s is None and a.published is None]
+    if c.metadata is not None:
+        seen = {Path(a.path).name for a, _, _, _ in results if a.path}
+        seen |= {Path(f.path).name for f in report.files.files}
+        seen |= {s.input.split(",")[0] for s in report.skipped} | {Path(s.input).name for s in report.skipped}
+        for note in _metadata_notes(c.metadata, seen):
+            report.skip(note)
+    return Extraction(reports=reports, places=places, n_read=int(n_read), undated=undated)
+
+
+def _listed_files(inputs: list[Path], *, follow_links: bool) -> list[Path]:
+    from mapper.articles import _expand
+
+    return [p for p in _expand(inputs, follow_links=follow_links) if isinstance(p, Path) and p.is_file()]
+
+
+def _unresolved(places: pd.DataFrame) -> list[dict]:
+    out = []
+    if len(places):
+        un = places[places["place_id"] == ""]
+        for (art, name), _ in un.groupby(["article", "name_as_written"], sort=True):
+            out.append({"article": art, "name": name, "reason": "no unambiguous gazetteer match; "
+                        "add a row to data/gazetteer/aliases.csv or pass --geonames with a fuller dump"})
+    return out
+
+
+# ---------------------------------------------------------------------------- stage 4: events
 
 
 def _override_notes(overrides, log: list[dict]) -> list[Skipped]:
@@ -373,7 +565,89 @@ def _override_notes(overrides, log: list[dict]) -> list[Skipped]:
             for o in log if o.get("action") in ("drop", "correct") and not o.get("events")]
 
 
-# ---------------------------------------------------------------------------- build
+def make_events(plan: Plan, extraction: Extraction, lookups: Lookups, report: RunReport) -> pd.DataFrame:
+    """Stage 4: corroborate reports into events, apply the overrides, keep the study window.
+
+    Overrides rows that are malformed were found when the file was read; they are recorded
+    here, one record per row, and the other rows are applied.
+    """
+    from mapper import events as ev_mod
+
+    c = plan.config
+    events = ev_mod.corroborate(extraction.reports)
+    if lookups.overrides is not None:
+        events = ev_mod.apply_overrides(events, lookups.overrides, gazetteer=lookups.gazetteer, errors="skip")
+        for p in events.attrs.get("override_problems", []):
+            report.skip(Skipped(f"--overrides {c.overrides}, line {p['line']}", f"row not applied: {p['problem']}",
+                                "Fix the row and run again; the other rows were applied"))
+        report.overrides = list(events.attrs.get("overrides", []))
+        for note in _override_notes(c.overrides, report.overrides):
+            report.skip(note)
+    future = events["date"].notna() & (events["date"] > pd.Timestamp(plan.today))
+    for _, e in events[future].iterrows():
+        report.skip(Skipped(f"event {e['event_id']} ({e['sources']})",
+                            f"{e['place']} dated {e['date'].date().isoformat()}, in the future; left out",
+                            "Check the article's date or correct it with an analyst override", repaired=True))
+    events = events[~future]
+    n = len(events)
+    if plan.since is not None:
+        events = events[events["date"].isna() | (events["date"] >= plan.since)]
+    if plan.until is not None:
+        events = events[events["date"].isna() | (events["date"] <= plan.until)]
+    report.outside_window = n - len(events)
+    return events.reset_index(drop=True)
+
+
+# ---------------------------------------------------------------------------- stage 5: territory
+
+
+def model_territory(plan: Plan, events: pd.DataFrame, lookups: Lookups, *, bars=None) -> Territory:
+    """Stage 5: control timeline per place, snapshot dates and held areas per date."""
+    from mapper import territory
+
+    c = plan.config
+    dated = events[events["date"].notna()]
+    control = territory.control_timeline(dated, start=plan.since, end=plan.until)
+    if len(dated):
+        dates = territory.snapshot_dates(dated, every=c.every, start=plan.since, end=plan.until)
+    else:
+        dates = pd.DatetimeIndex([])
+    task = bars.task("territory", total=len(dates)) if bars is not None else NullTask()
+    areas = territory.held_areas(control, lookups.gazetteer.settlements(), dates, radius_km=plan.radius_km,
+                                 countries=lookups.gazetteer.countries)
+    task.advance(len(dates))
+    task.done()
+    return Territory(control=control, dates=dates, areas=areas, radius_km=plan.radius_km)
+
+
+def _no_map_reason(plan: Plan, extraction: Extraction, events: pd.DataFrame, terr: Territory,
+                   outside_window: int) -> str | None:
+    """Why no map can be drawn (None when there is one)."""
+    if len(terr.dates):
+        return None
+    if extraction.n_read == 0:
+        return "no article could be read: every input was skipped (the reasons are listed below and in run.json)"
+    if len(extraction.reports) == 0:
+        return (f"no control change was found in the {extraction.n_read} article(s) read, so there is "
+                "nothing to map")
+    if len(events) and events["date"].notna().any():
+        return "no snapshot date fell inside the study window"
+    window = " ".join(x for x in (f"--since {plan.config.since}" if plan.since is not None else "",
+                                  f"--until {plan.config.until}" if plan.until is not None else "") if x)
+    if outside_window and window:
+        return (f"no dated event inside {window} ({outside_window} dated event(s) fall outside it); "
+                "widen the window to draw a map")
+    return ("no event has a date: the articles give no publication date and their text no usable date. "
+            "Give dates with --metadata (file,published) or the records' 'published' field")
+
+
+def _undated_evidence(events: pd.DataFrame, limit: int = 50) -> list[dict]:
+    rows = events[events["date"].isna()].head(limit)
+    return [{"place": r["place"], "event_type": r["event_type"], "sources": r["sources"],
+             "evidence": r["evidence"]} for _, r in rows.iterrows()]
+
+
+# ---------------------------------------------------------------------------- stage 6: tables
 
 
 @contextmanager
@@ -393,39 +667,24 @@ def _gpkg_stamp(day):
         pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": before})
 
 
-def _parse_day(value, name: str) -> pd.Timestamp | None:
-    if value in (None, ""):
-        return None
-    try:
-        return pd.Timestamp(dt.date.fromisoformat(str(value)))
-    except ValueError as exc:
-        raise InputError(f"--{name} {value!r}: not a date. Write it as YYYY-MM-DD, e.g. 2017-10-01.") from exc
+def write_tables(out: Path, extraction: Extraction, events: pd.DataFrame, terr: Territory) -> None:
+    """Stage 6: every table, spreadsheet-safe and atomic."""
+    from mapper import events as ev_mod
+    from mapper import territory
+
+    write_csv(extraction.reports, out / "reports.csv")
+    write_csv(extraction.places, out / "places.csv")
+    write_csv(events, out / "events.csv")
+    ev_mod.to_geojson(events, out / "events.geojson")
+    write_csv(terr.control, out / "control.csv")
+    with _gpkg_stamp(terr.dates[-1] if len(terr.dates) else None):
+        territory.write_areas(terr.areas, out / "territory.gpkg", None)
+    table = pd.DataFrame(terr.areas[[c for c in AREA_COLUMNS if c != "geometry"]])
+    table["area_km2"] = table["area_km2"].astype(float).round(1)
+    write_csv(table, out / "areas.csv")
 
 
-def _versions() -> dict:
-    import folium
-    import geopandas
-    import numpy
-    import pyproj
-    import shapely
-
-    return {
-        "mapper": __version__, "python": platform.python_version(), "pandas": pd.__version__,
-        "numpy": numpy.__version__, "geopandas": geopandas.__version__, "shapely": shapely.__version__,
-        "pyproj": pyproj.__version__, "folium": folium.__version__,
-    }
-
-
-def _input_files(inputs: list[Path]) -> list[dict]:
-    out = []
-    for p in inputs:
-        files = sorted(x for x in p.rglob("*") if x.is_file()) if p.is_dir() else [p]
-        for f in files:
-            try:
-                out.append({"path": str(f), "bytes": f.stat().st_size, "sha256": sha256_file(f)})
-            except OSError as exc:
-                out.append({"path": str(f), "error": exc.strerror or str(exc)})
-    return out
+# ---------------------------------------------------------------------------- the run
 
 
 def build(
@@ -445,10 +704,13 @@ def build(
     jobs: int = 1,
     cdn: bool = False,
     gif: bool = True,
+    grammar: str | os.PathLike | None = None,
     reference: str | os.PathLike | None = None,
     progress: bool = False,
     engine: str = "local",
     scheduler: str | None = None,
+    force: bool = False,
+    follow_links: bool = False,
     argv: list[str] | None = None,
 ) -> BuildResult:
     """Read articles, extract and corroborate events, model territory and write every output.
@@ -458,7 +720,9 @@ def build(
     inputs : path or paths
         ``.txt`` files or folders of them, JSON Lines (``.jsonl``) or CSV files.
     out_dir : path
-        Output folder; replaced whole when the run completes.
+        Output folder; replaced whole when the run completes. It must be new, empty or an
+        earlier output of mapper (it holds ``.mapper-output``) unless ``force``; never the
+        current folder, a home folder, a root or a folder holding an input.
     metadata : path, optional
         CSV with ``file,published`` giving publication dates for ``.txt`` files.
     since, until : 'YYYY-MM-DD', optional
@@ -470,9 +734,10 @@ def build(
     actor : str
         The actor whose area maps and summary headline (default ``IS``).
     overrides : path, optional
-        Analyst overrides CSV (adds, drops or corrects events; always wins).
+        Analyst overrides CSV (adds, drops or corrects events; always wins). Bad rows are
+        recorded and left out.
     actors : path, optional
-        Extra actor lexicon (CSV or YAML).
+        Extra actor lexicon (CSV or YAML). Bad rows are recorded and left out.
     geonames : path, optional
         A GeoNames dump to use instead of the packaged gazetteer.
     self_contained : bool
@@ -484,201 +749,133 @@ def build(
         Link Leaflet from its CDN instead of copying it beside the pages.
     gif : bool
         Write ``snapshots.gif`` (frame by frame).
+    grammar : path, optional
+        A grammar file (``mapper/extract/grammar.yaml`` format) extending the packaged one.
+    reference : path, optional
+        Published area figures for the chart (default: the packaged IHS figures).
+    progress : bool
+        Progress bars on stderr.
+    engine, scheduler
+        ``local`` (default) or ``dask`` extraction (needs the ``dask`` extra), and the Dask
+        scheduler address.
+    force : bool
+        Replace a non-empty ``out_dir`` that mapper did not write.
+    follow_links : bool
+        Follow symbolic links inside input folders that point outside them.
+    argv : list of str, optional
+        The command line, recorded in ``run.json``.
 
     Returns
     -------
     BuildResult
+
+    Raises
+    ------
+    InputError, OutputError
+        Before any work: a bad option, no usable input, an output folder that must not be
+        replaced (nothing is written).
+    MissingDependencyError
+        Before any work: an option needs an optional package that is not installed.
+    RunError
+        The run failed after it started (I/O, a full disk); the previous outputs are intact.
     """
-    from mapper import events as ev_mod
-    from mapper import territory
+    config = BuildConfig.create(
+        inputs, out_dir, metadata=metadata, since=since, until=until, every=every, radius_km=radius_km,
+        actor=actor, overrides=overrides, actors=actors, geonames=geonames, self_contained=self_contained,
+        jobs=jobs, cdn=cdn, gif=gif, grammar=grammar, reference=reference, progress=progress, engine=engine, scheduler=scheduler, force=force,
+        follow_links=follow_links, argv=argv,
+    )
+    return run(config)
 
-    if isinstance(inputs, (str, os.PathLike)):
-        inputs = [inputs]
-    inputs = [Path(p) for p in inputs]
-    if not inputs:
-        raise InputError("no inputs given: pass article files or folders (e.g. data/examples/articles)")
-    missing = [str(p) for p in inputs if not p.exists()]
-    if missing and len(missing) == len(inputs):
-        raise InputError(f"no such input: {', '.join(missing)}. Check the paths (globs are expanded by the shell).")
-    if jobs < 1:
-        raise InputError(f"--jobs {jobs}: must be 1 or more")
-    if every not in ("event", "week", "month"):
-        raise InputError(f"--every {every!r}: choose event, week or month")
-    if actor not in ACTORS:
-        raise InputError(f"--actor {actor!r}: not a known actor. Choose one of {', '.join(ACTORS)}.")
-    if metadata is not None and not Path(metadata).is_file():
-        raise InputError(f"--metadata {metadata}: no such file. Pass a CSV with columns file,published.")
-    if overrides is not None and not Path(overrides).is_file():
-        raise InputError(f"--overrides {overrides}: no such file. Pass a CSV of analyst overrides (see README).")
-    since_ts, until_ts = _parse_day(since, "since"), _parse_day(until, "until")
-    if since_ts is not None and until_ts is not None and since_ts > until_ts:
-        raise InputError(f"--since {since} is after --until {until}: swap them")
 
-    started = dt.datetime.now(dt.UTC)
-    timings: dict[str, float] = {}
-    skipped: list[Skipped] = [Skipped(str(p), "no such file or folder", "check the path", False) for p in inputs if not p.exists()]
-    inputs = [p for p in inputs if p.exists()]
+def run(config: BuildConfig) -> BuildResult:
+    """Run every stage of a build (see the module docstring); the CLI's ``mapper build``."""
+    plan = check(config)
+    report = RunReport(started=plan.started, arguments=config.arguments())
+    if report.arguments["argv"] is None:
+        import sys
 
-    today = started.date()
-    stage = StagedOutput(out_dir)
-    with stage, _Progress(progress) as bars, warnings.catch_warnings(record=True) as caught:
+        report.arguments["argv"] = sys.argv[1:]
+    report.arguments["radius_km"] = plan.radius_km
+    stage = StagedOutput(plan.out_dir, run_id=report.run_id)
+    with stage, Progress(config.progress) as bars, warnings.catch_warnings(record=True) as caught:
         # the run's own warnings are collected into run.json (and re-emitted at the end)
         warnings.simplefilter("always", MapperWarning)
-        with _timed(timings, "gazetteer"):
-            work = stage.path / ".work"  # scratch files; removed before the swap
-            work.mkdir(exist_ok=True)
-            gaz, geonames_used = _load_gazetteer_lenient(geonames, work, skipped)
-            lex, actors_used = _load_lexicon_lenient(actors, skipped)
-
-        # -- extract ---------------------------------------------------------------------
-        with _timed(timings, "extract"):
-            task = bars.task("extract")
-            if engine == "dask":
-                from mapper.distributed import run_extraction
-
-                reports, dask_skipped, places = run_extraction(
-                    inputs, engine="dask", scheduler=scheduler, metadata=metadata, gazetteer=gaz, lexicon=lex,
-                    with_places=True,
-                )
-                skipped.extend(dask_skipped)
-                n_read = reports["article"].nunique() if len(reports) else 0
-                results = []
-            else:
-                stream = _screen_articles(read_articles(inputs, metadata=metadata), today=today, skipped=skipped)
-                results = _extract_all(stream, gaz=gaz, lex=lex, jobs=jobs, geonames=geonames_used,
-                                       actors=actors_used, skipped=skipped, on_article=task.advance)
-                for _, _, _, s in results:
-                    if s is not None:
-                        skipped.append(s)
-                frames = [r for _, r, _, s in results if s is None and len(r)]
-                from mapper.extract import empty_reports as _empty_reports
-
-                reports = pd.concat(frames, ignore_index=True) if frames else _empty_reports()
-                pframes = [p for _, _, p, s in results if s is None and len(p)]
-                places = pd.concat(pframes, ignore_index=True) if pframes else pd.DataFrame(
-                    columns=["article", "name_as_written", "place_id", "place", "country", "lat", "lon", "start", "end"])
-                n_read = sum(1 for _, _, _, s in results if s is None)
-            task.done()
-            undated = [a.id for a, _, _, s in results if s is None and a.published is None]
-            if metadata is not None:
-                seen = {Path(a.path).name for a, _, _, _ in results if a.path} | {s.input.split(",")[0] for s in skipped}
-                seen |= {Path(s.input).name for s in skipped}
-                # every input file counts as seen, whichever engine read it
-                seen |= {f.name for p in inputs for f in ([p] if p.is_file() else p.rglob("*"))}
-                skipped.extend(_metadata_notes(metadata, seen))
-        unresolved = []
-        if len(places):
-            un = places[places["place_id"] == ""]
-            for (art, name), _ in un.groupby(["article", "name_as_written"], sort=True):
-                unresolved.append({"article": art, "name": name, "reason": "no unambiguous gazetteer match; "
-                                   "add a row to data/gazetteer/aliases.csv or pass --geonames with a fuller dump"})
-
-        # -- events ----------------------------------------------------------------------
-        with _timed(timings, "events"):
-            events = ev_mod.corroborate(reports)
-            override_log: list[dict] = []
-            if overrides is not None:
-                try:
-                    overridden = ev_mod.apply_overrides(events, overrides, gazetteer=gaz)
-                except InputError as exc:  # recorded; the run goes on without the overrides
-                    skipped.append(Skipped(f"--overrides {overrides}", f"not applied: {exc}",
-                                           "Fix the rows named above and run again; no override was applied"))
-                else:
-                    events = overridden
-                    override_log = list(events.attrs.get("overrides", []))
-                    skipped.extend(_override_notes(overrides, override_log))
-            future = events["date"].notna() & (events["date"] > pd.Timestamp(today))
-            for _, e in events[future].iterrows():
-                skipped.append(Skipped(f"event {e['event_id']} ({e['sources']})",
-                                       f"{e['place']} dated {e['date'].date().isoformat()}, in the future; left out",
-                                       "Check the article's date or correct it with an analyst override", repaired=True))
-            events = events[~future]
-            if since_ts is not None:
-                events = events[events["date"].isna() | (events["date"] >= since_ts)]
-            if until_ts is not None:
-                events = events[events["date"].isna() | (events["date"] <= until_ts)]
-            events = events.reset_index(drop=True)
-
-        # -- territory -------------------------------------------------------------------
-        with _timed(timings, "territory"):
-            dated = events[events["date"].notna()]
-            control = territory.control_timeline(dated, start=since_ts, end=until_ts)
-            if len(dated):
-                dates = territory.snapshot_dates(dated, every=every, start=since_ts, end=until_ts)
-            else:
-                dates = pd.DatetimeIndex([])
-            radius = radius_km if radius_km is not None else territory.DEFAULT_RADIUS_KM
-            task = bars.task("territory", total=len(dates))
-            areas = territory.held_areas(control, gaz.settlements(), dates, radius_km=radius, countries=gaz.countries)
-            task.advance(len(dates))
-            task.done()
-
-        # -- write -----------------------------------------------------------------------
-        out = stage.path
-        with _timed(timings, "tables"):
-            write_csv(reports, out / "reports.csv")
-            write_csv(places, out / "places.csv")
-            write_csv(events, out / "events.csv")
-            ev_mod.to_geojson(events, out / "events.geojson")
-            write_csv(control, out / "control.csv")
-            with _gpkg_stamp(dates[-1] if len(dates) else None):
-                territory.write_areas(areas, out / "territory.gpkg", None)
-            table = pd.DataFrame(areas[[c for c in AREA_COLUMNS if c != "geometry"]])  # spreadsheet-safe too
-            table["area_km2"] = table["area_km2"].astype(float).round(1)
-            write_csv(table, out / "areas.csv")
-
-        ref = None
-        ref_path = Path(reference) if reference else (REFERENCE_CSV if REFERENCE_CSV.is_file() else None)
-        if ref_path is not None:
-            ref = territory.read_reference(ref_path)
-
-        summary = _summary(reports, events, areas, dates, actor=actor, n_read=n_read, skipped=skipped,
-                           unresolved=unresolved, radius=radius, undated=undated)
-        with _timed(timings, "maps"):
-            from mapper.render import write_site
-
-            site = write_site(out, areas, events, dates, actor=actor, gazetteer=gaz, summary=summary,
-                              reference=ref, control=control, jobs=jobs, cdn=cdn, gif=gif,
-                              skipped=skipped, progress=bars.task("maps", total=len(dates)).advance)
-        summary["snapshot_files"] = site.snapshot_files
-
-        run = {
-            "mapper": __version__,
-            "started": started.isoformat(timespec="seconds"),
-            "finished": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-            "versions": _versions(),
-            "arguments": {
-                "argv": argv if argv is not None else sys.argv[1:],
-                "inputs": [str(p) for p in inputs], "metadata": str(metadata) if metadata else None,
-                "since": str(since) if since else None, "until": str(until) if until else None,
-                "every": every, "radius_km": radius, "actor": actor,
-                "overrides": str(overrides) if overrides else None, "actors": str(actors) if actors else None,
-                "geonames": str(geonames) if geonames else None, "self_contained": self_contained,
-                "jobs": jobs, "engine": engine, "cdn": cdn, "gif": gif,
-            },
-            "inputs": _input_files(inputs) + ([{"path": str(metadata), "sha256": sha256_file(metadata)}] if metadata else []),
-            "counts": {k: v for k, v in summary.items() if not isinstance(v, (list, dict))},
-            "skipped": [{"input": s.input, "reason": s.reason, "fix": s.fix, "repaired": s.repaired} for s in skipped],
-            "unresolved": unresolved,
-            "overrides": override_log,
-            "undated_articles": undated,
-            "undated_events": site.undated,
-            "timings_s": timings,
-        }
-        run["warnings"] = [
-            {"category": w.category.__name__, "message": str(w.message)}
-            for w in caught if issubclass(w.category, MapperWarning)
-        ]
-        atomic_write_text(out / "run.json", json.dumps(run, indent=1, ensure_ascii=False, default=str) + "\n")
-        import shutil
-
-        shutil.rmtree(work, ignore_errors=True)
-        final = stage.commit()
-
+        work = stage.path / ".work"  # scratch files; removed before the swap
+        work.mkdir(exist_ok=True)
+        with report.stage("gazetteer"):
+            lookups = load_lookups(plan, report, workdir=work)  # a bad --geonames dump: exit 2
+        try:
+            result = _run_stages(plan, lookups, report, stage, bars, caught)
+        except (KeyboardInterrupt, RunError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - any failure after the work started: exit 3, one line
+            raise RunError(_failure(exc, report, plan)) from exc
     for w in caught:
         warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
-    return BuildResult(out_dir=final, reports=reports, events=events, control=control, areas=areas, places=places,
-                       skipped=skipped, unresolved=unresolved, summary=summary, timings=timings)
+    return result
+
+
+def _failure(exc: BaseException, report: RunReport, plan: Plan) -> str:
+    """The one-line cause of a failed run: the stage, the error and what was left in place."""
+    first = (str(exc).strip().splitlines() or [""])[0]
+    why = getattr(exc, "strerror", None) or first or type(exc).__name__
+    return (f"the run failed in its '{report.current}' stage ({type(exc).__name__}: {str(why)[:300]}). "
+            f"Nothing was replaced: {plan.out_dir} holds its previous outputs, if any. "
+            "Fix the cause (free disk space, check permissions) and run again.")
+
+
+def _run_stages(plan: Plan, lookups: Lookups, report: RunReport, stage: StagedOutput, bars, caught) -> BuildResult:
+    c = plan.config
+    out = stage.path
+    with report.stage("extract"):
+        extraction = extract_articles(plan, lookups, report, bars=bars)
+    report.unresolved = _unresolved(extraction.places)
+    report.undated = extraction.undated
+    with report.stage("events"):
+        events = make_events(plan, extraction, lookups, report)
+    with report.stage("territory"):
+        terr = model_territory(plan, events, lookups, bars=bars)
+    report.no_map = _no_map_reason(plan, extraction, events, terr, report.outside_window)
+    report.undated_evidence = _undated_evidence(events)
+    with report.stage("tables"):
+        write_tables(out, extraction, events, terr)
+    ref = None
+    ref_path = c.reference if c.reference is not None else resources.reference_file()
+    if ref_path is not None and Path(ref_path).is_file():
+        from mapper import territory
+
+        ref = territory.read_reference(ref_path)
+        report.add_file(ref_path, role="reference")
+    skipped = report.skipped
+    summary = _summary(extraction.reports, events, terr.areas, terr.dates, actor=c.actor, n_read=extraction.n_read,
+                       skipped=skipped, unresolved=report.unresolved, radius=terr.radius_km,
+                       undated=extraction.undated)
+    if report.no_map:
+        summary["no_map"] = report.no_map
+        summary["skipped_inputs"] = [str(s) for s in skipped]
+        summary["undated_evidence"] = report.undated_evidence
+    with report.stage("maps"):
+        from mapper.render import write_site
+
+        task = bars.task("maps", total=len(terr.dates))
+        site = write_site(out, terr.areas, events, terr.dates, actor=c.actor, gazetteer=lookups.gazetteer,
+                          summary=summary, reference=ref, control=terr.control, jobs=c.jobs, cdn=c.cdn, gif=c.gif,
+                          skipped=skipped, progress=task.advance)
+        task.done()
+    summary["snapshot_files"] = site.snapshot_files
+    report.undated_events = list(site.undated)
+    report.counts = {k: v for k, v in summary.items() if not isinstance(v, (list, dict))}
+    report.warnings = [{"category": w.category.__name__, "message": str(w.message)}
+                       for w in caught if issubclass(w.category, MapperWarning)]
+    report.write(out / "run.json")
+    from mapper.outputs import remove_tree
+
+    remove_tree(out / ".work")
+    final = stage.commit()
+    return BuildResult(out_dir=final, reports=extraction.reports, events=events, control=terr.control,
+                       areas=terr.areas, places=extraction.places, skipped=skipped, unresolved=report.unresolved,
+                       summary=summary, timings=report.timings, report=report)
 
 
 def _summary(reports, events, areas, dates, *, actor, n_read, skipped, unresolved, radius, undated) -> dict:

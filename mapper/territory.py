@@ -116,8 +116,6 @@ GENERIC_ACTORS: dict[str, frozenset[str]] = {
                         "Turkish-backed rebels", "Syrian rebels"}),
 }
 
-_REPO = Path(__file__).resolve().parents[1]
-_GAZ_DIR = _REPO / "data" / "gazetteer"
 
 #: order of events of one place on one day: a capture ends the fight an entry starts; a
 #: region-level claim comes last (it acts on the state the place's own reports leave)
@@ -619,8 +617,10 @@ def load_regions(gazetteer=None):
     if gazetteer is not None:
         admin1, countries = gazetteer.admin1, gazetteer.countries
     else:
-        admin1 = gpd.read_file(_GAZ_DIR / "admin1.geojson")
-        countries = gpd.read_file(_GAZ_DIR / "countries.geojson")
+        from mapper import resources
+
+        admin1 = gpd.read_file(resources.gazetteer_file("admin1.geojson"))
+        countries = gpd.read_file(resources.gazetteer_file("countries.geojson"))
     parts = []
     if admin1 is not None and len(admin1):
         a = admin1.to_crs(WGS84)

@@ -1,4 +1,5 @@
-"""`mapper geocode` and `mapper gazetteer info` through a subprocess, and the seed acceptance."""
+"""`mapper geocode` and `mapper gazetteer info` (in this process; one exit-code check through a
+process), and the seed acceptance."""
 
 from __future__ import annotations
 
@@ -9,11 +10,18 @@ import math
 import subprocess
 import sys
 
-from mapper.gazetteer import Gazetteer
-
 
 def run(*argv):
-    return subprocess.run([sys.executable, "-m", "mapper.cli", *argv], capture_output=True, text=True)
+    """The command in this process (the gazetteer is loaded once): returncode, stdout, stderr."""
+    import contextlib
+    import types
+
+    from mapper.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return types.SimpleNamespace(returncode=code, stdout=out.getvalue(), stderr=err.getvalue())
 
 
 def _km(lat1, lon1, lat2, lon2):
@@ -40,8 +48,8 @@ def test_geocode_json_and_country_filter():
 
 
 def test_geocode_empty_name_is_a_usage_error():
-    out = run("geocode", " ")
-    assert out.returncode == 2 and "empty name" in out.stderr
+    out = subprocess.run([sys.executable, "-m", "mapper.cli", "geocode", " "], capture_output=True, text=True)
+    assert out.returncode == 2 and "empty name" in out.stderr and "Traceback" not in out.stderr
 
 
 def test_gazetteer_info_lists_sources_and_counts():
@@ -50,7 +58,7 @@ def test_gazetteer_info_lists_sources_and_counts():
     assert "places:" in out.stdout and "IQ" in out.stdout and "SOURCES.md" in out.stdout
 
 
-def test_seed_toponyms_resolve_without_and_with_context(seeds_dir):
+def test_seed_toponyms_resolve_without_and_with_context(seeds_dir, gazetteer):
     """Acceptance: >= 95 % of the seeds' distinct names placed with no context, 100 % with."""
     rows = list(csv.DictReader((seeds_dir / "gold_toponyms.csv").read_text(encoding="utf-8").splitlines()))
     distinct = {}
@@ -66,7 +74,7 @@ def test_seed_toponyms_resolve_without_and_with_context(seeds_dir):
     print(f"\nseed toponyms, no context: {ok}/{len(distinct)} = {share:.1%}")
     assert share >= 0.95
 
-    gaz = Gazetteer.load()
+    gaz = gazetteer
     ok_ctx = 0
     for r in rows:
         text = (seeds_dir / r["file"]).read_text(encoding="utf-8")
@@ -76,9 +84,9 @@ def test_seed_toponyms_resolve_without_and_with_context(seeds_dir):
     assert ok_ctx == len(rows)
 
 
-def test_dev_toponyms_with_context(dev_dir):
+def test_dev_toponyms_with_context(dev_dir, gazetteer):
     rows = list(csv.DictReader((dev_dir / "gold_toponyms.csv").read_text(encoding="utf-8").splitlines()))
-    gaz = Gazetteer.load()
+    gaz = gazetteer
     ok = 0
     misses = []
     for r in rows:
@@ -90,3 +98,16 @@ def test_dev_toponyms_with_context(dev_dir):
             misses.append(r["as_written"])
     print(f"\ndev toponyms, article as context: {ok}/{len(rows)} = {ok / len(rows):.1%}; missed {misses}")
     assert ok / len(rows) >= 0.9
+
+
+def test_geocode_csv_echoes_queries_spreadsheet_safe():
+    out = run("geocode", "=HYPERLINK(\"http://x\",\"y\")", "Raqqa")
+    assert out.returncode == 0, out.stderr
+    rows = list(csv.DictReader(io.StringIO(out.stdout)))
+    assert rows[0]["query"] == "'=HYPERLINK(\"http://x\",\"y\")" and rows[1]["place_id"] == "geonames:172955"
+
+
+def test_geocode_with_a_missing_dump_is_a_usage_error_in_one_line(tmp_path):
+    out = run("geocode", "Raqqa", "--geonames", str(tmp_path / "nope.txt"))
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert len(out.stderr.strip().splitlines()) == 1 and "nope.txt" in out.stderr

@@ -42,7 +42,7 @@ _ARTICLES = {
 }
 
 #: run.json fields that may differ between runs of the same input
-_VOLATILE = ("started", "finished", "timings_s")
+_VOLATILE = ("run_id", "started", "finished", "timings_s")
 
 
 @pytest.fixture(scope="module")
@@ -84,6 +84,11 @@ def _tree(folder: Path) -> dict[str, str]:
             run["arguments"].pop("argv")
             run["arguments"].pop("jobs")
             out[rel] = hashlib.sha256(json.dumps(run, sort_keys=True).encode()).hexdigest()
+        elif rel == ".mapper-output":  # the marker names the run that wrote the folder
+            marker = json.loads(f.read_text(encoding="utf-8"))
+            run_id = json.loads((folder / "run.json").read_text(encoding="utf-8"))["run_id"]
+            assert marker.pop("run_id") == run_id, "the marker and run.json name different runs"
+            out[rel] = hashlib.sha256(json.dumps(marker, sort_keys=True).encode()).hexdigest()
         else:
             out[rel] = hashlib.sha256(f.read_bytes()).hexdigest()
     return out
@@ -112,10 +117,17 @@ def test_kill_9_never_leaves_a_half_written_folder(corpus, tmp_path):
 
 
 def test_same_input_same_bytes_for_any_jobs(corpus, tmp_path):
+    """Two builds in this process and one with two extraction processes: the same bytes."""
+    import warnings
+
+    from mapper.errors import MapperWarning
+    from mapper.pipeline import build
+
     a, b, c = tmp_path / "a", tmp_path / "b", tmp_path / "c"
-    _build(corpus, a)
-    _build(corpus, b)
-    _build(corpus, c, "--jobs", "2")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", MapperWarning)
+        for out, jobs in ((a, 1), (b, 1), (c, 2)):
+            build([corpus["articles"]], out, metadata=corpus["metadata"], jobs=jobs)
     ta, tb, tc = _tree(a), _tree(b), _tree(c)
     assert len(ta) > 10
     assert ta == tb, sorted(k for k in ta if ta.get(k) != tb.get(k))

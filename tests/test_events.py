@@ -189,3 +189,17 @@ def test_writing_into_a_missing_folder_says_so(tmp_path, mixed_events):
 
     with pytest.raises(OutputError, match="does not exist"):
         ev.to_csv(mixed_events, tmp_path / "nope" / "e.csv")
+
+
+def test_formula_cells_round_trip_exactly(tmp_path, mixed_events):
+    """What to_csv neutralises, read_csv restores (issue 14): the file is spreadsheet-safe and
+    the frame read back is the frame written."""
+    hostile = mixed_events.copy()
+    hostile.loc[0, "evidence"] = '=HYPERLINK("http://127.0.0.1/x","y")'
+    hostile.loc[1, "sources"] = "@sum(1);-a"
+    hostile.loc[2, "name_as_written"] = "'=already quoted"
+    path = tmp_path / "events.csv"
+    ev.to_csv(hostile, path)
+    text = path.read_text(encoding="utf-8")
+    assert "'=HYPERLINK(" in text and "'@sum(1)" in text and "''=already quoted" in text
+    pd.testing.assert_frame_equal(ev.read_csv(path), hostile)

@@ -195,3 +195,117 @@ def test_extraction_never_dates_a_report_after_its_publication(gaz, text, publis
     df = _extract(gaz, text, published)
     dated = df["date"].dropna()
     assert (dated.dt.date <= published).all(), (list(dated), published, text)
+
+
+# ------------------------------------------------------------------------------ whole records (issue 16)
+# Any record that can be written in an input format gives an article (with its reports) or a
+# recorded skip, never a traceback; and what the run records about it can be written out.
+
+_any_char = st.characters(blacklist_categories=())  # every code point, lone surrogates included
+_texts = st.one_of(st.text(_any_char, max_size=40), claims, st.sampled_from(["", " ", "\x00", "\ud83d", "=1+1"]))
+_scalars = st.one_of(_texts, st.integers(), st.integers(min_value=10**1200, max_value=10**1300), st.floats(),
+                     st.booleans(), st.none(), st.sampled_from(["2017-11-03", "9999-12-31", "0001-01-01", "03/11/17"]))
+_values = st.recursive(_scalars, lambda inner: st.one_of(st.lists(inner, max_size=3),
+                                                        st.dictionaries(st.text(max_size=4), inner, max_size=3)),
+                       max_leaves=6)
+_records = st.lists(st.dictionaries(st.sampled_from(["id", "text", "published", "date", "title", "url", "source", "x"]),
+                                    _values, max_size=6), min_size=1, max_size=5)
+WHOLE = settings(max_examples=60, deadline=None,
+                 suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
+                                        HealthCheck.data_too_large])
+
+
+def _through_the_run(paths, gaz, *, metadata=None) -> list:
+    """What a build does with each record up to the tables, in this process; returns the items."""
+    from mapper.articles import note_duplicates
+    from mapper.outputs import write_csv
+    from mapper.pipeline import _screen
+    from mapper.runreport import RunReport
+    from mapper.workers import extract_one, load_lexicon
+
+    report = RunReport(started=dt.datetime.now(dt.UTC))
+    items = list(_screen(note_duplicates(read_articles(paths, metadata=metadata, log=report.files)),
+                         today=dt.date.today(), report=report))
+    lex = load_lexicon(None)
+    frames = []
+    for item in items:
+        assert isinstance(item, (Article, Skipped))
+        if isinstance(item, Skipped):
+            assert item.reason and item.fix
+            report.skip(item)
+            continue
+        reports, places, failed = extract_one(item, gaz, lex)
+        if failed is not None:
+            report.skip(failed)
+            continue
+        _check_reports(reports, item.published)
+        frames.append(reports)
+    with tempfile.TemporaryDirectory() as out:  # the tables and run.json can be written
+        if frames:
+            write_csv(pd.concat(frames, ignore_index=True), Path(out) / "reports.csv")
+        report.write(Path(out) / "run.json")
+    return items
+
+
+@WHOLE
+@given(records=_records, blank=st.booleans())
+def test_any_json_lines_record_gives_an_article_or_a_recorded_skip(gaz, records, blank):
+    import json
+
+    lines = [json.dumps(r, ensure_ascii=True) for r in records]
+    if blank:
+        lines.insert(1, "   ")
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "feed.jsonl"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        items = _through_the_run([path], gaz)
+    read = sum(isinstance(i, Article) for i in items)
+    skipped = {i.input for i in items if isinstance(i, Skipped) and not i.repaired}
+    assert read + len(skipped) == len(records)  # every record accounted for, once
+
+
+@WHOLE
+@given(rows=st.lists(st.lists(_texts, min_size=0, max_size=6), min_size=1, max_size=5),
+       header=st.sampled_from([["id", "text", "published"], ["text"], ["id", "text", "published", "title", "url"],
+                               ["title", "body"]]),
+       encoding=st.sampled_from(["utf-8", "utf-16", "cp1252"]))
+def test_any_csv_row_gives_an_article_or_a_recorded_skip(gaz, rows, header, encoding):
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(header)
+    w.writerows(rows)
+    data = buf.getvalue().encode(encoding, errors="surrogatepass" if encoding.startswith("utf") else "replace")
+    with tempfile.TemporaryDirectory() as d:
+        path = Path(d) / "corpus.csv"
+        path.write_bytes(data)
+        items = _through_the_run([path], gaz)
+    assert items  # at least a record of why nothing was read
+    if "text" in header:  # every row with a cell is an article or a skip naming its line, once
+        filled = sum(1 for r in rows if any(c.strip() for c in r))
+        read = sum(isinstance(i, Article) for i in items)
+        lines = {i.input for i in items if isinstance(i, Skipped) and not i.repaired and ", line " in i.input}
+        assert read + len(lines) == filled, (read, lines, filled)
+
+
+@WHOLE
+@given(rows=st.lists(st.tuples(st.sampled_from(["a.txt", "b.txt", "two\nlines.txt", "c,d.txt", 'q"uote.txt', "", "x.txt"]),
+                               _texts, _texts), max_size=6),
+       extra=st.lists(st.text(max_size=6), max_size=2))
+def test_any_metadata_row_is_used_or_recorded(gaz, rows, extra):
+    import csv
+
+    with tempfile.TemporaryDirectory() as d:
+        folder = Path(d) / "articles"
+        folder.mkdir()
+        for name in ("a.txt", "b.txt", "two\nlines.txt", "c,d.txt", 'q"uote.txt'):
+            (folder / name).write_text("Iraqi troops captured Rawa from the Islamic State on Friday.\n", encoding="utf-8")
+        meta = Path(d) / "metadata.csv"
+        with meta.open("w", newline="", encoding="utf-8", errors="surrogatepass") as fh:
+            w = csv.writer(fh)
+            w.writerow(["file", "published", "title", *extra])
+            w.writerows(rows)
+        items = _through_the_run([folder], gaz, metadata=meta)
+    assert sum(isinstance(i, Article) for i in items) == 5  # bad metadata never costs an article

@@ -6,7 +6,9 @@ in the sentence that names a real place, and so in every evidence string. The pa
 writes are opened in headless Chromium (served from 127.0.0.1; ``--self-contained`` so nothing
 comes from the internet), every popup is opened, and no script may have run, no console error
 appear, no template be evaluated and no link point anywhere but http(s) or the site itself.
-The CSV outputs must neutralise cells a spreadsheet would run as formulas.
+The CSV outputs must neutralise cells a spreadsheet would run as formulas, and our own readers
+must give the cells back exactly (issue 14: one writer and one reader per table). User regular
+expressions that could backtrack for minutes are refused (issue 16).
 """
 
 from __future__ import annotations
@@ -14,56 +16,22 @@ from __future__ import annotations
 import csv
 import html
 import json
-import subprocess
-import sys
 import time
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from browser_util import chromium, chromium_missing, serve, severe_logs
+from conftest import SCRIPT
 
 REPO = Path(__file__).resolve().parents[1]
 
-SCRIPT = "<script>window.__pwned=1</script>"
-IMG = '"><img src=x onerror=window.__pwned=1>'
-TPL = "{{ 7*7 }} {% if 1 %}X{% endif %}"
-JS_URL = "javascript:window.__pwned=1"
-
-_RECORDS = [
-    {"id": IMG + "id1", "published": "2017-11-19", "title": SCRIPT + " " + TPL, "url": JS_URL,
-     "text": f"{SCRIPT} {IMG} Iraqi troops recaptured the town of Rawa from Islamic State fighters "
-             f"on 17 November 2017 {TPL}."},
-    {"id": '=HYPERLINK("http://127.0.0.1/x","y")', "published": "2017-10-15", "title": "=cmd|' /C calc'!A0",
-     "url": " JaVaScRiPt:window.__pwned=1",
-     "text": "Syrian government forces captured Mayadin from the Islamic State on 14 October 2017."},
-    {"id": "@sum(1)", "published": "2017-11-05", "title": "+plus -minus", "url": "https://example.org/a?b=1&c=<2>",
-     "text": "-Iraqi forces captured Al Qaim from the Islamic State on 3 November 2017."},
-]
-_FILES = {
-    IMG + ".txt": f"Town taken\n\nKurdish forces captured Hajin from the Islamic State on 14 December 2017, {SCRIPT} said.\n",
-    "{{ 7*7 }}.txt": "Another town\n\nIraqi troops captured Anah from the Islamic State on 20 November 2017.\n",
-}
-
 
 @pytest.fixture(scope="module")
-def site(tmp_path_factory) -> Path:
-    d = tmp_path_factory.mktemp("hostile")
-    arts = d / "articles"
-    arts.mkdir()
-    (arts / "feed.jsonl").write_text("".join(json.dumps(r) + "\n" for r in _RECORDS), encoding="utf-8")
-    for name, text in _FILES.items():
-        (arts / name).write_text(text, encoding="utf-8")
-    with (d / "metadata.csv").open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["file", "published", "title", "url"])
-        w.writerow([IMG + ".txt", "2017-12-15", SCRIPT, "javascript:alert(1)"])
-        w.writerow(["{{ 7*7 }}.txt", "2017-11-21", "{{ 7*7 }}", "data:text/html,<script>window.__pwned=1</script>"])
-    out = d / "out"
-    p = subprocess.run([sys.executable, "-m", "mapper.cli", "build", str(arts), "--metadata", str(d / "metadata.csv"),
-                        "--out", str(out), "--every", "month", "--self-contained", "--quiet"],
-                       capture_output=True, text=True, timeout=300, cwd=REPO)
-    assert p.returncode == 0, p.stderr
-    return out
+def site(hostile_build) -> Path:
+    """The hostile corpus (conftest.py) built once per session, self-contained."""
+    assert hostile_build.exit_code == 0, [str(s) for s in hostile_build.skipped]
+    return hostile_build.out_dir
 
 
 def test_hostile_text_reached_the_outputs(site):
@@ -179,3 +147,89 @@ def test_pages_run_no_hostile_script(site):
                 shown = "\n".join(popups)
                 assert "__pwned" in html.unescape(shown), f"{page}: the hostile text is not in any popup"
                 assert "{{ 7*7 }}" in shown or "{{ 7*7 }}" in html.unescape(shown), f"{page}: template text lost"
+
+
+# ------------------------------------------------------------------------------ symmetric CSV
+
+
+def test_our_readers_restore_every_neutralised_cell(site, hostile_build):
+    """What write_csv protects, read_csv restores: events, reports and control read back equal the
+    build's own tables, formula-looking cells included (issue 14)."""
+    from mapper import events as ev
+    from mapper.outputs import read_csv
+
+    back = ev.read_csv(site / "events.csv")
+    pd.testing.assert_frame_equal(back, ev._normalise(hostile_build.events, list(back.columns)))
+    assert back["sources"].str.contains('=HYPERLINK("http://127.0.0.1/x","y")', regex=False).any()
+    assert not back["sources"].str.startswith("'").any()
+    reports = ev.read_csv(site / "reports.csv")
+    pd.testing.assert_frame_equal(reports, ev._normalise(hostile_build.reports, list(reports.columns)))
+    assert "=cmd|' /C calc'!A0" in set(reports["title"]) and "-Iraqi forces" in " ".join(reports["evidence"])
+    control = read_csv(site / "control.csv")
+    expected = hostile_build.control.astype(object).where(hostile_build.control.notna(), "")
+    for col in ("place_id", "place", "holder", "state"):
+        assert list(control[col]) == [str(v) for v in expected[col]], col
+
+
+def test_acled_export_of_a_builds_events_csv_keeps_the_text(site, hostile_build, gazetteer, tmp_path):
+    """`mapper export acled out/events.csv` gives the rows the in-memory events give: no stray
+    apostrophe from the events.csv neutralisation reaches the ACLED file (issue 14)."""
+    from mapper.acled import to_acled
+    from mapper.cli import main
+    from mapper.outputs import read_csv
+
+    acled = tmp_path / "acled.csv"
+    assert main(["export", "acled", str(site / "events.csv"), "--out", str(acled)]) == 0
+    got = read_csv(acled)
+    want = to_acled(hostile_build.events, gazetteer=gazetteer)
+    assert len(got) == len(want) >= 4
+    for col in ("event_id_cnty", "event_date", "location", "notes", "source"):
+        if col in want.columns:
+            assert list(got[col]) == [str(v) for v in want[col].astype(object).where(want[col].notna(), "")], col
+    cells = _cells(acled)
+    assert not [c for c in cells if c.startswith("''")], "a cell was neutralised twice"
+
+
+def test_spreadsheet_safe_and_unneutralise_are_inverse():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from mapper.outputs import spreadsheet_safe, unneutralise
+
+    @settings(max_examples=300, deadline=None)
+    @given(st.lists(st.one_of(st.text(max_size=12), st.sampled_from(["=1+1", "'=x", "''@y", "'", "-", "+3", "\tx"])),
+                    min_size=1, max_size=8))
+    def check(cells):
+        df = pd.DataFrame({"c": cells}, dtype=object)
+        safe = spreadsheet_safe(df)
+        assert not safe["c"].map(lambda v: v[:1] in ("=", "+", "-", "@", "\t", "\r")).any()
+        pd.testing.assert_frame_equal(unneutralise(safe), df)
+
+    check()
+
+
+# ------------------------------------------------------------------------------ user patterns
+
+
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("pattern", ["(?:a+)+b", "(a*)*b", "(a|a)*b", "(a|ab)*c", "(\\w+\\s?)*$", "(a)\\1"])
+def test_dangerous_user_patterns_are_refused(tmp_path, pattern):
+    from mapper.actors import ActorLexicon
+    from mapper.errors import InputError
+
+    f = tmp_path / "actors.csv"
+    f.write_text(f"pattern,actor\nre:{pattern},IS\nDaesh fighters,IS\n", encoding="utf-8")
+    with pytest.raises(InputError, match="line 2"):
+        ActorLexicon.from_file(f)
+    lex = ActorLexicon.from_file(f, errors="skip")
+    assert len(lex.problems) == 1 and "line 2" in lex.problems[0]
+    # the good row is used, and the lexicon answers at once on the input that would hang
+    assert lex.find("Daesh fighters left " + "a" * 40 + ".")[0].actor == "IS"
+
+
+@pytest.mark.parametrize("pattern", ["IS(?:IS|IL)?", "the (?:black|white) banners?", "Daesh\\s+fighters",
+                                     "(?:foo|bar)+ brigade", "Liwa [A-Z][a-z]+"])
+def test_ordinary_user_patterns_are_accepted(tmp_path, pattern):
+    from mapper.actors import unsafe_pattern
+
+    assert unsafe_pattern(pattern) is None

@@ -43,9 +43,9 @@ def register(sub) -> None:
 
 
 def _gazetteer(args):
-    from mapper.gazetteer import Gazetteer
+    from mapper.workers import load_gazetteer  # loaded once per process
 
-    return Gazetteer.from_geonames(args.geonames) if args.geonames else Gazetteer.load()
+    return load_gazetteer(getattr(args, "geonames", None))
 
 
 def _read_events(path: Path):

@@ -8,7 +8,16 @@ from pathlib import Path
 
 
 def _add_common(p) -> None:
-    p.add_argument("--out", default=None, metavar="DIR", help="output folder (replaced whole when the run completes)")
+    p.add_argument("--out", default=None, metavar="DIR",
+                   help="output folder, replaced whole when the run completes: a new or empty folder, or "
+                        "an earlier mapper output (it holds .mapper-output)")
+    p.add_argument("--force", action="store_true",
+                   help="replace --out even if it holds files mapper did not write (never the current "
+                        "folder, a home folder, a root or a folder holding an input)")
+    p.add_argument("--follow-links", action="store_true",
+                   help="read what symbolic links inside input folders point to, even outside them")
+    p.add_argument("--grammar", metavar="FILE",
+                   help="extra extraction grammar (YAML in the format of mapper/extract/grammar.yaml)")
     p.add_argument("--since", metavar="YYYY-MM-DD", help="keep events on or after this date")
     p.add_argument("--until", metavar="YYYY-MM-DD", help="keep events on or before this date")
     p.add_argument("--every", choices=["event", "week", "month"], default="week",
@@ -51,13 +60,15 @@ def _run(paths, metadata, args) -> int:
     import warnings
 
     from mapper.errors import MapperWarning
-    from mapper.pipeline import build
+    from mapper.pipeline import BuildConfig, run
 
     out = Path(args.out or "mapper-out")
     progress = not args.quiet and sys.stderr.isatty()
+    config = BuildConfig.from_args(args, inputs=paths, metadata=metadata, out_dir=out, progress=progress,
+                                   argv=sys.argv[1:])
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", MapperWarning)
-        result = _call_build(build, paths, out, metadata, args, progress)
+        result = run(config)
     for w in caught:
         if issubclass(w.category, MapperWarning):
             print(f"mapper: warning: {w.message}", file=sys.stderr)
@@ -66,19 +77,11 @@ def _run(paths, metadata, args) -> int:
     return _report(result, args)
 
 
-def _call_build(build, paths, out, metadata, args, progress):
-    return build(
-        paths, out, metadata=metadata, since=args.since, until=args.until, every=args.every,
-        radius_km=args.radius_km, actor=args.actor, overrides=args.overrides, actors=args.actors,
-        geonames=args.geonames, self_contained=not args.cdn, cdn=args.cdn, gif=args.gif, jobs=args.jobs,
-        reference=args.reference, progress=progress, engine=args.engine, scheduler=args.scheduler,
-        argv=sys.argv[1:],
-    )
-
-
 def _report(result, args) -> int:
     for s in result.skipped:
         print(f"mapper: {s}", file=sys.stderr)
+    if result.report is not None and result.report.no_map:
+        print(f"mapper: no map: {result.report.no_map}", file=sys.stderr)
     if not args.quiet:
         _print_summary(result)
     return result.exit_code

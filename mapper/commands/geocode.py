@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
 
@@ -31,9 +30,9 @@ def register(sub) -> None:
 
 
 def _load(args):
-    from mapper.gazetteer import Gazetteer
+    from mapper.workers import load_gazetteer  # loaded once per process
 
-    return Gazetteer.from_geonames(args.geonames) if getattr(args, "geonames", None) else Gazetteer.load()
+    return load_gazetteer(getattr(args, "geonames", None))
 
 
 def run_geocode(args) -> int:
@@ -66,10 +65,12 @@ def run_geocode(args) -> int:
     if args.format == "json":
         json.dump(rows, sys.stdout, ensure_ascii=False, indent=1)
         sys.stdout.write("\n")
-    else:
-        w = csv.DictWriter(sys.stdout, fieldnames=CSV_COLUMNS, lineterminator="\n")
-        w.writeheader()
-        w.writerows(rows)
+    else:  # the queries are echoed back: a spreadsheet must not run them
+        import pandas as pd
+
+        from mapper.outputs import csv_text
+
+        sys.stdout.write(csv_text(pd.DataFrame(rows, columns=CSV_COLUMNS).astype(object)))
     return 0
 
 

@@ -116,14 +116,14 @@ def extract_reports(article: Article, gazetteer, *, lexicon=None, keep_uncertain
     return reports_frame(ex.reports(article))
 
 
-def find_places(article: Article, gazetteer) -> pd.DataFrame:
+def find_places(article: Article, gazetteer, *, grammar: Grammar | None = None) -> pd.DataFrame:
     """Every place mention of one article with its resolution (:data:`PLACE_COLUMNS_OUT`).
 
     Names the gazetteer lacks but the text ties to a place ("the villages of A and B near
     P") are placed at that place with a ``near:<place id>`` id; unresolved names have an
     empty ``place_id`` and NaN coordinates.
     """
-    return places_frame(extractor_for(gazetteer).places(article))
+    return places_frame(extractor_for(gazetteer, grammar=grammar).places(article))
 
 
 def iter_reports(articles: Iterable[Article | Skipped], gazetteer, *, lexicon=None, keep_uncertain: bool = False,

@@ -41,8 +41,7 @@ ADVERBS = frozenset({"now", "fully", "completely", "totally", "largely", "partia
                      "soon", "subsequently", "previously", "once", "first", "earlier",
                      "newly", "jointly", "quietly", "rapidly", "easily", "practically", "not", "never",
                      "themselves", "itself", "both", "each", "yet", "even", "only", "ultimately", "overnight",
-                     "otherwise", "increasingly", "gradually", "steadily", "suddenly", "reportedly", "largely",
-                     "completely", "partly", "briefly", "nominally", "technically", "essentially", "mainly"})
+                     "otherwise", "increasingly", "gradually", "steadily", "suddenly", "nominally", "technically", "essentially", "mainly"})
 PREPOSITIONS = frozenset({"by", "with", "from", "against", "of", "to", "for", "alongside", "including", "between",
                           "among", "than", "versus", "vs", "on", "at", "in", "into", "under", "over", "near",
                           "toward", "towards", "via", "like", "unlike", "besides", "plus", "inside", "outside",

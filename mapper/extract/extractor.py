@@ -559,9 +559,7 @@ def _same_name_same_place(st: ArticleState) -> None:
             continue
         key = fold(p.text)
         have = first.get(key)
-        if p.place is not None and p.kind in ("settlement", "feature") and (have is None or have.place is None):
-            first[key] = p
-        elif p.place is None and p.approx is not None and have is None:
+        if p.place is not None and p.kind in ("settlement", "feature") and (have is None or have.place is None) or p.place is None and p.approx is not None and have is None:
             first[key] = p
     for p in st.scan.places:
         if p.place is not None or p.subplace or p.in_actor or not p.text.strip():
@@ -844,7 +842,8 @@ def _list_coherence(st: ArticleState) -> None:
         mem_counts = Counter(q.place.place_id for q in placed)
         mem_points = {q.place.place_id: (q.place.lat, q.place.lon) for q in placed}
 
-        def support(q: PlaceM) -> int:
+        def support(q: PlaceM, mem_counts=mem_counts, mem_points=mem_points, ref_counts=ref_counts,
+                    ref_points=ref_points) -> int:
             la, lo = q.place.lat, q.place.lon
             return (weight_near(la, lo, mem_counts, mem_points, 100) - 1
                     + weight_near(la, lo, ref_counts, ref_points, 150))
@@ -942,7 +941,6 @@ def _anchor_for(st: ArticleState, p: PlaceM, resolved: list[PlaceM]) -> object |
     list, the town a district belongs to ("the X district of P", "X ... in P"), the nearest
     place of its sentence, else the most named of the two sentences before."""
     k = st.sent_of[p.i]
-    s = st.layout.sentences[k]
     lows = st.tk.lows
     # members of one enumeration lie near each other
     members = _list_members(st, p)

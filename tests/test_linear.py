@@ -1,0 +1,89 @@
+"""Extraction time grows linearly with the input (issue 16, "extraction stays linear").
+
+Three inputs were quadratic well below the 1 MB article limit: text without sentence
+punctuation, a sentence of many dated clauses, and one sentence listing many places. Each
+test times the extraction of an input and of the same input doubled, in this process, and
+requires the doubled one to take at most 2.5 times as long (a growth ratio, not a wall-clock
+limit; best of three runs each, so a busy machine does not decide it).
+
+Run them alone with ``python -m pytest -m linear``. The ``Extractor`` (``mapper/extract/``)
+caps sentence length at 160 tokens, finds lists once per article, compares a claim only with
+the last claims about its place, and weighs distinct places rather than mentions.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+import time
+import warnings
+
+import pytest
+
+from mapper.articles import Article
+
+pytestmark = [pytest.mark.linear]
+
+MAX_RATIO = 2.5
+_PLACES = ["Rawa", "Anah", "Hit", "Haditha", "Al Qaim", "Rutba", "Mayadin", "Hajin", "Raqqa", "Manbij",
+           "Tabqa", "Palmyra"]
+
+
+def _no_punctuation(n: int) -> str:
+    words = "troops moved along the river road toward {p} while engineers cleared the bridge and medics waited "
+    parts, i = [], 0
+    while sum(map(len, parts)) < n:
+        parts.append(words.format(p=_PLACES[i % len(_PLACES)]))
+        i += 1
+    return "".join(parts)[:n]
+
+
+def _dated_clauses(n: int) -> str:
+    parts, i = [], 0
+    while sum(map(len, parts)) < n:
+        d = dt.date(2017, 1, 1) + dt.timedelta(days=i % 300)
+        parts.append(f"on {d.day} {d:%B} {d.year} Iraqi forces captured {_PLACES[i % len(_PLACES)]} from the "
+                     "Islamic State, ")
+        i += 1
+    return "".join(parts)[:n] + "officials said."
+
+
+def _listed_places(n: int) -> str:
+    parts, i = ["Iraqi forces captured "], 0
+    while sum(map(len, parts)) < n:
+        parts.append(_PLACES[i % len(_PLACES)] + ", ")
+        i += 1
+    return "".join(parts) + "and Rutba from the Islamic State on 3 November 2017."
+
+
+def _seconds(gazetteer, text: str, repeat: int = 3) -> float:
+    from mapper.extract import extract_reports
+
+    article = Article(id="long", text=text, published=dt.date(2017, 11, 5))
+    best = float("inf")
+    for _ in range(repeat):
+        gc.collect()
+        gc.disable()
+        try:
+            t0 = time.perf_counter()
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                extract_reports(article, gazetteer)
+            best = min(best, time.perf_counter() - t0)
+        finally:
+            gc.enable()
+    return best
+
+
+@pytest.mark.parametrize(("make", "size"), [
+    (_no_punctuation, 8_000),
+    (_dated_clauses, 4_000),
+    (_listed_places, 3_000),
+], ids=["no sentence punctuation", "dated clauses", "one sentence listing places"])
+def test_doubling_the_input_at_most_doubles_the_time(gazetteer, make, size):
+    _seconds(gazetteer, make(1_000), repeat=1)  # warm the caches
+    single = _seconds(gazetteer, make(size))
+    double = _seconds(gazetteer, make(2 * size), repeat=2)
+    ratio = double / max(single, 1e-6)
+    print(f"\n{make.__name__}: {size:,} chars {single:.3f} s, {2 * size:,} chars {double:.3f} s, ratio {ratio:.2f}")
+    assert ratio <= MAX_RATIO, f"doubling {make.__name__} took {ratio:.1f}x the time (at most {MAX_RATIO})"
