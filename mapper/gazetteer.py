@@ -31,10 +31,11 @@ import os
 import re
 import warnings
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,7 @@ from mapper.names import FOLD_VERSION, fold, skeleton
 
 __all__ = [
     "Gazetteer",
-    "GazetteerGeocoder",
+    "GazetteerGeocoder",  # noqa: F822 - built on first use (module __getattr__)
     "Place",
     "Mention",
     "Resolution",
@@ -282,10 +283,12 @@ class Gazetteer:
     Build one with :meth:`load` (the packaged region gazetteer) or :meth:`from_geonames`.
     """
 
-    def __init__(self, places: pd.DataFrame, *, source: str = "", aliases: pd.DataFrame | None = None):
+    def __init__(self, places: pd.DataFrame, *, source: str = "", aliases: pd.DataFrame | None = None,
+                 cache_key: str | None = None):
         self._table = places.reset_index(drop=True)
         self.source = source
         self._aliases = aliases
+        self._cache_key = cache_key
         self._build_index()
 
     # -- construction ------------------------------------------------------------------
@@ -325,10 +328,11 @@ class Gazetteer:
 
             version = json.loads(meta.read_text())["fold_version"] if meta.is_file() else None
             if version == FOLD_VERSION:
-                df["keys"] = [k.split("|") if k else [] for k in df["keys"]]
+                pass  # split in _build_index, and only when the index is not cached
             else:  # keys folded by another version of names.fold: recompute
                 df = df.drop(columns=["keys"])
-        return cls._finish(df, source=str(path), extras=extras, with_admin1=False)
+        return cls._finish(df, source=str(path), extras=extras, with_admin1=False,
+                           cache_key=_cache_key(path, extras))
 
     @classmethod
     def from_geonames(cls, path: str | os.PathLike, *, extras: bool = True) -> Gazetteer:
@@ -338,10 +342,12 @@ class Gazetteer:
         extra places and aliases, are added so names such as "Syria" or "Anbar" resolve too.
         """
         df = _from_geonames_frame(read_geonames(path))
-        return cls._finish(df, source=str(path), extras=extras, with_admin1=True)
+        return cls._finish(df, source=str(path), extras=extras, with_admin1=True,
+                           cache_key=_cache_key(Path(path), extras))
 
     @classmethod
-    def _finish(cls, df: pd.DataFrame, *, source: str, extras: bool, with_admin1: bool) -> Gazetteer:
+    def _finish(cls, df: pd.DataFrame, *, source: str, extras: bool, with_admin1: bool,
+                cache_key: str | None = None) -> Gazetteer:
         frames = [df]
         if with_admin1:
             frames.append(_admin1_places())
@@ -353,7 +359,7 @@ class Gazetteer:
         places = places.drop_duplicates("place_id", keep="first").reset_index(drop=True)
         if with_admin1:
             places["admin1"] = _assign_admin1(places)
-        return cls(places, source=source, aliases=aliases)
+        return cls(places, source=source, aliases=aliases, cache_key=cache_key)
 
     # -- index -------------------------------------------------------------------------
 
@@ -371,13 +377,18 @@ class Gazetteer:
         self._prior = prior
         self._notable = np.array([c in NOTABLE_CODES for c in code]) | (nn >= 15) | (pop > 10_000)
         self._strong = np.array([c in _STRONG_CODES for c in code]) | (pop > 50_000)
+        cached = _read_index_cache(self._cache_key, len(t))
         index: dict[str, dict[int, float]] = defaultdict(dict)
-        if "keys" in t.columns:
-            keys = [k if isinstance(k, list) else [fold(n) for n in names] for k, names in zip(t["keys"], t["names"])]
+        if cached is not None:
+            for k, rows in cached.items():
+                index[k] = {int(r): w for r, w in rows}
+        elif "keys" in t.columns:
+            keys = [k if isinstance(k, list) else (k.split("|") if k else []) if isinstance(k, str)
+                    else [fold(n) for n in names] for k, names in zip(t["keys"], t["names"])]
         else:
             keys = [[fold(n) for n in names] for names in t["names"]]
-        names_col = t["names"].tolist()
-        for i, row_keys in enumerate(keys):
+        names_col = t["names"].tolist() if cached is None else []
+        for i, row_keys in enumerate(keys if cached is None else ()):
             for j, k in enumerate(row_keys):
                 if len(k) < 2:
                     continue
@@ -392,6 +403,8 @@ class Gazetteer:
                     k = fold(rest)
                     if len(k) >= 4 and index[k].get(i, 0) < 0.9:
                         index[k][i] = 0.9
+        if cached is None:
+            _write_index_cache(self._cache_key, len(t), index)
         if self._aliases is not None and len(self._aliases):
             pos = pd.Series(np.arange(len(t)), index=t["place_id"])
             shown = self._aliases[self._aliases.get("display", pd.Series("", index=self._aliases.index)).str.lower().eq("yes")]
@@ -407,12 +420,16 @@ class Gazetteer:
         # plain Python lists for the hot paths (pandas' scalar access costs microseconds)
         self._col = {c: t[c].tolist() for c in ("place_id", "name", "country", "admin1", "feature_class",
                                                    "feature_code", "population", "lat", "lon")}
+
+    @cached_property
+    def _skeleton(self) -> dict[str, list[str]]:
+        """Consonant skeleton -> keys, for fuzzy look-ups (built on the first one)."""
         skel: dict[str, list[str]] = defaultdict(list)
         for k in self._index:
             s = skeleton(k)
             if len(s) >= 3:
                 skel[s].append(k)
-        self._skeleton = dict(skel)
+        return dict(skel)
 
     # -- tables ------------------------------------------------------------------------
 
@@ -924,6 +941,77 @@ def _admin1_places() -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+#: bump when the way the name index is built changes: cached indexes are then rebuilt
+_INDEX_FORMAT = 3
+
+
+def _cache_dir() -> Path | None:
+    """Where built name indexes are kept between runs (``MAPPER_CACHE_DIR``, else the user's
+    cache folder); ``None`` when caching is off (``MAPPER_CACHE_DIR=off``)."""
+    env = os.environ.get("MAPPER_CACHE_DIR")
+    if env is not None:
+        return None if env.strip().lower() in ("", "off", "0", "none") else Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "territorial-control-mapper"
+
+
+def _cache_key(path: Path, extras: bool) -> str | None:
+    """A key naming the gazetteer files' exact state (path, size, modification time), the
+    fold version and the index format: a cached index is used only for those very files."""
+    import hashlib
+
+    files = [Path(path)]
+    if extras:
+        files += [GAZ_DIR / "extra_places.csv", GAZ_DIR / "aliases.csv"]
+    parts = [f"format={_INDEX_FORMAT}", f"fold={FOLD_VERSION}", f"extras={extras}"]
+    for f in files:
+        try:
+            st = f.stat()
+        except OSError:
+            return None
+        parts.append(f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _read_index_cache(key: str | None, n_rows: int) -> dict | None:
+    """The name index built before for these files, or ``None`` (no cache, stale, unreadable)."""
+    import gzip
+    import json
+
+    folder = _cache_dir()
+    if key is None or folder is None:
+        return None
+    path = folder / f"index-{key}.json.gz"
+    try:
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            doc = json.load(fh)
+    except (OSError, ValueError, EOFError):
+        return None
+    if not isinstance(doc, dict) or doc.get("key") != key or doc.get("rows") != n_rows:
+        return None
+    index = doc.get("index")
+    return index if isinstance(index, dict) else None
+
+
+def _write_index_cache(key: str | None, n_rows: int, index: Mapping[str, Mapping[int, float]]) -> None:
+    """Keep the built name index for the next run; a cache that cannot be written is skipped."""
+    import gzip
+    import json
+
+    folder = _cache_dir()
+    if key is None or folder is None:
+        return
+    doc = {"key": key, "rows": n_rows, "index": {k: [[r, w] for r, w in v.items()] for k, v in index.items()}}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        from mapper.outputs import atomic_write_bytes
+
+        atomic_write_bytes(folder / f"index-{key}.json.gz",
+                           gzip.compress(json.dumps(doc, separators=(",", ":")).encode("utf-8"), compresslevel=1))
+    except OSError:
+        return
+
+
 def _extra_places() -> pd.DataFrame:
     path = GAZ_DIR / "extra_places.csv"
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
@@ -1125,82 +1213,95 @@ def _build_layers(sd: Path, out: Path) -> dict:
 # ----------------------------------------------------------------------------- geopy
 
 
-def _geocoder_base():
+def _make_geocoder():
+    """The geopy geocoder class; geopy is imported on first use only (fast start)."""
     from geopy.geocoders.base import Geocoder
 
-    return Geocoder
+    class GazetteerGeocoder(Geocoder):
+        """A geopy geocoder over the offline gazetteer: no network, ever.
 
+        Works wherever geopy geocoders do, e.g.
+        ``geopandas.tools.geocode(names, provider=GazetteerGeocoder)``.
 
-class GazetteerGeocoder(_geocoder_base()):
-    """A geopy geocoder over the offline gazetteer: no network, ever.
-
-    Works wherever geopy geocoders do, e.g.
-    ``geopandas.tools.geocode(names, provider=GazetteerGeocoder)``.
-
-    Parameters
-    ----------
-    gazetteer : Gazetteer, optional
-        Default: the packaged one (loaded once per process).
-    country : str, optional
-        Default ISO country code to restrict to.
-    """
-
-    _shared: Gazetteer | None = None
-
-    def __init__(self, *, gazetteer: Gazetteer | None = None, country: str | None = None,
-                 user_agent: str | None = "territorial-control-mapper", **kwargs):
-        super().__init__(user_agent=user_agent, **{k: v for k, v in kwargs.items() if k in ("timeout", "proxies", "ssl_context", "adapter_factory")})
-        if gazetteer is None:
-            if GazetteerGeocoder._shared is None:
-                GazetteerGeocoder._shared = Gazetteer.load()
-            gazetteer = GazetteerGeocoder._shared
-        self.gazetteer = gazetteer
-        self.country = country
-
-    @staticmethod
-    def _location(p: Place):
-        from geopy.location import Location
-
-        raw = asdict(p)
-        return Location(f"{p.name}, {p.country}", (p.lat, p.lon), raw)
-
-    def geocode(self, query: str, *, exactly_one: bool = True, country: str | None = None,
-                context: str | None = None, timeout=None, **kwargs):
-        """Geocode a place name offline.
-
-        Returns
-        -------
-        geopy.location.Location, list of Location, or None
-            ``None`` (never ``[]``) when nothing matches.
+        Parameters
+        ----------
+        gazetteer : Gazetteer, optional
+            Default: the packaged one (loaded once per process).
+        country : str, optional
+            Default ISO country code to restrict to.
         """
-        from geopy.exc import GeocoderQueryError
 
-        if not isinstance(query, str) or not query.strip():
-            raise GeocoderQueryError(f"empty query {query!r}: pass a place name such as 'Raqqa'")
-        country = country or self.country
-        if exactly_one:
-            p = self.gazetteer.resolve(query, country=country, context=context)
-            return self._location(p) if p else None
-        cands = self.gazetteer.lookup(query, country)
-        if cands.empty:
-            return None
-        return [
-            self._location(self.gazetteer._place(int(self.gazetteer._table.index[self.gazetteer._table["place_id"] == pid][0]), s))
-            for pid, s in zip(cands["place_id"], cands["score"])
-        ]
+        _shared: Gazetteer | None = None
 
-    def reverse(self, query, *, exactly_one: bool = True, timeout=None, **kwargs):
-        """The nearest gazetteer place(s) to ``(lat, lon)`` (a geopy ``Point`` works too)."""
-        from geopy.point import Point as GPoint
+        def __init__(self, *, gazetteer: Gazetteer | None = None, country: str | None = None,
+                     user_agent: str | None = "territorial-control-mapper", **kwargs):
+            super().__init__(user_agent=user_agent, **{k: v for k, v in kwargs.items() if k in ("timeout", "proxies", "ssl_context", "adapter_factory")})
+            if gazetteer is None:
+                if GazetteerGeocoder._shared is None:
+                    GazetteerGeocoder._shared = Gazetteer.load()
+                gazetteer = GazetteerGeocoder._shared
+            self.gazetteer = gazetteer
+            self.country = country
 
-        pt = GPoint(query)
-        t = self.gazetteer._table
-        d = _haversine_km(pt.latitude, pt.longitude, t["lat"].to_numpy(), t["lon"].to_numpy())
-        order = np.argsort(d, kind="stable")[: (1 if exactly_one else 10)]
-        locs = [self._location(self.gazetteer._place(int(i), float(-d[i]))) for i in order]
-        if not locs:
-            return None
-        return locs[0] if exactly_one else locs
+        @staticmethod
+        def _location(p: Place):
+            from geopy.location import Location
+
+            raw = asdict(p)
+            return Location(f"{p.name}, {p.country}", (p.lat, p.lon), raw)
+
+        def geocode(self, query: str, *, exactly_one: bool = True, country: str | None = None,
+                    context: str | None = None, timeout=None, **kwargs):
+            """Geocode a place name offline.
+
+            Returns
+            -------
+            geopy.location.Location, list of Location, or None
+                ``None`` (never ``[]``) when nothing matches.
+            """
+            from geopy.exc import GeocoderQueryError
+
+            if not isinstance(query, str) or not query.strip():
+                raise GeocoderQueryError(f"empty query {query!r}: pass a place name such as 'Raqqa'")
+            country = country or self.country
+            if exactly_one:
+                p = self.gazetteer.resolve(query, country=country, context=context)
+                return self._location(p) if p else None
+            cands = self.gazetteer.lookup(query, country)
+            if cands.empty:
+                return None
+            return [
+                self._location(self.gazetteer._place(int(self.gazetteer._table.index[self.gazetteer._table["place_id"] == pid][0]), s))
+                for pid, s in zip(cands["place_id"], cands["score"])
+            ]
+
+        def reverse(self, query, *, exactly_one: bool = True, timeout=None, **kwargs):
+            """The nearest gazetteer place(s) to ``(lat, lon)`` (a geopy ``Point`` works too)."""
+            from geopy.point import Point as GPoint
+
+            pt = GPoint(query)
+            t = self.gazetteer._table
+            d = _haversine_km(pt.latitude, pt.longitude, t["lat"].to_numpy(), t["lon"].to_numpy())
+            order = np.argsort(d, kind="stable")[: (1 if exactly_one else 10)]
+            locs = [self._location(self.gazetteer._place(int(i), float(-d[i]))) for i in order]
+            if not locs:
+                return None
+            return locs[0] if exactly_one else locs
+
+    return GazetteerGeocoder
+
+
+_LAZY: dict[str, Any] = {}
+
+
+def __getattr__(name: str):
+    # ``GazetteerGeocoder`` is built when first asked for, so that loading the gazetteer does
+    # not import geopy
+    if name == "GazetteerGeocoder":
+        if name not in _LAZY:
+            _LAZY[name] = _make_geocoder()
+        return _LAZY[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 # ----------------------------------------------------------------------------- CLI: build

@@ -35,6 +35,13 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("MAPPER_SHARED", REPO.parent / "shared"))
 
+# the gazetteer's built name index is cached between runs; tests keep theirs out of the
+# user's cache folder (subprocesses inherit it)
+if "MAPPER_CACHE_DIR" not in os.environ:
+    import tempfile
+
+    os.environ["MAPPER_CACHE_DIR"] = tempfile.mkdtemp(prefix="mapper-test-cache-")
+
 
 def pytest_addoption(parser):
     parser.addoption("--run-network", action="store_true", help="allow tests marked 'network'")

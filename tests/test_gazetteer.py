@@ -220,3 +220,40 @@ def test_given_names_and_nationalities_are_not_places(gazetteer):
     assert "Recep" not in found and "Mustafa" not in found and "Syrian" not in found and "Since" not in found
     assert "Ankara" in found
     assert "Hamza" in found  # after "village of", the name is a place
+
+
+def test_the_built_name_index_is_cached_and_rebuilt_when_the_files_change(tmp_path, monkeypatch):
+    import shutil
+
+    from mapper import gazetteer as G
+
+    monkeypatch.setenv("MAPPER_CACHE_DIR", str(tmp_path / "cache"))
+    data = tmp_path / "places.tsv.gz"
+    shutil.copy(G.PACKAGED, data)
+    first = G.Gazetteer.load(data)
+    files = list((tmp_path / "cache").glob("index-*.json.gz"))
+    assert len(files) == 1
+    again = G.Gazetteer.load(data)  # from the cache: the same answers
+    assert again._index == first._index
+    assert again.resolve("Raqqa").place_id == first.resolve("Raqqa").place_id == "geonames:172955"
+    # a changed file is a new key: a stale index is never used
+    import os
+
+    os.utime(data, ns=(1, 1))
+    G.Gazetteer.load(data)
+    assert len(list((tmp_path / "cache").glob("index-*.json.gz"))) == 2
+    # a corrupt cache file is ignored and rewritten
+    for f in (tmp_path / "cache").glob("index-*.json.gz"):
+        f.write_bytes(b"not gzip")
+    assert G.Gazetteer.load(data).resolve("Raqqa").place_id == "geonames:172955"
+
+
+def test_caching_can_be_turned_off_and_an_unwritable_cache_is_skipped(tmp_path, monkeypatch):
+    from mapper import gazetteer as G
+
+    monkeypatch.setenv("MAPPER_CACHE_DIR", "off")
+    assert G._cache_dir() is None
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    monkeypatch.setenv("MAPPER_CACHE_DIR", str(blocker / "sub"))  # under a file: cannot be created
+    assert G.Gazetteer.load().resolve("Mosul").place_id == "geonames:99072"
