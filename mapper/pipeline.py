@@ -51,7 +51,8 @@ from mapper.outputs import StagedOutput, check_output_dir, write_csv
 from mapper.progress import NullTask, Progress
 from mapper.runreport import RunReport
 from mapper.schema import ACTORS, AREA_COLUMNS
-from mapper.workers import extract_all, load_gazetteer, load_lexicon
+from mapper.spool import RowSpool
+from mapper.workers import iter_extracted, load_gazetteer, load_lexicon
 
 __all__ = ["BuildConfig", "BuildResult", "DEMO_DIR", "build", "demo_inputs", "run"]
 #: the demo corpus (``data/examples``; package data in an installed wheel)
@@ -173,10 +174,11 @@ class Lookups:
 @dataclass
 class Extraction:
     reports: pd.DataFrame
-    places: pd.DataFrame
+    places: RowSpool  # the place mentions, on disk in parts (they outnumber reports tenfold)
     n_read: int
     undated: list[str]
     read_names: set[str] = field(default_factory=set)
+    unresolved: list[dict] = field(default_factory=list)
 
 
 @dataclass
@@ -196,7 +198,6 @@ class BuildResult:
     events: pd.DataFrame
     control: pd.DataFrame
     areas: pd.DataFrame
-    places: pd.DataFrame
     skipped: list[Skipped] = field(default_factory=list)
     unresolved: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
@@ -213,6 +214,24 @@ class BuildResult:
     @property
     def index(self) -> Path:
         return self.out_dir / "index.html"
+
+    @property
+    def places(self) -> pd.DataFrame:
+        """Every place mention (``places.csv``), read from the output when first asked for:
+        a build never holds them all in memory."""
+        got = self.__dict__.get("_places")
+        if got is None:
+            from mapper.extract import places_frame
+            from mapper.outputs import read_csv
+
+            path = self.out_dir / "places.csv"
+            df = read_csv(path) if path.is_file() else places_frame([])
+            for c in ("lat", "lon"):
+                df[c] = pd.to_numeric(df[c].replace("", None), errors="coerce").astype("float64")
+            for c in ("start", "end"):
+                df[c] = pd.to_numeric(df[c], errors="coerce").fillna(0).astype("int64")
+            got = self.__dict__["_places"] = df
+        return got
 
     def _repr_html_(self) -> str:
         s = self.summary
@@ -485,18 +504,31 @@ def _empty_places() -> pd.DataFrame:
     return pd.DataFrame(columns=PLACE_COLUMNS_OUT)
 
 
-def extract_articles(plan: Plan, lookups: Lookups, report: RunReport, *, bars=None) -> Extraction:
+def extract_articles(plan: Plan, lookups: Lookups, report: RunReport, *, bars=None,
+                     workdir: Path | None = None) -> Extraction:
     """Stage 3: read every input and extract its reports and place mentions.
 
     Reading, screening and extraction of each record run inside their own guard: a record
     that fails is skipped with its reason (in ``run.json`` and on stderr) and the run goes on.
+    Results stream: each article's rows go to spools on disk (``workdir``) as the article
+    finishes, so memory does not grow with the corpus; the reports are read back as one
+    table for the events stage, the place mentions stay on disk until ``places.csv``.
     """
+    import tempfile
+
     from mapper.extract import places_frame, reports_frame
 
     c = plan.config
+    if workdir is None:
+        workdir = Path(tempfile.mkdtemp(prefix="mapper-extract-"))
+    report_spool = RowSpool(workdir / "reports", reports_frame)
+    place_spool = RowSpool(workdir / "places", places_frame, part_rows=50_000)
     for p in plan.missing:
         report.skip(Skipped(str(p), "no such file or folder", "Check the path"))
     task = bars.task("extract") if bars is not None else NullTask()
+    undated: list[str] = []
+    seen: set[str] = set()
+    unresolved: dict[tuple[str, str], None] = {}
     if c.engine == "dask":
         from mapper.distributed import run_extraction
 
@@ -511,30 +543,43 @@ def extract_articles(plan: Plan, lookups: Lookups, report: RunReport, *, bars=No
         if c.metadata is not None:
             report.add_file(c.metadata, role="metadata", encoding=_encoding_of(c.metadata))
         n_read = reports["article"].nunique() if len(reports) else 0
-        results = []
+        report_spool.add_frame(reports)
+        place_spool.add_frame(places)
+        for art, name in places.loc[places["place_id"] == "", ["article", "name_as_written"]].itertuples(index=False):
+            unresolved[(art, name)] = None
     else:
         stream = _screen(note_duplicates(read_articles(plan.inputs, metadata=c.metadata, follow_links=c.follow_links,
                                                        log=report.files)), today=plan.today, report=report)
-        results = extract_all(stream, gaz=lookups.gazetteer, lex=lookups.lexicon, jobs=c.jobs,
-                               geonames=lookups.geonames_used, actors=lookups.actors_used,
-                               grammar=lookups.grammar, grammar_path=str(c.grammar) if c.grammar else None,
-                               on_skipped=report.skip, on_article=task.advance)
-        for _, _, _, s in results:
+        n_read = 0
+        for a, rows, prows, s in iter_extracted(
+                stream, gaz=lookups.gazetteer, lex=lookups.lexicon, jobs=c.jobs, geonames=lookups.geonames_used,
+                actors=lookups.actors_used, grammar=lookups.grammar,
+                grammar_path=str(c.grammar) if c.grammar else None, on_skipped=report.skip,
+                on_article=task.advance):
+            if a.path:
+                seen.add(Path(a.path).name)
             if s is not None:
                 report.skip(s)
-        # one pass per article gave rows; one table at the end
-        reports = reports_frame([row for _, r, _, s in results if s is None for row in r])
-        places = places_frame([row for _, _, p, s in results if s is None for row in p])
-        n_read = sum(1 for _, _, _, s in results if s is None)
+                continue
+            n_read += 1
+            if a.published is None:
+                undated.append(a.id)
+            report_spool.extend(rows)
+            place_spool.extend(prows)
+            for r in prows:
+                if r["place_id"] == "":
+                    unresolved[(r["article"], r["name_as_written"])] = None
     task.done()
-    undated = [a.id for a, _, _, s in results if s is None and a.published is None]
+    reports = report_spool.frame()
     if c.metadata is not None:
-        seen = {Path(a.path).name for a, _, _, _ in results if a.path}
         seen |= {Path(f.path).name for f in report.files.files}
         seen |= {s.input.split(",")[0] for s in report.skipped} | {Path(s.input).name for s in report.skipped}
         for note in _metadata_notes(c.metadata, seen):
             report.skip(note)
-    return Extraction(reports=reports, places=places, n_read=int(n_read), undated=undated)
+    unresolved_rows = [{"article": art, "name": name, "reason": _UNRESOLVED_REASON}
+                       for art, name in sorted(unresolved)]
+    return Extraction(reports=reports, places=place_spool, n_read=int(n_read), undated=undated,
+                      unresolved=unresolved_rows)
 
 
 def _listed_files(inputs: list[Path], *, follow_links: bool) -> list[Path]:
@@ -543,14 +588,8 @@ def _listed_files(inputs: list[Path], *, follow_links: bool) -> list[Path]:
     return [p for p in _expand(inputs, follow_links=follow_links) if isinstance(p, Path) and p.is_file()]
 
 
-def _unresolved(places: pd.DataFrame) -> list[dict]:
-    out = []
-    if len(places):
-        un = places[places["place_id"] == ""]
-        for (art, name), _ in un.groupby(["article", "name_as_written"], sort=True):
-            out.append({"article": art, "name": name, "reason": "no unambiguous gazetteer match; "
-                        "add a row to data/gazetteer/aliases.csv or pass --geonames with a fuller dump"})
-    return out
+_UNRESOLVED_REASON = ("no unambiguous gazetteer match; add a row to data/gazetteer/aliases.csv or pass "
+                      "--geonames with a fuller dump")
 
 
 # ---------------------------------------------------------------------------- stage 4: events
@@ -673,7 +712,7 @@ def write_tables(out: Path, extraction: Extraction, events: pd.DataFrame, terr: 
     from mapper import territory
 
     write_csv(extraction.reports, out / "reports.csv")
-    write_csv(extraction.places, out / "places.csv")
+    _write_csv_parts(extraction.places.parts(), out / "places.csv")
     write_csv(events, out / "events.csv")
     ev_mod.to_geojson(events, out / "events.geojson")
     write_csv(terr.control, out / "control.csv")
@@ -682,6 +721,18 @@ def write_tables(out: Path, extraction: Extraction, events: pd.DataFrame, terr: 
     table = pd.DataFrame(terr.areas[[c for c in AREA_COLUMNS if c != "geometry"]])
     table["area_km2"] = table["area_km2"].astype(float).round(1)
     write_csv(table, out / "areas.csv")
+
+
+def _write_csv_parts(parts, path: Path) -> None:
+    """A CSV written part by part (the header once), spreadsheet-safe; inside the staging
+    folder, so the file appears only with the whole run."""
+    from mapper.outputs import csv_text
+
+    tmp = path.with_name(f".{path.name}.part")
+    with open(tmp, "w", encoding="utf-8", newline="") as fh:
+        for i, part in enumerate(parts):
+            fh.write(csv_text(part, header=i == 0))
+    os.replace(tmp, path)
 
 
 # ---------------------------------------------------------------------------- the run
@@ -829,8 +880,8 @@ def _run_stages(plan: Plan, lookups: Lookups, report: RunReport, stage: StagedOu
     c = plan.config
     out = stage.path
     with report.stage("extract"):
-        extraction = extract_articles(plan, lookups, report, bars=bars)
-    report.unresolved = _unresolved(extraction.places)
+        extraction = extract_articles(plan, lookups, report, bars=bars, workdir=out / ".work")
+    report.unresolved = extraction.unresolved
     report.undated = extraction.undated
     with report.stage("events"):
         events = make_events(plan, extraction, lookups, report)
@@ -874,7 +925,7 @@ def _run_stages(plan: Plan, lookups: Lookups, report: RunReport, stage: StagedOu
     remove_tree(out / ".work")
     final = stage.commit()
     return BuildResult(out_dir=final, reports=extraction.reports, events=events, control=terr.control,
-                       areas=terr.areas, places=extraction.places, skipped=skipped, unresolved=report.unresolved,
+                       areas=terr.areas, skipped=skipped, unresolved=report.unresolved,
                        summary=summary, timings=report.timings, report=report)
 
 

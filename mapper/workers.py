@@ -5,7 +5,8 @@ load_lexicon(actors)          the actor lexicon (a user file's bad rows left out
 load_grammar(path)            the packaged grammar, extended by a user grammar file
 extract_one(article, gaz, lex) -> (report rows, place rows, Skipped | None): one pass of the
                               Extractor; never raises
-extract_all(articles, ...)    results in input order for any number of processes
+iter_extracted(articles, ...) results one article at a time, in input order, for any number of
+                              processes (extract_all: the same as a list)
 
 One article's failure is one skipped record; a pool process that dies takes only the articles
 of its chunk with it (recorded), never the run.
@@ -22,7 +23,7 @@ from pathlib import Path
 
 from mapper.articles import Article, Skipped
 
-__all__ = ["extract_all", "extract_one", "load_gazetteer", "load_lexicon"]
+__all__ = ["extract_all", "extract_one", "iter_extracted", "load_gazetteer", "load_grammar", "load_lexicon"]
 
 #: articles sent to a pool process at a time
 CHUNK = 16
@@ -114,34 +115,34 @@ def _worker_died(chunk: list[Article], exc: BaseException) -> list[tuple[list, l
         for a in chunk]
 
 
-def extract_all(articles: Iterable[Article | Skipped], *, gaz, lex, jobs: int, geonames: str | None,
-                actors: str | None, on_skipped: Callable[[Skipped], None], on_article: Callable[[int], None],
-                grammar=None, grammar_path: str | None = None,
-                ) -> list[tuple[Article, list[dict], list[dict], Skipped | None]]:
-    """Extract every article of a stream; results in input order for any ``jobs``.
+def iter_extracted(articles: Iterable[Article | Skipped], *, gaz, lex, jobs: int, geonames: str | None,
+                   actors: str | None, on_skipped: Callable[[Skipped], None], on_article: Callable[[int], None],
+                   grammar=None, grammar_path: str | None = None,
+                   ) -> Iterator[tuple[Article, list[dict], list[dict], Skipped | None]]:
+    """Extract every article of a stream; results one article at a time, in input order, for
+    any ``jobs`` (a bounded window of chunks is in flight: memory does not grow with the
+    corpus).
 
     ``Skipped`` items of the stream go to ``on_skipped``; ``on_article(n)`` is called as
     articles finish. With ``jobs > 1`` a pool of processes loads the gazetteer
-    (``geonames``, or the packaged one) and lexicon (``actors``) once each.
+    (``geonames``, or the packaged one), lexicon (``actors``) and grammar once each.
     """
-    results: list[tuple[Article, list[dict], list[dict], Skipped | None]] = []
     chunks = _chunks(articles, on_skipped, CHUNK)
     if jobs <= 1:
         for chunk in chunks:
             for a in chunk:
                 r, p, s = extract_one(a, gaz, lex, grammar)
-                results.append((a, r, p, s))
+                yield a, r, p, s
                 on_article(1)
-        return results
+        return
 
     def collect(chunk, fut):
         try:
             out = fut.result()
         except BrokenProcessPool as exc:
             out = _worker_died(chunk, exc)
-        for a, (r, p, s) in zip(chunk, out):
-            results.append((a, r, p, s))
         on_article(len(chunk))
+        return [(a, r, p, s) for a, (r, p, s) in zip(chunk, out)]
 
     with ProcessPoolExecutor(max_workers=jobs, initializer=_init_worker,
                              initargs=(geonames, actors, grammar_path)) as pool:
@@ -150,14 +151,19 @@ def extract_all(articles: Iterable[Article | Skipped], *, gaz, lex, jobs: int, g
             try:
                 fut = pool.submit(_extract_chunk, chunk)
             except BrokenProcessPool as exc:
-                collect(chunk, _Failed(exc))
+                yield from collect(chunk, _Failed(exc))
                 continue
             pending.append((chunk, fut))
             while len(pending) > jobs * 4:  # bounded window: memory stays flat on big corpora
-                collect(*pending.pop(0))
+                yield from collect(*pending.pop(0))
         for chunk, fut in pending:
-            collect(chunk, fut)
-    return results
+            yield from collect(chunk, fut)
+
+
+def extract_all(articles: Iterable[Article | Skipped], **options) -> list[tuple[Article, list[dict], list[dict],
+                                                                                Skipped | None]]:
+    """:func:`iter_extracted` as a list (small corpora, tests)."""
+    return list(iter_extracted(articles, **options))
 
 
 class _Failed:

@@ -221,6 +221,7 @@ def _through_the_run(paths, gaz, *, metadata=None) -> list:
     from mapper.outputs import write_csv
     from mapper.pipeline import _screen
     from mapper.runreport import RunReport
+    from mapper.extract import reports_frame
     from mapper.workers import extract_one, load_lexicon
 
     report = RunReport(started=dt.datetime.now(dt.UTC))
@@ -234,10 +235,11 @@ def _through_the_run(paths, gaz, *, metadata=None) -> list:
             assert item.reason and item.fix
             report.skip(item)
             continue
-        reports, places, failed = extract_one(item, gaz, lex)
+        rows, places, failed = extract_one(item, gaz, lex)
         if failed is not None:
             report.skip(failed)
             continue
+        reports = reports_frame(rows)
         _check_reports(reports, item.published)
         frames.append(reports)
     with tempfile.TemporaryDirectory() as out:  # the tables and run.json can be written

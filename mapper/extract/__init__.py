@@ -97,10 +97,14 @@ def reports_frame(rows: list[dict]) -> pd.DataFrame:
 
 
 def places_frame(rows: list[dict]) -> pd.DataFrame:
-    """Place rows as a DataFrame with :data:`PLACE_COLUMNS_OUT`, sorted by position."""
+    """Place rows as a DataFrame with :data:`PLACE_COLUMNS_OUT`: articles in the order they
+    come, each article's mentions by position (so tables made in parts concatenate to the
+    same table)."""
     df = pd.DataFrame(rows, columns=PLACE_COLUMNS_OUT)
     if len(df):
-        df = df.sort_values(["article", "start", "end"], kind="stable").reset_index(drop=True)
+        order = pd.Series(pd.factorize(df["article"])[0], index=df.index)
+        df = (df.assign(_order=order).sort_values(["_order", "start", "end"], kind="stable")
+              .drop(columns="_order").reset_index(drop=True))
     df["lat"] = df["lat"].astype("float64")
     df["lon"] = df["lon"].astype("float64")
     df["start"] = df["start"].astype("int64")
