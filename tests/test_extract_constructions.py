@@ -632,3 +632,10 @@ def test_a_name_spelled_a_letter_off_a_place_of_the_article_is_that_place(ex):
     rows = place_rows(ex, text)
     assert rows["Jurf al-Shakar"]["place_id"] == rows["Jurf al-Sakhar"]["place_id"]
     assert rows["Jurf al-Sakhar"]["place_id"].startswith("geonames:")
+
+
+def test_every_district_is_no_pointer_to_the_town(ex):
+    df = read(ex, "Iraqi forces took full control of eastern Mosul on Tuesday. Troops now hold every district "
+                  "on the east bank, but the jihadists remain in the western half of the city.")
+    assert not (df["event_type"] == "held").any()
+    assert ("Mosul", "entered", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")

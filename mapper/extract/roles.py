@@ -397,7 +397,7 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             return np
         if low in g.place_heads and not low.endswith("s") and low not in ("area", "region", "base", "pocket",
                                                                           "enclave", "complex", "camp", "quarter",
-                                                                          "locality", "capital", "hub") and q > 0 and (lows[q - 1] in ("the", "this", "that") or last_noun in g.partial_whole) \
+                                                                          "locality", "capital", "hub") and q > 0 and (lows[q - 1] in ("the", "this", "that") or (last_noun in g.partial_whole and lows[q - 1] not in ("every", "each", "any", "all"))) \
                 and (q + 1 >= limit or lows[q + 1] not in ("of", "'s", "’s")) and (q + 1 not in st.place_at):
             np.coref = q
             np.end = q + 1
