@@ -624,12 +624,30 @@ def _stated_location(st: ArticleState) -> None:
             p.place, p.kind = None, "unknown"
             continue
         near = _nearby_match(gaz, p, [q], held)
+        for m in _same_reading(st, p):  # every mention of the name read that way
+            if near is not None:
+                _set_place(m, near)
+            else:
+                m.approx = qp
+                m.place, m.kind = None, "unknown"
         if near is not None:
-            _set_place(p, near)
             held.add(near.place_id)
-        else:
-            p.approx = qp
-            p.place, p.kind = None, "unknown"
+
+
+def _same_reading(st: ArticleState, p: PlaceM) -> list[PlaceM]:
+    """``p`` and the other mentions of its name that have its place (a correction of one
+    reading of a name corrects them all)."""
+    from mapper.names import fold
+
+    groups = st.__dict__.get("_by_text")
+    if groups is None:
+        groups = {}
+        for q in st.scan.places:
+            groups.setdefault(fold(q.text), []).append(q)
+        st.__dict__["_by_text"] = groups
+    pid = p.place.place_id if p.place is not None else None
+    return [q for q in groups.get(fold(p.text), [p]) if q is p or (pid is not None and q.place is not None
+                                                                   and q.place.place_id == pid)]
 
 
 _KURDISH = str.maketrans({"ş": "sh", "Ş": "Sh", "ç": "ch", "Ç": "Ch", "x": "kh", "X": "Kh", "c": "j", "C": "J",
@@ -881,15 +899,19 @@ def _list_coherence(st: ArticleState) -> None:
                 or n > sum(1 for q in far if q.place.place_id == pid)}
         anchors = [q for q in (outside + [m for m in placed if m not in far]) if q.place is not None]
         for q in far:
+            if q.place is None:
+                continue  # corrected with another mention of its name
             if ((q.place.population >= 10000 or q.place.feature_code in ("PPLC", "PPLA", "PPLA2")) and not villages) \
                     or not anchors:
                 continue  # a town of note keeps its reading
             near = _nearby_match(gaz, q, anchors, held)
-            if near is not None:
-                _set_place(q, near)
-                continue
-            q.approx = min(anchors, key=lambda m: abs(m.i - q.i)).place
-            q.place, q.kind = None, "unknown"
+            approx = min(anchors, key=lambda m: abs(m.i - q.i)).place
+            for m in _same_reading(st, q):
+                if near is not None:
+                    _set_place(m, near)
+                else:
+                    m.approx = approx
+                    m.place, m.kind = None, "unknown"
 
 
 _VILLAGE_WORDS = frozenset({"villages", "hamlets", "farms", "village", "hamlet"})
