@@ -673,7 +673,7 @@ def _variants(text: str) -> list[str]:
 def _variant_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str], *, regions: frozenset = frozenset()):
     from mapper.names import fold
 
-    points = [(q.place.lat, q.place.lon) for q in resolved]
+    points = [(q.place.lat, q.place.lon) for q in resolved if q.place is not None]
     for v in _variants(p.text):
         rows = gaz._index.get(fold(v))
         if rows:
@@ -743,9 +743,9 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
     from mapper.names import fold, skeleton
 
     key = p.key or fold(p.text)
-    if len(key) < 4 or not resolved:
+    points = [(q.place.lat, q.place.lon) for q in resolved if q.place is not None]
+    if len(key) < 4 or not points:
         return None
-    points = [(q.place.lat, q.place.lon) for q in resolved]
     initials = "aeiou" if key[0] in "aeiou" else key[0]
     choices, owners = _keys_near(gaz, points, initials)
     if not choices:
@@ -851,7 +851,8 @@ def _list_coherence(st: ArticleState) -> None:
             continue
         ids = {id(q) for q in members}
         k = st.sent_of[p.i]
-        outside = [q for kk in (k - 1, k, k + 1) for q in by_sentence.get(kk, ()) if id(q) not in ids]
+        outside = [q for kk in (k - 1, k, k + 1) for q in by_sentence.get(kk, ())
+                   if id(q) not in ids and q.place is not None]
         placed = [q for q in members if q.place is not None and q.kind in ("settlement", "feature")]
         if not placed:
             continue
@@ -885,7 +886,7 @@ def _list_coherence(st: ArticleState) -> None:
             far_ids = {pid for pid in mem_counts
                        if 3 * weight_near(*mem_points[pid], counts, all_points, 150) < total}
             far = [q for q in placed if q.place.place_id in far_ids]
-            outside = [q for q in towns if id(q) not in ids and q.place.place_id in counts
+            outside = [q for q in towns if id(q) not in ids and q.place is not None and q.place.place_id in counts
                        and all(_km(q.place.lat, q.place.lon, *mem_points[f]) > 150 for f in far_ids)] if far else []
             placed = []  # members unconfirmed: only the article's other places anchor the far ones
         if not far:
@@ -904,8 +905,11 @@ def _list_coherence(st: ArticleState) -> None:
             if ((q.place.population >= 10000 or q.place.feature_code in ("PPLC", "PPLA", "PPLA2")) and not villages) \
                     or not anchors:
                 continue  # a town of note keeps its reading
-            near = _nearby_match(gaz, q, anchors, held)
-            approx = min(anchors, key=lambda m: abs(m.i - q.i)).place
+            live = [m for m in anchors if m.place is not None]  # some may have been corrected meanwhile
+            if not live:
+                continue
+            near = _nearby_match(gaz, q, live, held)
+            approx = min(live, key=lambda m: abs(m.i - q.i)).place
             for m in _same_reading(st, q):
                 if near is not None:
                     _set_place(m, near)
