@@ -12,6 +12,11 @@ Runs, one after the other, each in its own process (so peak-memory figures are p
 - ``bench_maps.py``: sizes and render times of the timeline and a snapshot (500 events);
 - ``bench_dask.py --quick``: Dask extraction with 1 and 2 workers.
 
+Not in the default run (it takes longer than the budget): ``bench_scale.py`` (issue 15), the
+whole ``mapper build`` at 1k/10k articles with weekly snapshots and ``mapper extract`` on the
+local and Dask engines; ``--only scale`` runs its ``--quick`` form (1,000 articles), which
+writes its own section of ``bench/RESULTS.md`` (kept when this script rewrites the file).
+
 Each may use what is left of ``--budget`` seconds (default 600: the whole run stays under
 ten minutes) less a reserve for the ones still to come; one that runs over is stopped, its
 row says so and the figures it had printed so far are kept. The printed figures of each are
@@ -44,6 +49,10 @@ BENCHMARKS = [
     ("maps", ["bench_maps.py"], 40),
     ("extract", ["bench_extract.py"], 150),
     ("dask", ["bench_dask.py", "--quick"], 240),
+]
+#: run only when named with --only (longer than the ten-minute budget allows)
+OPTIONAL = [
+    ("scale", ["bench_scale.py", "--quick"], 0),
 ]
 
 Row = tuple[str, str, str]
@@ -177,6 +186,26 @@ def parse_dask(out: str, err: str = "") -> list[Row]:
     return rows
 
 
+def parse_scale(out: str, err: str = "") -> list[Row]:
+    """The progress lines of ``bench_scale.py`` (its tables are in its own RESULTS.md section)."""
+    rows: list[Row] = []
+    size = "?"
+    for line in err.splitlines():
+        m = re.match(r"corpus: ([\d,]+) articles", line)
+        if m:
+            size = m[1]
+        m = re.match(r"\s+build --jobs (\d+): ([\d.]+) s, stages .*?, peak tree (\d+) MB, output ([\d.]+) MB, "
+                     r"largest page (\d+) KB", line)
+        if m:
+            rows.append(("scale", f"build {size} articles, --jobs {m[1]}",
+                         f"{m[2]} s, peak RSS {m[3]} MB (process tree), output {m[4]} MB, largest page {m[5]} KB"))
+        m = re.match(r"\s+extract --engine (\w+)(?: \((\d+) worker\(s\)\))?: ([\d.]+) s, peak tree (\d+) MB", line)
+        if m:
+            who = m[1] + (f", {m[2]} worker(s)" if m[2] else "")
+            rows.append(("scale", f"extract {size} articles, {who}", f"{m[3]} s, peak RSS {m[4]} MB (process tree)"))
+    return rows
+
+
 def parse_gazetteer(out: str) -> list[Row]:
     rows: list[Row] = []
     for line in out.splitlines():
@@ -190,6 +219,8 @@ PARSERS = {"gazetteer": parse_gazetteer, "extract": parse_extract, "territory": 
 
 
 def _parse(name: str, out: str, err: str) -> list[Row]:
+    if name == "scale":
+        return parse_scale(out, err)
     return parse_dask(out, err) if name == "dask" else PARSERS[name](out)
 
 
@@ -235,7 +266,10 @@ def write_results(rows: list[Row], info: dict[str, str], total: float, path: Pat
              "Not in the ten-minute run: extraction of 100,000 articles (`python bench/bench_extract.py --n "
              "100000`, about 20 minutes at the rate above) and Dask at 100,000 (`python bench/bench_dask.py`); "
              "the 1k -> 10k peak-memory figures above are the flatness check.", ""]
-    path.write_text("\n".join(text))
+    # sections other scripts write between their own markers (bench_scale.py) are kept
+    old = path.read_text() if path.is_file() else ""
+    blocks = [m.group(0) for m in re.finditer(r"<!-- (\w+): begin -->.*?<!-- \1: end -->", old, flags=re.S)]
+    path.write_text("\n".join(text + blocks) + ("\n" if blocks else ""))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -245,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--logs", type=Path, help="keep each benchmark's output here")
     ap.add_argument("--parse-only", type=Path, metavar="DIR", help="rebuild the table from the logs in DIR")
     ap.add_argument("--results", type=Path, default=HERE / "RESULTS.md")
-    ap.add_argument("--only", nargs="+", choices=[b[0] for b in BENCHMARKS])
+    ap.add_argument("--only", nargs="+", choices=[b[0] for b in BENCHMARKS + OPTIONAL])
     args = ap.parse_args(argv)
 
     info = machine()
@@ -253,7 +287,7 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     logs = args.parse_only or args.logs or Path(tempfile.mkdtemp(prefix="mapper-bench-"))
     logs.mkdir(parents=True, exist_ok=True)
-    chosen = [b for b in BENCHMARKS if not args.only or b[0] in args.only]
+    chosen = [b for b in BENCHMARKS + OPTIONAL if (b in BENCHMARKS and not args.only) or (args.only and b[0] in args.only)]
     for i, (name, script, _reserve) in enumerate(chosen):
         # what is left of the budget, less what the benchmarks still to come are kept
         timeout = max(30.0, args.budget - (time.perf_counter() - t0) - sum(r for _, _, r in chosen[i + 1:]))

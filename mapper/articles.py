@@ -6,6 +6,7 @@ Skipped                         an input that was skipped or repaired, why, and 
 read_articles(paths, *, metadata=None, follow_links=False, log=None)
                                 -> Iterator[Article | Skipped], streaming
 read_metadata(path)             -> (dict file -> row, list[Skipped])
+json_line_items(raw, ...)       -> the records one JSON Lines line gives (shared with Dask)
 note_duplicates(items)          the items, with a note before each repeated article id
 ReadLog                         the files a reader read, with size, hash and encoding (run.json)
 decode_bytes, clean_text        (from :mod:`mapper.textio`) decoding and repair of the text
@@ -58,6 +59,7 @@ __all__ = [
     "clean_text",
     "decode_bytes",
     "iter_articles",
+    "json_line_items",
     "note_duplicates",
     "parse_published",
     "read_articles",
@@ -546,6 +548,37 @@ def parse_json_line(raw: bytes, *, where: str, first: bool = False) -> tuple[dic
     return rec, None, enc, repaired
 
 
+def json_line_items(raw: bytes, *, name: str, stem: str, lineno: int) -> tuple[list[Article | Skipped], str]:
+    """What one non-blank JSON Lines line gives, exactly as :func:`read_articles` reads it.
+
+    The line is ``line lineno`` of the file ``name`` (``stem`` names records without an
+    ``id``: ``stem:lineno``); a byte order mark is dropped from line 1. Never raises: a line
+    that cannot be read (bad JSON, nested too deeply, not an object) is one Skipped record.
+    The Dask engine calls this for the lines of each block, so both engines read a line alike.
+
+    Returns
+    -------
+    (items, encoding)
+        The records in reading order (repair notes before the Article, or the Skipped), and
+        the encoding the line was decoded with (``""`` when it was not decoded).
+    """
+    where = f"{name}, line {lineno}"
+    out: list[Article | Skipped] = []
+    enc = ""
+    try:
+        rec, problem, enc, repaired = parse_json_line(raw, where=where, first=lineno == 1)
+        if problem is not None:
+            return [problem], enc
+        if repaired:
+            out.append(Skipped(where, f"record repaired: {repaired}", "Write numbers of a sane size; the "
+                               "record was read", repaired=True))
+        item = _record(rec, where, f"{stem}:{lineno}", encoding=enc)
+    except Exception as exc:  # noqa: BLE001 - one record never ends the file
+        return [*out, _failed(where, exc)], enc
+    out.extend(_with_repairs(item, where))
+    return out, enc
+
+
 def _from_jsonl(path: Path, *, log: ReadLog | None = None) -> Iterator[Article | Skipped]:
     refused = _not_regular(path)
     if refused is not None:
@@ -567,23 +600,11 @@ def _from_jsonl(path: Path, *, log: ReadLog | None = None) -> Iterator[Article |
                 if not raw.strip():
                     continue
                 n += 1
-                where = f"{name}, line {lineno}"
-                try:
-                    rec, problem, enc, repaired = parse_json_line(raw, where=where, first=lineno == 1)
-                    if enc:
-                        encodings[enc] += 1
-                    if problem is not None:
-                        yield problem
-                        continue
-                    if repaired:
-                        yield Skipped(where, f"record repaired: {repaired}", "Write numbers of a sane size; the "
-                                      "record was read", repaired=True)
-                    item = _record(rec, where, f"{path.stem}:{lineno}", encoding=enc)
-                except Exception as exc:  # noqa: BLE001 - one record never ends the file
-                    yield _failed(where, exc)
-                    continue
-                n_articles += isinstance(item, Article)
-                yield from _with_repairs(item, where)
+                items, enc = json_line_items(raw, name=name, stem=path.stem, lineno=lineno)
+                if enc:
+                    encodings[enc] += 1
+                n_articles += sum(isinstance(item, Article) for item in items)
+                yield from items
             if n == 0:
                 yield Skipped(display(path), "empty file", "Remove it or add one JSON object per line.")
     except OSError as exc:

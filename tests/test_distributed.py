@@ -15,7 +15,7 @@ import pytest
 pytest.importorskip("dask.dataframe")
 pytest.importorskip("distributed")
 
-from mapper.articles import Skipped, read_articles  # noqa: E402
+from mapper.articles import Skipped, note_duplicates, read_articles  # noqa: E402
 from mapper.distributed import (  # noqa: E402
     add_engine_arguments,
     extract_dask,
@@ -60,7 +60,7 @@ def _local(paths, metadata=None, gazetteer=None):
     skipped: list[Skipped] = []
     with warnings.catch_warnings():  # the reference run must not turn warnings into failed articles
         warnings.simplefilter("ignore")
-        reports = extract_corpus(read_articles(paths, metadata=metadata), gazetteer, skipped=skipped)
+        reports = extract_corpus(note_duplicates(read_articles(paths, metadata=metadata)), gazetteer, skipped=skipped)
     return reports, skipped
 
 
@@ -134,7 +134,9 @@ def test_jsonl_byte_blocks_give_local_ids_and_line_numbers(client, corpus, seeds
     assert any("not valid JSON" in s.reason for s in local_skipped)
 
 
-def test_failing_partitions_are_recorded_and_the_rest_finishes(client, seeds_dir, gazetteer, tmp_path):
+def test_failing_partitions_are_recorded_and_the_rest_finishes(client, seeds_dir, gazetteer, tmp_path, monkeypatch):
+    from mapper import distributed as dist
+
     good = sorted(seeds_dir.glob("*.txt"))[:3]
     d = tmp_path / "in"
     d.mkdir()
@@ -145,48 +147,72 @@ def test_failing_partitions_are_recorded_and_the_rest_finishes(client, seeds_dir
     doomed = d / "zz_vanishing.jsonl"
     doomed.write_text(json.dumps({"id": "v1", "text": "Raqqa fell."}) + "\n", encoding="utf-8")
 
-    ddf, skipped = extract_dask([d], scheduler=client, files_per_partition=1, with_skipped=True)
-    doomed.unlink()  # removed after planning, before the workers read it: that partition fails
-    reports, skipped_df = client.compute([ddf, skipped], sync=True)
-    records = skipped_records(skipped_df)
+    planned = dist._corpus_bag
+
+    def plan_then_remove(*args, **kwargs):
+        out = planned(*args, **kwargs)
+        doomed.unlink()  # removed after planning, before the workers read it: that partition fails
+        return out
+
+    monkeypatch.setattr(dist, "_corpus_bag", plan_then_remove)
+    reports, records = run_extraction([d], engine="dask", scheduler=client)
 
     local, _ = _local([d / p.name for p in good], None, gazetteer)
     assert len(local) > 0
-    pd.testing.assert_frame_equal(_sorted(reports), _sorted(local))  # the good files all finished
+    pd.testing.assert_frame_equal(reports, local)  # the good files all finished, in order
     by_input = {Path(s.input.split(",")[0]).name: s for s in records}
     assert "binary content" in by_input["zz_binary.txt"].reason
     assert "not valid JSON" in by_input["zz_garbage.jsonl"].reason
     failed = by_input["zz_vanishing.jsonl"]
     assert failed.reason.startswith("partition failed (FileNotFoundError")
-    assert "bytes 0-" in failed.input and "shared filesystem" in failed.fix
+    assert failed.input.endswith("zz_vanishing.jsonl, block 1 of 1") and "shared filesystem" in failed.fix
+
+
+def test_a_lazy_frame_raises_a_failed_read(client, tmp_path):
+    doomed = tmp_path / "gone.jsonl"
+    doomed.write_text(json.dumps({"id": "v1", "text": "Raqqa fell."}) + "\n", encoding="utf-8")
+    ddf = extract_dask([doomed], scheduler=client)
+    doomed.unlink()
+    with pytest.raises(FileNotFoundError):
+        client.compute(ddf, sync=True)
+
+
+def _loads():
+    from mapper import distributed as d
+
+    return d._LOADS
 
 
 def test_gazetteer_loaded_once_per_worker(client, seeds_dir):
-    def loads():
-        from mapper import distributed as d
-
-        return d._LOADS
-
-    before = client.run(loads)
     ddf = extract_dask([seeds_dir], scheduler=client, files_per_partition=1)
     assert ddf.npartitions >= 5
     client.compute(ddf, sync=True)
-    after = client.run(loads)
-    assert sum(after.values()) - sum(before.values()) <= len(after)  # at most one load per worker
-    assert all(v <= 1 for v in after.values())
+    after = client.run(_loads)
+    assert all(v <= 1 for v in after.values()) and sum(after.values()) >= 1  # once per worker at most
 
 
-def test_loaded_gazetteer_object_is_scattered_not_reloaded(client, seeds_dir, gazetteer):
-    def loads():
-        from mapper import distributed as d
+def test_a_gazetteer_loaded_from_its_file_is_loaded_by_the_workers_not_sent(client, seeds_dir, gazetteer):
+    from mapper.distributed import _gazetteer_spec
 
-        return d._LOADS
-
-    before = client.run(loads)
+    assert _gazetteer_spec(gazetteer) == ("packaged", None)  # the object names its file
     ddf = extract_dask([seeds_dir], gazetteer=gazetteer, scheduler=client, files_per_partition=1)
     local, _ = _local([seeds_dir], None, gazetteer)
     pd.testing.assert_frame_equal(client.compute(ddf, sync=True).reset_index(drop=True), local)
-    assert client.run(loads) == before
+    loads = client.run(_loads)
+    assert all(v <= 1 for v in loads.values()) and sum(loads.values()) >= 1  # loaded there, once
+
+
+def test_a_gazetteer_built_in_memory_is_scattered_once_not_reloaded(client, seeds_dir, gazetteer):
+    from mapper.distributed import _gazetteer_spec
+    from mapper.gazetteer import Gazetteer
+
+    own = Gazetteer(gazetteer._table, aliases=gazetteer._aliases)  # no file behind it
+    assert _gazetteer_spec(own) is None
+    before = client.run(_loads)
+    ddf = extract_dask([seeds_dir], gazetteer=own, scheduler=client, files_per_partition=1)
+    local, _ = _local([seeds_dir], None, own)
+    pd.testing.assert_frame_equal(client.compute(ddf, sync=True).reset_index(drop=True), local)
+    assert client.run(_loads) == before  # no worker loaded a gazetteer for it
 
 
 def test_bag_of_articles(client, seeds_dir, gazetteer):
@@ -258,3 +284,103 @@ def test_extraction_options_reach_the_workers(client, seeds_dir):
     assert 0 < len(strict) < len(loose)  # the threshold really removes rows here
     reports, _ = run_extraction([seeds_dir], engine="dask", scheduler=client, min_confidence=0.8, keep_uncertain=True)
     pd.testing.assert_frame_equal(reports, strict)
+
+
+# ------------------------------------------------------------------------------ poison lines, line numbers
+
+
+def _mixed_corpus(root: Path, seeds_dir: Path) -> tuple[list[Path], Path, dict[int, str], set[str]]:
+    """A folder of .txt files (with metadata), a JSON Lines file with poison lines at known
+    line numbers, a JSON Lines file of blank lines only, and a CSV with a quoted multi-line
+    field. Returns the inputs, the metadata CSV, {line number: expected reason} of the poison
+    lines and the ids the records without an id must get (``poison:<line>``)."""
+    texts = [a.text for a in read_articles([seeds_dir]) if not isinstance(a, Skipped)]
+    folder = root / "mixed"
+    folder.mkdir()
+    for i, t in enumerate(texts[:4]):
+        (folder / f"t{i}.txt").write_text(t, encoding="utf-8")
+    meta = root / "metadata.csv"
+    meta.write_text("file,published\n" + "".join(f"t{i}.txt,2016-0{i + 1}-15\n" for i in range(4)), encoding="utf-8")
+
+    lines: list[bytes] = []
+    poison: dict[int, str] = {}
+    unnamed: set[str] = set()
+    for i in range(30):
+        rec = {"text": texts[i % len(texts)], "published": f"2017-0{i % 9 + 1}-10"}
+        if i % 3:
+            rec["id"] = "dup" if i in (4, 20) else f"a{i}"
+        lines.append(json.dumps(rec, ensure_ascii=False).encode("utf-8"))
+        if "id" not in rec:
+            unnamed.add(f"poison:{len(lines)}")
+        for at, raw, why in (
+            (2, b"[" * 100_000, "JSON nested too deeply"),
+            (5, b"", None),
+            (5, b"   ", None),
+            (8, b"{not json", "not valid JSON"),
+            (11, b'{"text": {"a": 1}}', "'text' is a JSON object"),
+            (14, b'"only a string"', "a JSON str, not an object"),
+            (17, b'{"id": "big", "text": "x", "n": ' + b"9" * 5000 + b"}", "record repaired"),
+            (23, b'{"id": "latin", "text": "Raqqa \xe9t\xe9 \xff"}', None),
+            (26, b'{"id": "nul", "text": "Manbij\\u0000 fell"}', None),
+        ):
+            if at == i:
+                lines.append(raw)
+                if why:
+                    poison[len(lines)] = why
+    (folder / "poison.jsonl").write_bytes(b"\n".join(lines) + b"\n")
+    (folder / "blank.jsonl").write_bytes(b"\n" * 5000)  # no record at all, over several blocks
+    frame = pd.DataFrame({"id": [f"c{i}" for i in range(6)],
+                          "text": [texts[i % len(texts)] for i in range(6)],
+                          "published": ["2015-03-01"] * 6})
+    frame.loc[2, "text"] = "A first line,\nand a second, in one quoted field about Kobani."
+    csv_path = root / "records.csv"
+    frame.to_csv(csv_path, index=False)
+    return [folder, csv_path], meta, poison, unnamed
+
+
+@pytest.fixture(scope="module")
+def mixed(tmp_path_factory, seeds_dir):
+    return _mixed_corpus(tmp_path_factory.mktemp("mixed"), seeds_dir)
+
+
+def test_poison_lines_are_one_record_each_with_their_line_numbers(client, mixed):
+    paths, meta, poison, unnamed = mixed
+    reports, skipped, places = run_extraction(paths, engine="dask", scheduler=client, metadata=meta,
+                                              blocksize=3000, with_places=True)
+    messages = [str(s) for s in skipped]
+    for line, why in poison.items():
+        hits = [m for m in messages if m.startswith(f"poison.jsonl, line {line}: ")]
+        assert len(hits) == 1 and why in hits[0], (line, why, hits)
+    # a record without an id is named by its own line number, whatever block it fell in
+    named = {a for a in places["article"] if str(a).startswith("poison:")}
+    assert named == unnamed
+    assert sum("empty file" in m and "blank.jsonl" in m for m in messages) == 1
+    assert any("duplicate id 'dup'" in m for m in messages)
+    assert len(reports) > 20
+
+
+def test_local_and_dask_with_one_and_two_workers_give_identical_output(client, mixed, tmp_path):
+    paths, meta, _, _ = mixed
+    local = run_extraction(paths, engine="local", metadata=meta, with_places=True)
+    one = run_extraction(paths, engine="dask", n_workers=1, metadata=meta, blocksize=3000, with_places=True)
+    two = run_extraction(paths, engine="dask", scheduler=client, metadata=meta, blocksize=3000, with_places=True,
+                         reports_parquet=tmp_path / "reports.parquet")
+    for got in (one, two):
+        pd.testing.assert_frame_equal(got[0], local[0])  # reports: same rows, same order
+        assert [str(s) for s in got[1]] == [str(s) for s in local[1]]  # skipped: same records, same order
+        pd.testing.assert_frame_equal(got[2], local[2])  # place mentions
+    pd.testing.assert_frame_equal(read_reports_parquet(tmp_path / "reports.parquet"), local[0])
+    assert local[0]["article"].str.startswith("c").any()  # the CSV's records were read
+
+
+def test_blocks_and_csv_parts_really_partition_the_corpus(mixed):
+    from mapper.distributed import _corpus_bag
+
+    paths, meta, _, _ = mixed
+    bag, labels, problems = _corpus_bag(paths, metadata=meta, blocksize=3000, files_per_partition=2,
+                                        follow_links=False)
+    assert problems == []
+    assert bag.npartitions == len(labels) > 30
+    assert any(lab.startswith(str(paths[0] / "poison.jsonl") + ", block 2 of ") for lab in labels)
+    assert any(", part 2 of " in lab and "records.csv" in lab for lab in labels)  # a CSV over several parts
+    assert f"{paths[0] / 't0.txt'}, {paths[0] / 't1.txt'}" in labels  # .txt files two by two

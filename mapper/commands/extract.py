@@ -171,7 +171,7 @@ def run_extract(args) -> int:
             args.paths, engine=args.engine, scheduler=args.scheduler, metadata=args.metadata,
             gazetteer=gaz, lexicon=lexicon, reports_parquet=args.reports_parquet,
             blocksize=args.blocksize, keep_uncertain=args.keep_uncertain,
-            min_confidence=args.min_confidence, grammar=args.grammar,
+            min_confidence=args.min_confidence, grammar=args.grammar, follow_links=args.follow_links,
         )
         skipped.extend(more)
     else:
