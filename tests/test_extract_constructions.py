@@ -639,3 +639,38 @@ def test_every_district_is_no_pointer_to_the_town(ex):
                   "on the east bank, but the jihadists remain in the western half of the city.")
     assert not (df["event_type"] == "held").any()
     assert ("Mosul", "entered", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+# ------------------------------------------------------------------ allegiance, perfect states, last pockets
+
+
+def test_a_force_named_by_its_allegiance_is_that_side(ex):
+    for subject, side in (("Units loyal to President Bashar al-Assad", "Syrian government"),
+                          ("Militiamen loyal to the regime", "Syrian government"),
+                          ("Soldiers loyal to Baghdad", "Iraqi government"),
+                          ("Gunmen allied with the Islamic State", "IS")):
+        df = read(ex, f"{subject} overran Qaryatayn on Wednesday.")
+        assert ("Qaryatayn", "captured", side) in got(df, "name_as_written", "event_type", "gainer"), subject
+    # the capital inside the phrase is the side, not a place taken
+    df = read(ex, "Soldiers loyal to Baghdad overran Qaryatayn on Wednesday.")
+    assert "Baghdad" not in set(df["name_as_written"])
+
+
+def test_a_perfect_state_with_since_is_held_now_and_taken_then(ex):
+    df = read(ex, "The jihadists have controlled Sukhnah since late 2015, residents say.")
+    rows = got(df, "name_as_written", "event_type", "gainer")
+    assert ("Sukhnah", "held", "IS") in rows
+    taken = df[df["event_type"] == "captured"]
+    assert list(taken["name_as_written"]) == ["Sukhnah"] and str(taken["date"].iloc[0])[:4] == "2015"
+    df = read(ex, "Iraqi police have held Rutba for a year.")
+    assert ("Rutba", "held", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_clearing_the_last_pockets_in_a_town_completes_its_capture(ex):
+    for obj in ("the remaining IS pockets in Mayadin", "the last pockets of IS resistance in Mayadin",
+                "the final pockets of resistance in Mayadin"):
+        df = read(ex, f"Government troops cleared {obj} on Tuesday.")
+        assert ("Mayadin", "captured", "Syrian government") in got(df, "name_as_written", "event_type", "gainer"), obj
+    # pockets without "last" are a share of the town
+    df = read(ex, "Government troops cleared several pockets in Mayadin on Tuesday.")
+    assert ("Mayadin", "captured") not in got(df, "name_as_written", "event_type")

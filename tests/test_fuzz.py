@@ -218,10 +218,10 @@ WHOLE = settings(max_examples=60, deadline=None,
 def _through_the_run(paths, gaz, *, metadata=None) -> list:
     """What a build does with each record up to the tables, in this process; returns the items."""
     from mapper.articles import note_duplicates
+    from mapper.extract import reports_frame
     from mapper.outputs import write_csv
     from mapper.pipeline import _screen
     from mapper.runreport import RunReport
-    from mapper.extract import reports_frame
     from mapper.workers import extract_one, load_lexicon
 
     report = RunReport(started=dt.datetime.now(dt.UTC))

@@ -116,6 +116,14 @@ def chunk_sentence(tk: Tokens, i: int, j: int, *, trigger_at: set[int], date_tok
     return chunks
 
 
+def _date_after(lows: list[str], q: int, j: int, date_tokens: set[int]) -> int:
+    """The date token a preposition at ``q`` governs ("since early 2014"), or -1."""
+    d = q + 1
+    while d < min(j, q + 5) and d not in date_tokens and lows[d] in DATE_QUALIFIERS:
+        d += 1
+    return d if d in date_tokens else -1
+
+
 def _opens_clause(tk: Tokens, q: int, j: int, date_tokens: set[int]) -> bool:
     """Whether a clause word at ``q`` (without a comma before it) opens a clause."""
     lows = tk.lows
@@ -127,9 +135,10 @@ def _opens_clause(tk: Tokens, q: int, j: int, date_tokens: set[int]) -> bool:
     if w == "since":
         if lows[q - 1] in ("has", "have", "had", "having", "ever", "long"):
             return False  # "has since withdrawn": an adverb
-        return q + 1 not in date_tokens and nxt not in ("then", "2014", "2015", "2016", "2017", "2018", "2019")
+        return _date_after(lows, q, j, date_tokens) < 0 and nxt not in ("then", "2014", "2015", "2016", "2017",
+                                                                          "2018", "2019")
     if w in ("after", "before", "following", "amid", "despite", "until"):
-        return q + 1 not in date_tokens
+        return _date_after(lows, q, j, date_tokens) < 0
     if w in ("so", "once", "however"):
         return False
     if w in ("leaving", "allowing", "forcing", "prompting", "sparking"):
@@ -172,3 +181,15 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
         kind = "main"
     del words
     return Chunk(a, b, kind, head)
+
+
+#: words between "since" and its date: "since early 2014", "since the start of 2015"
+DATE_QUALIFIERS = frozenset({"early", "late", "mid", "-", "the", "start", "beginning", "end", "middle", "of"})
+
+
+def after_since(lows: list[str], i: int, lo: int = 0) -> bool:
+    """Whether the date starting at token ``i`` is the date of a "since" ("since early 2014")."""
+    r = i - 1
+    while r >= max(lo, i - 5) and lows[r] in DATE_QUALIFIERS:
+        r -= 1
+    return r >= lo and lows[r] == "since"

@@ -202,6 +202,51 @@ def _coordinated_demonyms(tk: Tokens, sc: Scan, actors: ActorTable) -> None:
         sc.actor_end[a.j] = new
 
 
+#: heads of a force named by its allegiance: "forces loyal to X", "militiamen allied with X"
+_FORCE_HEADS = frozenset({"forces", "troops", "fighters", "militiamen", "militias", "militia", "units", "soldiers",
+                          "gunmen", "groups", "factions", "brigades", "men", "tribesmen", "paramilitaries",
+                          "volunteers", "battalions", "rebels", "insurgents", "militants", "loyalists"})
+_ALLEGIANCE = frozenset({"loyal", "allied", "aligned", "affiliated", "linked", "answering", "belonging", "attached"})
+#: capitals that stand for their government after "loyal to": "troops loyal to Damascus"
+_SEAT_OF = {"damascus": "Syrian government", "baghdad": "Iraqi government"}
+
+
+def _allegiance(tk: Tokens, sc: Scan) -> None:
+    """"Forces loyal to President X", "militiamen allied with the regime": a force named by
+    whom it answers to is that side. The phrase becomes one actor with the side's label."""
+    lows = tk.lows
+    targets = list(sc.actors) + [p for p in sc.places if p.j - p.i == 1 and lows[p.i] in _SEAT_OF]
+    for a in targets:
+        label = getattr(a, "label", None) or _SEAT_OF[lows[a.i]]
+        if label == "never":
+            continue
+        q = a.i - 1
+        if q < 2 or lows[q] not in ("to", "with"):
+            continue
+        q -= 1
+        if lows[q] in ("closely", "fiercely", "still", "nominally", "loosely"):
+            q -= 1
+        if q < 1 or lows[q] not in _ALLEGIANCE:
+            continue
+        h = q - 1
+        if lows[h] not in _FORCE_HEADS:
+            continue
+        head = sc.actor_end.get(h + 1)
+        i = head.i if head is not None and head.label in ("anaphor", "generic", "government") else h
+        if any(b is not head and b.i < a.i and b.j > i for b in sc.actors if b is not a):
+            continue  # a named side already covers the head ("Kurdish fighters loyal to ...")
+        new = ActorM(i, a.j, tk.starts[i], tk.ends[a.j - 1], tk.text[tk.starts[i]:tk.ends[a.j - 1]], label)
+        for old in (head, a):
+            if isinstance(old, ActorM) and old in sc.actors:
+                sc.actors.remove(old)
+                sc.actor_at.pop(old.i, None)
+                sc.actor_end.pop(old.j, None)
+        sc.actors.append(new)
+        sc.actors.sort(key=lambda m: m.i)
+        sc.actor_at[new.i] = new
+        sc.actor_end[new.j] = new
+
+
 _DEFAULT_ACTORS: ActorTable | None = None
 
 
@@ -388,6 +433,7 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     if added:
         sc.places.sort(key=lambda p: p.i)
     _coordinated_demonyms(tk, sc, actors)
+    _allegiance(tk, sc)
     # places named inside an actor phrase ("rebels backed by Turkey"): listed, never claimed
     for a in list(sc.actors):
         for i in range(a.i + 1, a.j):

@@ -32,6 +32,7 @@ from .clauses import (
     REPORT_VERBS,
     SUBORDINATORS,
     Chunk,
+    after_since,
 )
 from .mentions import ActorM, PlaceM, TrigM
 from .state import ArticleState, Claim, Ref
@@ -76,7 +77,7 @@ _HYPOTHETICAL_ADJ = frozenset({"potential", "possible", "planned", "expected", "
                                "attempted", "failed", "alleged", "rumoured", "rumored", "claimed", "would-be"})
 _SHARE_WORDS = frozenset({"most", "much", "part", "parts", "half", "portion", "portions", "section", "sections",
                           "some", "several", "many", "third", "thirds", "fifth", "fifths", "percent", "%", "bulk",
-                          "edge", "edges", "outskirts", "pockets", "pocket"})
+                          "edge", "edges", "outskirts"})
 _SUBPLACE_NOUNS = frozenset({"neighbourhood", "neighbourhoods", "neighborhood", "neighborhoods", "district",
                              "districts", "quarter", "quarters", "suburb", "suburbs", "complex", "camp"})
 _REGION_WHOLE = frozenset({"whole", "entire", "all", "entirety", "last", "remaining"})
@@ -230,7 +231,7 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
     p = _prev_word(st, t.i, lo)
     prev = lows[p] if p >= lo else ""
     g = st.grammar
-    if f.lemma in ("control", "hold") and (prev in g.control_gain or prev in g.control_keep or prev in g.control_lose
+    if f.lemma in ("control", "hold") and not (f.participle and prev in HAVE_AUX) and (prev in g.control_gain or prev in g.control_keep or prev in g.control_lose
                                            or prev in g.control_pass or prev in ("in", "under", "of", "'s", "’s")
                                            or ((p + 1) in st.actor_end and st.actor_end[p + 1].i > 0
                                                and lows[st.actor_end[p + 1].i - 1] in ("under", "in", "to", "into"))):
@@ -444,6 +445,18 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
                 steps += 2
                 continue
             return None
+        if low in ("pocket", "pockets") and q + 2 < limit and lows[q + 1] == "of":
+            r = q + 2  # "the last pockets of (IS) resistance in P"
+            a2 = st.actor_at.get(r)
+            if a2 is not None and a2.j < limit:
+                r = a2.j
+            if lows[r] in ("resistance", "fighters", "militants", "holdouts") or (a2 is not None and r > q + 2
+                                                                                 and lows[r] in ("in", "inside")):
+                np.partial = True
+                last_noun = "pockets"
+                steps += r - q
+                q = r + 1 if lows[r] not in ("in", "inside") else r
+                continue
         if low in g.sites and q + 1 < limit and lows[q + 1] in ("in", "of", "inside"):
             np.site = "outer" if low in _OUTER_SITES else "inner"
             if np.site == "inner" and low not in ("villages",) and not (
@@ -460,7 +473,7 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
         if low == "," and (last_noun in g.place_heads or last_noun in g.stronghold_nouns) and q + 1 in st.place_at:
             q += 1  # "another critical city, Manbij"
             continue
-        if low in ("in", "inside") and (last_noun in g.stronghold_nouns or last_noun in ("enclave", "pocket", "positions")):
+        if low in ("in", "inside") and (last_noun in g.stronghold_nouns or last_noun in ("enclave", "pocket", "pockets", "positions")):
             np.site = np.site or "inner"
             np.partial = True
             if last_noun in g.stronghold_nouns and not last_noun.endswith("s") and not np.partial_word:
@@ -494,7 +507,7 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
 
 _NOUN_AFTER_ACTOR = frozenset({"compound", "headquarters", "building", "buildings", "offices", "office", "positions",
                                "position", "base", "bases", "stronghold", "strongholds", "redoubt", "bastion",
-                               "enclave", "pocket", "territory", "lines", "line", "checkpoint", "checkpoints",
+                               "enclave", "pocket", "pockets", "remnants", "holdouts", "territory", "lines", "line", "checkpoint", "checkpoints",
                                "fighters", "militants", "defences", "defenses", "hideouts",
                                "complex", "facility", "barracks", "capital", "hub", "held", "controlled", "-",
                                "guerrillas"})
@@ -1310,7 +1323,7 @@ def _since_clause(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> tupl
     lows = st.tk.lows
     end = chunk.j if chunk is not None else st.layout.sentences[k].j
     dts = st.date_tokens(k)
-    if any(lows[r] == "since" and r + 1 in dts for r in range(q, end)):
+    if any(after_since(lows, d, q) for d in dts if q < d < end):  # "since (early) 2014"
         return -1, None
     if chunk is None:
         return None
@@ -2059,7 +2072,15 @@ def _continuing(st: ArticleState, k: int, claims: list[Claim]) -> None:
         return
     a, b = st.sentence_text(k)
     low = st.text[a:b].lower()
-    if any(cue in low for cue in st.grammar.continuing):
+    def open_cue(cue: str) -> bool:  # "the last pockets of resistance" were cleared: nothing stays open
+        at = low.find(cue)
+        while at >= 0:
+            if not set(low[:at].split()[-2:]) & {"last", "final", "remaining"}:
+                return True
+            at = low.find(cue, at + 1)
+        return False
+
+    if any(open_cue(cue) for cue in st.grammar.continuing):
         for c in claims:
             if c.event in ("captured", "held") and not c.region:
                 c.event = "entered"

@@ -25,7 +25,7 @@ import re
 
 from mapper.dates import DateMention
 
-from .clauses import HAVE_AUX, REPORT_VERBS
+from .clauses import HAVE_AUX, REPORT_VERBS, after_since
 from .discourse import lead_date
 from .state import ArticleState, Claim
 
@@ -76,7 +76,7 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
         # a state is as of its own date ("held it on Sunday") or of the article; "since <date>"
         # is when it began, not when it was stated
         own = [d for d in dates if c.chunk is not None and c.chunk.i <= d[1] < c.chunk.j and d[0].date is not None
-               and not (d[1] > 0 and st.tk.lows[d[1] - 1] == "since")]
+               and not after_since(st.tk.lows, d[1])]
         best = _nearest(own, c.trigger)
         if best is not None:
             _set(c, best[0], "")
@@ -85,7 +85,7 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
         return
     if "since" in c.flags:
         for m, i, _j in dates:
-            if i > 0 and st.tk.lows[i - 1] == "since" and m.date is not None and c.chunk is not None \
+            if after_since(st.tk.lows, i) and m.date is not None and c.chunk is not None \
                     and c.chunk.i <= i < c.chunk.j:
                 _set(c, m, "")
                 return
