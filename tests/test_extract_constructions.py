@@ -674,3 +674,43 @@ def test_clearing_the_last_pockets_in_a_town_completes_its_capture(ex):
     # pockets without "last" are a share of the town
     df = read(ex, "Government troops cleared several pockets in Mayadin on Tuesday.")
     assert ("Mayadin", "captured") not in got(df, "name_as_written", "event_type")
+
+
+def test_units_of_a_force_are_that_force(ex):
+    df = read(ex, "Elements of the Iraqi army entered Baiji on Saturday.")
+    assert ("Baiji", "entered", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_restoring_security_to_a_town_is_its_capture(ex):
+    df = read(ex, "Army units, working with allied militias, restored calm and order to the town of Sukhnah "
+                  "on Friday after killing the remaining jihadists.")
+    assert ("Sukhnah", "captured", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
+    # without the noun of order it is no trigger ("restored power to P")
+    assert read(ex, "Engineers restored power to the town of Sukhnah on Friday.").empty
+
+
+def test_forced_to_is_a_fact_not_a_goal(ex):
+    df = read(ex, "After a week of air strikes the militants were compelled to pull out of Dabiq.")
+    assert ("Dabiq", "withdrew", "IS") in got(df, "name_as_written", "event_type", "loser")
+
+
+def test_under_a_sides_rule_is_held(ex):
+    df = read(ex, "Tal Afar has been under the jihadists' rule since the summer of 2014.")
+    assert ("Tal Afar", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "Tal Afar is still under IS rule.")
+    assert ("Tal Afar", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_the_land_around_a_town_is_not_the_town(ex):
+    for obj in ("16 hamlets in the southern countryside of Raqqa", "farms on the approaches of Raqqa",
+                "the Raqqa countryside"):
+        df = read(ex, f"Kurdish-led fighters seized {obj} on Monday.")
+        assert "Raqqa" not in set(df["name_as_written"]), obj
+    # a border post named after the town is at the town
+    df = read(ex, "Iraqi troops seized the Husaybah border post on Monday.")
+    assert ("Husaybah", "captured") in got(df, "name_as_written", "event_type")
+
+
+def test_a_short_name_after_the_article_is_found_after_a_trigger(ex):
+    rows = place_rows(ex, "Turkish-backed rebels liberated al-Rai from the jihadists on Sunday.")
+    assert "al-Rai" in rows and rows["al-Rai"]["place_id"].startswith("geonames:")

@@ -184,7 +184,8 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
 
 
 #: words between "since" and its date: "since early 2014", "since the start of 2015"
-DATE_QUALIFIERS = frozenset({"early", "late", "mid", "-", "the", "start", "beginning", "end", "middle", "of"})
+DATE_QUALIFIERS = frozenset({"early", "late", "mid", "-", "the", "start", "beginning", "end", "middle", "of",
+                             "summer", "winter", "spring", "autumn", "first", "second", "half"})
 
 
 def after_since(lows: list[str], i: int, lo: int = 0) -> bool:

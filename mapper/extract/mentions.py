@@ -206,6 +206,10 @@ def _coordinated_demonyms(tk: Tokens, sc: Scan, actors: ActorTable) -> None:
 _FORCE_HEADS = frozenset({"forces", "troops", "fighters", "militiamen", "militias", "militia", "units", "soldiers",
                           "gunmen", "groups", "factions", "brigades", "men", "tribesmen", "paramilitaries",
                           "volunteers", "battalions", "rebels", "insurgents", "militants", "loyalists"})
+#: heads of a part of a force: "units of the Syrian Arab Army", "elements of the army"
+_UNIT_HEADS = frozenset({"units", "unit", "elements", "troops", "soldiers", "fighters", "members", "forces",
+                         "battalions", "brigades", "brigade", "division", "divisions", "detachments", "commandos",
+                         "squads", "contingents", "formations"})
 _ALLEGIANCE = frozenset({"loyal", "allied", "aligned", "affiliated", "linked", "answering", "belonging", "attached"})
 #: capitals that stand for their government after "loyal to": "troops loyal to Damascus"
 _SEAT_OF = {"damascus": "Syrian government", "baghdad": "Iraqi government"}
@@ -221,6 +225,12 @@ def _allegiance(tk: Tokens, sc: Scan) -> None:
         if label == "never":
             continue
         q = a.i - 1
+        if q >= 1 and lows[q] == "of" and lows[q - 1] in _UNIT_HEADS:
+            h = q - 1  # "units of the Syrian Arab Army": the army
+            head = sc.actor_end.get(h + 1)
+            i = head.i if head is not None and head.label in ("anaphor", "generic", "government") else h
+            _replace_actor(tk, sc, a, head, i, label)
+            continue
         if q < 2 or lows[q] not in ("to", "with"):
             continue
         q -= 1
@@ -235,16 +245,21 @@ def _allegiance(tk: Tokens, sc: Scan) -> None:
         i = head.i if head is not None and head.label in ("anaphor", "generic", "government") else h
         if any(b is not head and b.i < a.i and b.j > i for b in sc.actors if b is not a):
             continue  # a named side already covers the head ("Kurdish fighters loyal to ...")
-        new = ActorM(i, a.j, tk.starts[i], tk.ends[a.j - 1], tk.text[tk.starts[i]:tk.ends[a.j - 1]], label)
-        for old in (head, a):
-            if isinstance(old, ActorM) and old in sc.actors:
-                sc.actors.remove(old)
-                sc.actor_at.pop(old.i, None)
-                sc.actor_end.pop(old.j, None)
-        sc.actors.append(new)
-        sc.actors.sort(key=lambda m: m.i)
-        sc.actor_at[new.i] = new
-        sc.actor_end[new.j] = new
+        _replace_actor(tk, sc, a, head, i, label)
+
+
+def _replace_actor(tk: Tokens, sc: Scan, a, head: ActorM | None, i: int, label: str) -> None:
+    """One actor from token ``i`` to the end of ``a`` (a side or a seat), replacing ``head`` and ``a``."""
+    new = ActorM(i, a.j, tk.starts[i], tk.ends[a.j - 1], tk.text[tk.starts[i]:tk.ends[a.j - 1]], label)
+    for old in (head, a):
+        if isinstance(old, ActorM) and old in sc.actors:
+            sc.actors.remove(old)
+            sc.actor_at.pop(old.i, None)
+            sc.actor_end.pop(old.j, None)
+    sc.actors.append(new)
+    sc.actors.sort(key=lambda m: m.i)
+    sc.actor_at[new.i] = new
+    sc.actor_end[new.j] = new
 
 
 _DEFAULT_ACTORS: ActorTable | None = None
@@ -351,6 +366,7 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
         hit = _trigger_at(tk, i, table[lows[i]])
         if hit is not None:
             sc.triggers.append(hit)
+    trigger_ends = {t.j for t in sc.triggers if not t.form.is_noun}
     regex_hits: dict[int, tuple[int, str]] = {}
     for rx, label in actors.patterns:  # user patterns: their spans, snapped to tokens
         for m in rx.finditer(text):
@@ -386,7 +402,7 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
             if j - i == 1 and low.lstrip("‘ʿ") in given:
                 notable = strong = False
             prev = lows[i - 1] if i > 0 else ""
-            cue = prev in cues
+            cue = prev in cues or i in trigger_ends  # "liberated al-Rai": the object of a trigger
             k = bisect_right(bounds_i, i) - 1
             keep = _keep_place(tk, i, j, notable=notable, strong=strong, cue=cue, sent_start=sentences[k].i)
             if not keep and am is None and _keep_place(tk, i, j, notable=notable, strong=strong, cue=True,
@@ -542,7 +558,8 @@ def _place_at(tk: Tokens, i: int, index: Mapping[str, object], stop: frozenset) 
         if lows[j - 1] in _CONNECT:
             continue
         key = fold(text[starts[i]:ends[j - 1]])
-        if len(key) >= 3 and key in index:
+        # a two-letter key only with the Arabic article before it ("al-Rai"): alone it is noise
+        if (len(key) >= 3 or (len(key) == 2 and j - i >= 3 and low in _CONNECT)) and key in index:
             best = (j, key)
     del last_word
     if best is not None and best[0] < n and lows[best[0]] in _NATURAL and _capital(words[best[0]]):

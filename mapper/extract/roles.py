@@ -60,6 +60,10 @@ _OUTER_SITES = frozenset({"airport", "airbase", "base", "dam", "bridge", "refine
                           "camp", "plant", "factory", "border", "gate", "hills", "hill", "mountain", "mountains",
                           "desert", "countryside", "outskirts", "province", "governorate", "region", "junction",
                           "prison", "barracks", "regiment"})
+#: land around a town named by its relation to it: taking "the countryside of P" is not taking P
+_AROUND = frozenset({"countryside", "vicinity", "environs", "surroundings", "approaches", "desert", "road", "roads",
+                     "highway", "gates", "border", "borders", "frontier", "direction", "hinterland", "periphery"})
+_POSSESSIVE = frozenset({"'s", "’s", "'", "’"})
 _ADJ_ACTOR = {"rebel": "rebels", "rebels": "rebels", "opposition": "rebels", "militant": "generic",
               "militants": "generic", "jihadist": "generic", "terrorist": "generic", "insurgent": "generic",
               "government": "government", "regime": "Syrian government", "kurdish": "kurdish", "kurd": "kurdish",
@@ -360,7 +364,10 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
                     np.site = "inner"
                     np.end = p.j + 1 + next(i for i, w in enumerate(tail) if w in g.partial_before or w in g.sites) + 1
                     return np
-            if after in g.sites and after not in ("area", "areas", "parts", "part"):
+            if after in _AROUND and after not in ("border", "borders", "frontier", "gates", "road", "roads",
+                                                  "highway", "direction"):
+                np.site = "outer"  # "the Hama countryside" (but "the Husaybah border post" is at P)
+            elif after in g.sites and after not in ("area", "areas", "parts", "part"):
                 # "Hajin hospital", "the Raqqa neighbourhood of X": a site of the town
                 np.site = "outer" if after in _OUTER_SITES else "inner"
                 if np.site == "inner":
@@ -445,6 +452,12 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
                 steps += 2
                 continue
             return None
+        if low in _AROUND and q + 1 < limit and lows[q + 1] == "of":
+            np.site = "outer"  # "villages in the eastern countryside of P": P is the reference
+            q += 2
+            steps += 2
+            last_noun = low
+            continue
         if low in ("pocket", "pockets") and q + 2 < limit and lows[q + 1] == "of":
             r = q + 2  # "the last pockets of (IS) resistance in P"
             a2 = st.actor_at.get(r)
@@ -1581,9 +1594,9 @@ def _control(st: ArticleState, k: int) -> list[Claim]:
         verb2 = f"{lows[q - 1]} {verb}" if q - 1 >= s.body_start else ""
         after = lows[c + 1] if c + 1 < s.j else ""
         holder_before = st.actor_end.get(q + 1)
-        if (holder_before is not None or verb in _ADJ_ACTOR or verb in ("'s", "’s")) and w != "hands":
+        if (holder_before is not None or verb in _ADJ_ACTOR or verb in _POSSESSIVE) and w != "hands":
             r = holder_before.i - 1 if holder_before is not None else q - 1
-            if verb in ("'s", "’s"):
+            if verb in _POSSESSIVE:  # "under the group's control", "under the jihadists' rule"
                 a2 = st.actor_end.get(q)
                 r = a2.i - 1 if a2 is not None else q - 2
             while r >= s.body_start and lows[r] in ("the", "full", "complete", "total", "firm"):
@@ -1678,7 +1691,7 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
             holder = Ref(actor=a)
         elif lows[q] in _ADJ_ACTOR:
             holder = Ref(raw=_ADJ_ACTOR[lows[q]])
-        elif lows[q] in ("'s", "’s"):
+        elif lows[q] in _POSSESSIVE:
             a = st.actor_end.get(q)
             if a is not None:
                 holder = Ref(actor=a)
