@@ -714,3 +714,42 @@ def test_the_land_around_a_town_is_not_the_town(ex):
 def test_a_short_name_after_the_article_is_found_after_a_trigger(ex):
     rows = place_rows(ex, "Turkish-backed rebels liberated al-Rai from the jihadists on Sunday.")
     assert "al-Rai" in rows and rows["al-Rai"]["place_id"].startswith("geonames:")
+
+
+def test_a_partner_named_beside_the_subject_is_not_the_loser(ex):
+    df = read(ex, "Peshmerga units, moving with their Iraqi army allies, swept into Bashiqa on Sunday.",
+              published=dt.date(2016, 11, 7))
+    assert ("Bashiqa", "Kurdish forces", "IS") in got(df, "name_as_written", "gainer", "loser")
+    df = read(ex, "Government troops, backed by Hezbollah fighters, entered Qusayr on Wednesday.",
+              published=dt.date(2013, 6, 5))
+    assert "Syrian government" not in set(df["loser"])
+
+
+def test_a_group_led_by_a_named_side_is_that_side(ex):
+    df = read(ex, "The alliance, which is led by the Kurdish YPG, encircled Hasakah on Friday.",
+              published=dt.date(2015, 6, 26))
+    assert ("Hasakah", "besieged", "Kurdish forces") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_since_date_in_a_relative_clause_does_not_date_the_change(ex):
+    df = read(ex, "Iraqi troops stormed Fallujah on Monday, pushing into a district of the city, which has served "
+                  "as a jihadist bastion since January 2014.", published=dt.date(2016, 6, 1))
+    entered = df[(df["name_as_written"] == "Fallujah") & (df["event_type"] == "entered")]
+    assert set(entered["date"].astype(str).str[:10]) == {"2016-05-30"}
+
+
+def test_a_height_overlooking_a_town_is_not_the_town(ex):
+    df = read(ex, "Rebels abandoned a ridge overlooking the town of Inkhil on Tuesday.")
+    assert "Inkhil" not in set(df["name_as_written"])
+
+
+def test_a_past_perfect_state_is_background_not_a_state_now(ex):
+    df = read(ex, "The rebels finally lost Maarat al-Numan. They had held Maarat al-Numan since October 2012.",
+              published=dt.date(2020, 1, 29))
+    held = df[df["event_type"] == "held"]
+    assert held.empty
+    taken = df[(df["event_type"] == "captured") & (df["gainer"] == "Syrian rebels")]
+    assert str(taken["date"].iloc[0])[:7] == "2012-10"
+    # reported speech keeps a present perfect: "said the group had held it" is no such claim
+    df = read(ex, "A spokesman said the jihadists had held Hawija for three years.")
+    assert ("Hawija", "held") in got(df, "name_as_written", "event_type")

@@ -275,6 +275,7 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
     A withdrawal keeps its gainer blank.
     """
     counts = st.side_counts
+    partners = getattr(st, "partner_labels", frozenset())  # sides the text names as someone's partner
     # partners against IS that this article sets against each other ("pushed the peshmerga out")
     opposed = frozenset(frozenset({c.gainer_label, c.loser_label}) for c in claims
                         if c.gainer_label and c.loser_label and c.gainer_label != c.loser_label)
@@ -294,14 +295,14 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
             if (not cand or cand == g) and freeing and g != "IS" and "IS" in counts:
                 cand = "IS"
             if (not cand or cand == g) and not old:
-                cand = _opponent(counts, g, when=c.date, country=_country_of(c), opposed=opposed)
+                cand = _opponent(counts, g, when=c.date, country=_country_of(c), opposed=opposed, partners=partners)
             if (not cand or cand == g) and g == "IS" and c.event == "captured" and not old:
                 cand = government_of(_country_of(c)) or ""  # IS took it from the state, unless told otherwise
             if cand and cand != g:
                 c.loser = Ref(label=cand, inferred=True)
                 c.flags.add("loser_inferred")
         elif lo and not g and c.event in ("captured", "entered", "besieged"):
-            cand = _sentence_other(st, c, lo) or ("" if old else _opponent(counts, lo, when=c.date, country=_country_of(c), opposed=opposed))
+            cand = _sentence_other(st, c, lo) or ("" if old else _opponent(counts, lo, when=c.date, country=_country_of(c), opposed=opposed, partners=partners))
             if cand:
                 c.gainer = Ref(label=cand, inferred=True)
                 c.flags.add("gainer_inferred")
@@ -314,7 +315,7 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
                 subj = _settle(st, subs[0][1], c, at=subs[0][0]) if subs else ""
                 holder = bool(subs) and any(w in _HOLD_WORDS for w in st.tk.lows[subs[0][0]:c.trigger])
             if subj:
-                opp = _opponent(counts, subj, when=c.date, country=_country_of(c), opposed=opposed)
+                opp = _opponent(counts, subj, when=c.date, country=_country_of(c), opposed=opposed, partners=partners)
                 if c.event == "besieged" and c.construction.endswith(":passive") and holder:
                     # "A still controls P, which is cut off": the holder is inside
                     subj, opp = opp, subj
@@ -359,14 +360,15 @@ _PARTNERS = frozenset({frozenset({"Iraqi government", "Kurdish forces"}), frozen
 
 
 def _opponent(counts: Counter, side: str, *, when: dt.date | None = None, country: str | None = None,
-              opposed: frozenset = frozenset()) -> str:
+              opposed: frozenset = frozenset(), partners: frozenset = frozenset()) -> str:
     """The side the article most often names other than ``side`` (one that existed then,
     fights in the place's country and is not its partner against IS); when the article names
     none, IS for a side that fought it."""
     for a, _ in counts.most_common():
         if a != side and a and not (a == "SDF" and when is not None and when < SDF_FOUNDED) \
                 and fits_country(a, country) and (frozenset({a, side}) not in _PARTNERS
-                                                  or frozenset({a, side}) in opposed):
+                                                  or frozenset({a, side}) in opposed) \
+                and (a not in partners or frozenset({a, side}) in opposed):
             return a
     if side and side != "IS" and side in _ANTI_IS:
         return "IS"
@@ -378,8 +380,31 @@ _ANTI_IS = frozenset({"Iraqi government", "Kurdish forces", "SDF", "Syrian gover
 
 _OPPOSING = frozenset({"from", "against", "with", "versus", "vs", "by", "fought", "fighting", "battling", "routing",
                        "ousting", "expelling", "driving", "pushing", "evicting", "repelling", "defeating"})
+_PARTNER_AFTER = frozenset({"allies", "ally", "partners", "partner", "comrades"})
+_PARTNER_PAIRS = frozenset({("backed", "by"), ("supported", "by"), ("aided", "by"), ("assisted", "by"),
+                            ("helped", "by"), ("joined", "by"), ("allied", "with"), ("allied", "to"),
+                            ("together", "with"), ("cooperation", "with"), ("coordination", "with"),
+                            ("support", "of"), ("backing", "of"), ("allies", "of")})
 _LOSING = frozenset({"surrendered", "surrender", "fled", "withdrew", "retreated", "collapsed", "abandoned",
                      "lost", "left", "pulled", "were", "was"})
+
+
+def named_as_partner(st: ArticleState, a) -> bool:
+    """Whether the text names actor ``a`` as someone's partner: "with X allies", "backed by X",
+    "in cooperation with X", "alongside X"."""
+    lows = st.tk.lows
+    s = st.layout.sentences[st.sent_of[a.i]]
+    if (lows[a.j] if a.j < s.j else "") in _PARTNER_AFTER:
+        return True
+    q = a.i - 1
+    while q > s.body_start and lows[q] in ("the", "its", "their", "his", "a", "an"):
+        q -= 1
+    if q < s.body_start:
+        return False
+    if lows[q] == "alongside":
+        return True
+    return q - 1 >= s.body_start and (lows[q - 1], lows[q]) in _PARTNER_PAIRS and not (
+        q - 2 >= s.body_start and lows[q - 2] == "-")  # "backed by X", not "Western-backed X"
 
 
 def _sentence_other(st: ArticleState, c: Claim, side: str) -> str:
@@ -395,6 +420,8 @@ def _sentence_other(st: ArticleState, c: Claim, side: str) -> str:
         if not (s.body_start <= a.i < s.j) or a.label in ("never", "anaphor"):
             continue
         before = [lows[q] for q in range(max(s.body_start, a.i - 3), a.i)]
+        if named_as_partner(st, a):
+            continue  # "advancing with FSA allies", "backed by X", "in cooperation with X": a partner
         allied = own is not None and (abs(a.i - own.j) <= 3 or abs(own.i - a.j) <= 3) and (
             "and" in lows[min(a.j, own.j):max(a.i, own.i)] or a.i >= own.i)
         if not fallback and not allied and own is not None and a is not own:

@@ -439,13 +439,17 @@ def _article_sides(st: ArticleState) -> None:
     dummy = SimpleNamespace(place=SimpleNamespace(place=SimpleNamespace(country=main_country)),
                             date=st.anchor, trigger=0, gainer_label="", loser_label="")
     counts: Counter = Counter()
+    partners: set[str] = set()
     for a in st.scan.actors:
         if a.label in ("never", "anaphor"):
             continue
         lab = discourse._settle(st, a.label, dummy, at=a.i)
         if lab:
             counts[lab] += 1
+            if discourse.named_as_partner(st, a):
+                partners.add(lab)
     st.side_counts = counts
+    st.partner_labels = frozenset(partners)
 
 
 def _place_unknowns(st: ArticleState) -> None:

@@ -248,6 +248,35 @@ def _allegiance(tk: Tokens, sc: Scan) -> None:
         _replace_actor(tk, sc, a, head, i, label)
 
 
+_LED = frozenset({"led", "dominated", "spearheaded", "headed", "commanded", "run"})
+
+
+def _led_by(tk: Tokens, sc: Scan) -> None:
+    """"The alliance, which is led by the Kurdish YPG, ...": a group named only by its kind
+    takes the side of whoever the text says leads it."""
+    lows = tk.lows
+    for idx, a in enumerate(sc.actors):
+        if a.label not in ("anaphor", "generic"):
+            continue
+        q = a.j
+        if q < tk.n and lows[q] == ",":
+            q += 1
+        if q < tk.n and lows[q] in ("which", "who", "that"):
+            q += 1
+            if q < tk.n and lows[q] in ("is", "are", "was", "were", "has", "have", "had", "been"):
+                q += 1
+            if q < tk.n and lows[q] in ("been",):
+                q += 1
+        if q + 1 >= tk.n or lows[q] not in _LED or lows[q + 1] != "by":
+            continue
+        b = sc.actor_at.get(q + 2)
+        if b is None or b.label in ("never", "anaphor", "generic"):
+            continue
+        sc.actors[idx] = new = ActorM(a.i, a.j, a.start, a.end, a.text, b.label)
+        sc.actor_at[a.i] = new
+        sc.actor_end[a.j] = new
+
+
 def _replace_actor(tk: Tokens, sc: Scan, a, head: ActorM | None, i: int, label: str) -> None:
     """One actor from token ``i`` to the end of ``a`` (a side or a seat), replacing ``head`` and ``a``."""
     new = ActorM(i, a.j, tk.starts[i], tk.ends[a.j - 1], tk.text[tk.starts[i]:tk.ends[a.j - 1]], label)
@@ -450,6 +479,7 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
         sc.places.sort(key=lambda p: p.i)
     _coordinated_demonyms(tk, sc, actors)
     _allegiance(tk, sc)
+    _led_by(tk, sc)
     # places named inside an actor phrase ("rebels backed by Turkey"): listed, never claimed
     for a in list(sc.actors):
         for i in range(a.i + 1, a.j):

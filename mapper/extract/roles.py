@@ -452,6 +452,11 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
                 steps += 2
                 continue
             return None
+        if low in ("overlooking", "facing", "bordering", "dominating") and steps > 0:
+            np.site = "outer"  # "a hill overlooking the town of P": the hill, not P
+            q += 1
+            steps += 1
+            continue
         if low in _AROUND and q + 1 < limit and lows[q + 1] == "of":
             np.site = "outer"  # "villages in the eastern countryside of P": P is the reference
             q += 2
@@ -1317,8 +1322,10 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
                 c.event, c.gainer = "captured", Ref(actor=taker)
                 c.flags.add("handover")
                 c.confidence *= 0.8
+    if frame.name == "hold" and event == "held" and _past_perfect(st, k, t.i, chunk):
+        out = []  # "the group had held P since 2014": a state that ended, background to a change
     if flags_since and not why:
-        # "had been held by the jihadists since June 2014": held now, and taken then
+        # "has been held by the jihadists since June 2014": held now, and taken then
         taken = _make(st, k, place_np, "captured", t.i, chunk, gainer=gainer,
                       loser=Ref(actor=since[1]) if since[1] is not None else None, confidence=conf * 0.9,
                       construction=f"{frame.name}:since", flags=flags | {"since"})
@@ -1327,6 +1334,19 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
                 c.date_at = since[0]
         out += taken
     return out
+
+
+def _past_perfect(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> bool:
+    """A verb at ``q`` in the past perfect ("had held", "had been controlled") outside reported
+    speech ("said IS had held ..." keeps a present perfect backshifted)."""
+    lows = st.tk.lows
+    lo = chunk.head if chunk is not None else st.layout.sentences[k].body_start
+    p = _prev_word(st, q, lo)
+    if p >= lo and lows[p] == "been":
+        p = _prev_word(st, p, lo)
+    if p < lo or lows[p] != "had":
+        return False
+    return not any(w in REPORT_VERBS for w in lows[st.layout.sentences[k].body_start:p])
 
 
 def _since_clause(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> tuple[int, ActorM | None] | None:
@@ -1727,10 +1747,12 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
     if _no_longer(st, q):
         return _make(st, k, np, "captured", c, chunk, gainer=None, loser=holder, confidence=0.8,
                      construction="control:no_longer")
-    if not change and "had" in lows[max(s.body_start, v - 3):v + 1]:
-        return []  # "which had been under peshmerga control": background, not the state now
-    out = _make(st, k, np, event, c, chunk, gainer=holder, loser=None, confidence=0.75 if change else 0.65,
-                construction="control:under" if not change else "control:came_under")
+    # "which had been under peshmerga control (since 2014)": background, not the state now; the
+    # "since" still dates when it began
+    background = not change and "had" in lows[max(s.body_start, v - 3):v + 1]
+    out = [] if background else _make(st, k, np, event, c, chunk, gainer=holder, loser=None,
+                                      confidence=0.75 if change else 0.65,
+                                      construction="control:under" if not change else "control:came_under")
     since = _since_clause(st, k, c, chunk) if not change else None
     if since is not None:
         taken = _make(st, k, np, "captured", c, chunk, gainer=holder,

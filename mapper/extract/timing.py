@@ -94,6 +94,8 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
         if own_item and own_item[0][0].date is not None:
             _set(c, own_item[0][0], "")
             return
+    # "since 2014" dates when a state began, never a change read in the same clause
+    dates = [d for d in dates if not after_since(lows, d[1])]
     # 1. the claim's own clause
     if chunk is not None:
         own = [d for d in dates if chunk.i <= d[1] < chunk.j]
