@@ -753,3 +753,10 @@ def test_a_past_perfect_state_is_background_not_a_state_now(ex):
     # reported speech keeps a present perfect: "said the group had held it" is no such claim
     df = read(ex, "A spokesman said the jihadists had held Hawija for three years.")
     assert ("Hawija", "held") in got(df, "name_as_written", "event_type")
+
+
+def test_a_clause_under_a_denial_is_no_fact(ex):
+    assert read(ex, "The governor rejected claims that the jihadists had overrun Haditha.").empty
+    assert read(ex, "Baghdad denied that its troops had pulled out of Baiji.").empty
+    df = read(ex, "Baghdad said that its troops had pulled out of Baiji.")
+    assert ("Baiji", "withdrew") in got(df, "name_as_written", "event_type")

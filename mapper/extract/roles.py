@@ -210,6 +210,12 @@ def blocked(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> str:
             return "denied"
         if lows[r] in ("if", "unless", "whether"):
             return "conditional"
+    # a complement clause of a denial: "officials denied (reports) that the militants had entered P"
+    s0 = st.layout.sentences[k].body_start
+    if lo > s0 and (lows[lo] == "that" or lows[lo - 1] == "that"):
+        head_words = lows[max(s0, lo - 6):lo]
+        if any(w in g.denial and w not in ("claim", "claims", "false") for w in head_words):
+            return "denied"
     if chunk is not None and chunk.kind in ("sub", "part") and lows[chunk.head] in ("after", "before", "by", "while"):
         chunks = st.chunks(k)
         idx = chunks.index(chunk)
