@@ -760,3 +760,20 @@ def test_a_clause_under_a_denial_is_no_fact(ex):
     assert read(ex, "Baghdad denied that its troops had pulled out of Baiji.").empty
     df = read(ex, "Baghdad said that its troops had pulled out of Baiji.")
     assert ("Baiji", "withdrew") in got(df, "name_as_written", "event_type")
+
+
+def test_a_reduced_passive_after_the_name_is_its_own_claim(ex):
+    df = read(ex, "Ramadi, overrun by the jihadists in May 2015, was freed by Iraqi troops on Monday.",
+              published=dt.date(2015, 12, 30))
+    rows = got(df, "name_as_written", "event_type", "gainer", "loser")
+    assert ("Ramadi", "captured", "Iraqi government", "IS") in rows
+    assert ("Ramadi", "captured", "IS", "Iraqi government") in rows
+    dates = {r.gainer: str(r.date)[:10] for r in df.itertuples()}
+    assert dates == {"Iraqi government": "2015-12-28", "IS": "2015-05-01"}
+
+
+def test_an_actor_naming_a_thing_is_not_the_subject_of_a_later_verb(ex):
+    df = read(ex, "The militants stormed police checkpoints in Hit on Friday and took the town.",
+              published=dt.date(2014, 10, 3))
+    assert ("Hit", "captured", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    assert "Iraqi government" not in set(df["gainer"])

@@ -9,6 +9,7 @@ the rest of the sentence:
 - ``rel``: a relative clause ("which IS seized in 2014"), about the noun before it;
 - ``sub``: a subordinate clause ("after the army entered P", "when", "while", "since");
 - ``part``: a free participle ("driving out the militants", "backed by Turkey");
+- ``rpart``: a reduced passive after a comma, about the noun before it ("P, seized by IS in 2014,");
 - ``report``: the reporting clause of a claim ("the Observatory said", "according to X");
 - ``pp``: a prepositional phrase on its own ("On Sunday", "in northern Syria");
 - ``appos``: an appositive noun phrase ("a town near the border").
@@ -170,6 +171,9 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
         kind = "main"
     elif _is_ing(w) or w in _PARTICIPLES_ED:
         kind = "part"
+    elif a > 0 and lows[a - 1] == "," and head in trigger_at and (w.endswith(("ed", "en")) or w in ("overrun", "won"))\
+            and "by" in lows[head + 1:min(b, head + 4)]:
+        kind = "rpart"  # "Baiji, seized by IS in 2014, was retaken": a reduced passive hung on the noun
     elif any(lows[t] in REPORT_VERBS for t in range(head, b)) and not has_trigger:
         kind = "report"
     elif w in PREPOSITIONS and not has_trigger or all(t in date_tokens or lows[t] in (".", "on", "late", "early") for t in range(head, b)):

@@ -237,6 +237,8 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
         return "noun" if frame.has("noun") else None
     if t.i > 0 and lows[t.i - 1] == "-" and st.tk.glued(t.i):
         return None  # "IS-held": an adjective, read by the adjective strategy
+    if chunk is not None and chunk.kind == "rpart" and t.i == chunk.head and frame.has("passive"):
+        return "passive"  # "P, overrun by IS in 2014, ...": a reduced passive
     lo = chunk.head if chunk else 0
     p = _prev_word(st, t.i, lo)
     prev = lows[p] if p >= lo else ""
@@ -790,6 +792,10 @@ def subject_actor(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> Ref 
     while q >= lo:
         a = st.actor_end.get(q + 1)
         if a is not None and a.i >= lo:
+            nxt = lows[a.j] if a.j < t else ""
+            if nxt in _NOUN_AFTER_ACTOR and nxt not in ("fighters", "militants", "guerrillas", "held", "controlled", "-"):
+                q = a.i - 1  # "overran army positions in P and seized the city": a modifier, not the subject
+                continue
             if _actor_ok(st, a, lo):
                 while a.i - 2 >= lo and lows[a.i - 1] in ("and", ",") and st.actor_end.get(a.i - 1) is not None \
                         and st.actor_end[a.i - 1].label != "never":
@@ -827,7 +833,7 @@ def subject_actor(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> Ref 
         # phrase the appositives hang on
         chain = []
         for c in reversed(chunks[:idx]):
-            if c.kind in ("appos", "main", "part"):
+            if c.kind in ("appos", "main", "part", "rpart"):
                 chain.append(c)
                 continue
             break
@@ -835,7 +841,7 @@ def subject_actor(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> Ref 
             r = _clause_subject(st, c)
             if r is not None:
                 return r
-    if chunk.kind in ("main", "part", "sub", "pp"):
+    if chunk.kind in ("main", "part", "rpart", "sub", "pp"):
         for c in reversed(chunks[:idx]):
             if c.kind in ("main",):
                 r = _clause_subject(st, c)
@@ -848,7 +854,7 @@ def subject_actor(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> Ref 
                         (chunk.head > chunk.i and lows[chunk.head - 1] == "and"):
                     continue  # "IS took Mosul, CNN said, and has now seized P"
                 break
-        if chunk.kind in ("part", "sub", "pp"):
+        if chunk.kind in ("part", "rpart", "sub", "pp"):
             for c in chunks[idx + 1:]:
                 if c.kind == "main":
                     return _clause_subject(st, c)
@@ -906,7 +912,7 @@ def subject_place(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> NP |
                    for q in range(chunk.head, t))
     if only_aux:
         for c in reversed(chunks[:idx]):
-            if c.kind in ("rel", "appos", "pp", "part"):
+            if c.kind in ("rel", "appos", "pp", "part", "rpart"):
                 continue
             return _place_left(st, c.j, c.head)
     return None
@@ -1434,7 +1440,7 @@ def _taker_after(st: ArticleState, k: int, chunks: list[Chunk], loser: Ref | Non
                     if a.label not in ("never", "anaphor"):
                         return a
             return None
-        if c.kind in ("appos", "pp", "rel", "part"):
+        if c.kind in ("appos", "pp", "rel", "part", "rpart"):
             continue
         if c.kind != "main" or lows[c.i] not in ("and", "but", ",", "then", "before", "after", "as"):
             return None
