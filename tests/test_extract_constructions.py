@@ -777,3 +777,9 @@ def test_an_actor_naming_a_thing_is_not_the_subject_of_a_later_verb(ex):
               published=dt.date(2014, 10, 3))
     assert ("Hit", "captured", "IS") in got(df, "name_as_written", "event_type", "gainer")
     assert "Iraqi government" not in set(df["gainer"])
+
+
+def test_on_the_verge_of_is_not_yet(ex):
+    assert read(ex, "Kurdish fighters stood on the brink of seizing Hasakah on Thursday.").empty
+    assert read(ex, "The troops set out with the goal of retaking Hasakah.").empty
+    assert not read(ex, "The troops succeeded in retaking Hasakah on Thursday.").empty

@@ -63,6 +63,10 @@ _OUTER_SITES = frozenset({"airport", "airbase", "base", "dam", "bridge", "refine
 #: land around a town named by its relation to it: taking "the countryside of P" is not taking P
 _AROUND = frozenset({"countryside", "vicinity", "environs", "surroundings", "approaches", "desert", "road", "roads",
                      "highway", "gates", "border", "borders", "frontier", "direction", "hinterland", "periphery"})
+#: nouns whose "of" + gerund is not (yet) a fact: "on the verge of taking P"
+_NOT_YET_NOUNS = frozenset({"verge", "brink", "cusp", "point", "threshold", "prospect", "possibility", "aim", "goal",
+                            "purpose", "intention", "hope", "hopes", "risk", "danger", "idea", "plan", "plans",
+                            "capable", "incapable", "chance", "chances", "prospects", "task", "job", "business"})
 _POSSESSIVE = frozenset({"'s", "’s", "'", "’"})
 _ADJ_ACTOR = {"rebel": "rebels", "rebels": "rebels", "opposition": "rebels", "militant": "generic",
               "militants": "generic", "jihadist": "generic", "terrorist": "generic", "insurgent": "generic",
@@ -172,6 +176,8 @@ def blocked(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> str:
             return "goal"
     if p >= lo and lows[p] in ("at", "for", "toward", "towards") and lows[q].endswith("ing"):
         return "goal"
+    if p - 1 >= lo and lows[p] == "of" and lows[p - 1] in _NOT_YET_NOUNS and lows[q].endswith("ing"):
+        return "goal"  # "on the verge of taking P", "with the aim of retaking P"
     if q in st.trig_at and (st.trig_at[q].form.is_noun or lows[q] in _NOUN_TOO) and p >= lo and lows[p] in _HYPOTHETICAL_ADJ:
         return "hypothetical"
     if p >= lo and lows[p] in ("the", "its", "their") and q in st.trig_at and st.trig_at[q].form.is_noun:
