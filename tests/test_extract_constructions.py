@@ -783,3 +783,23 @@ def test_on_the_verge_of_is_not_yet(ex):
     assert read(ex, "Kurdish fighters stood on the brink of seizing Hasakah on Thursday.").empty
     assert read(ex, "The troops set out with the goal of retaking Hasakah.").empty
     assert not read(ex, "The troops succeeded in retaking Hasakah on Thursday.").empty
+
+
+def test_named_rebel_factions_are_rebels(ex):
+    df = read(ex, "Ahrar al-Sham and allied factions overran Jisr al-Shughur on Saturday.", published=dt.date(2015, 4, 27))
+    assert ("Syrian rebels",) in got(df, "gainer")
+
+
+def test_handing_a_town_to_a_capital_is_handing_it_to_that_state(ex):
+    df = read(ex, "Kurdish fighters left Tuz Khurmatu on Monday as the army moved in, handing the town back to "
+                  "Baghdad.", published=dt.date(2017, 10, 17))
+    assert ("Tuz Khurmatu", "captured", "Iraqi government", "Kurdish forces") in got(df)
+
+
+def test_a_side_defeated_in_a_place_lost_it(ex):
+    df = read(ex, "The jihadists were defeated in Manbij after a ten-week battle.", published=dt.date(2016, 8, 13))
+    assert ("Manbij", "captured", "IS") in got(df, "name_as_written", "event_type", "loser")
+    df = read(ex, "Government troops suffered a bitter defeat in Tabqa on Sunday.", published=dt.date(2014, 8, 25))
+    assert ("Tabqa", "captured", "Syrian government") in got(df, "name_as_written", "event_type", "loser")
+    # a defeat that must still come is no fact
+    assert read(ex, "The jihadists must be defeated in Manbij, the commander said.").empty

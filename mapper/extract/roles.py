@@ -67,6 +67,8 @@ _AROUND = frozenset({"countryside", "vicinity", "environs", "surroundings", "app
 _NOT_YET_NOUNS = frozenset({"verge", "brink", "cusp", "point", "threshold", "prospect", "possibility", "aim", "goal",
                             "purpose", "intention", "hope", "hopes", "risk", "danger", "idea", "plan", "plans",
                             "capable", "incapable", "chance", "chances", "prospects", "task", "job", "business"})
+#: capitals that stand for their state: "handing the city back to Baghdad"
+_SEAT_OF = {"damascus": "Syrian government", "baghdad": "Iraqi government"}
 _POSSESSIVE = frozenset({"'s", "’s", "'", "’"})
 _ADJ_ACTOR = {"rebel": "rebels", "rebels": "rebels", "opposition": "rebels", "militant": "generic",
               "militants": "generic", "jihadist": "generic", "terrorist": "generic", "insurgent": "generic",
@@ -74,7 +76,7 @@ _ADJ_ACTOR = {"rebel": "rebels", "rebels": "rebels", "opposition": "rebels", "mi
               "army": "government", "extremist": "generic"}
 #: verbs whose base form is also the noun ("the capture of P", "a retreat from P")
 _NOUN_TOO = frozenset({"capture", "recapture", "retreat", "advance", "control", "hold", "siege", "fall",
-                       "surrender"})
+                       "surrender", "defeat"})
 _ING_OK = frozenset({"remaining", "surrounding", "neighbouring", "neighboring", "adjoining", "including",
                      "following", "besieging", "leading", "ruling", "fighting", "building", "buildings",
                      "outlying", "sprawling", "adjacent", "bordering", "overlooking"})
@@ -254,6 +256,9 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
                                            or ((p + 1) in st.actor_end and st.actor_end[p + 1].i > 0
                                                and lows[st.actor_end[p + 1].i - 1] in ("under", "in", "to", "into"))):
         return None  # "under IS control": the noun
+    if f.form in ("base", "s") and f.lemma in _NOUN_TOO and p - 1 >= lo and lows[p - 1] in _DETS and prev.isalpha() \
+            and p not in st.actor_at and p not in st.place_at:
+        return "noun" if frame.has("noun") else None  # "a heavy defeat", "the swift capture"
     if f.form in ("base", "s") and (prev in _DETS or prev in ("'s", "’s") or prev in st.grammar.control_whole
                                     or prev in st.grammar.control_partial or prev in ("nearly", "total", "near",
                                                                                       "military", "partial")):
@@ -1306,7 +1311,10 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
             v = max(q for q in range(max(st.layout.sentences[k].body_start, t.i - 6), t.i) if lows[q] in _BREAK_SIEGE)
             loser = subject_actor(st, k, v, st.chunk_of(k, v))
     elif voice == "noun" and gainer is None and loser is None:
-        gainer = _noun_agent(st, k, t, chunk, frame.name)
+        if frame.name == "defeat" and any(w.startswith("suffer") for w in lows[max(0, t.i - 4):t.i]):
+            loser = subject_actor(st, k, t.i, chunk)  # "the army suffered a defeat in P": the army lost
+        else:
+            gainer = _noun_agent(st, k, t, chunk, frame.name)
     if voice == "passive" and gainer is None and frame.name == "take":
         gainer = _declarer(st, k, chunk)
     of_at = t.j
@@ -1438,16 +1446,19 @@ def _taker_after(st: ArticleState, k: int, chunks: list[Chunk], loser: Ref | Non
     over in the next main clause, when that clause names no other place of its own."""
     lows = st.tk.lows
     for c in chunks:
-        if lows[c.head] in ("leaving", "handing", "ceding", "abandoning"):
-            # ", leaving the town to the SDF": the side it is left to
+        if lows[c.head] in ("leaving", "handing", "ceding", "abandoning", "surrendering", "returning"):
+            # ", leaving the town to the SDF", ", handing the city back to Baghdad": the side it goes to
             for q in range(c.head + 1, min(c.j, c.head + 8)):
                 if lows[q] == "to" and (q + 1) in st.actor_at:
                     a = st.actor_at[q + 1]
                     if a.label not in ("never", "anaphor"):
                         return a
+                p = st.place_at.get(q + 1) if lows[q] == "to" else None
+                if p is not None and p.j - p.i == 1 and lows[p.i] in _SEAT_OF:
+                    return ActorM(p.i, p.j, p.start, p.end, p.text, _SEAT_OF[lows[p.i]])
             return None
-        if c.kind in ("appos", "pp", "rel", "part", "rpart"):
-            continue
+        if c.kind in ("appos", "pp", "rel", "part", "rpart") or (c.kind == "sub" and lows[c.head] in ("as", "while")):
+            continue  # "as Iraqi forces advanced": a circumstance, read past it
         if c.kind != "main" or lows[c.i] not in ("and", "but", ",", "then", "before", "after", "as"):
             return None
         a = next((st.actor_at[q] for q in range(c.head, min(c.j, c.head + 3)) if q in st.actor_at), None)
