@@ -63,6 +63,9 @@ _PATTERNS: list[tuple[str, str]] = [
     # "22/01/2016" when the day is unambiguous (over 12); month-first otherwise is not guessed
     ("numeric", rf"\b(?P<a>\d{{1,2}})/(?P<b>\d{{1,2}})/(?P<y>{_YEAR})\b"),
     ("weekend", r"\b(?:(?:over|during|at|on)\s+the\s+weekend|(?:last|this|past)\s+weekend)\b"),
+    # "on the 17th": a day of this month (of the last one when it is still to come); never
+    # "the 9th Armoured Division" or "the 17th century"
+    ("ordinal_day", r"\b(?:on|by|since|until)\s+the\s+(?P<d>[12]?\d|3[01])(?:st|nd|rd|th)\b(?!\s+(?:[A-Za-z]))"),
     ("rel_month", rf"\b(?P<rel>this|last|past|earlier this|early|late|mid|in|since|during|until|by|from|of|through)(?:\s+|-)(?P<mon>{_MONTH_FULL})\b"),
     ("weekday", rf"\b(?P<rel>last\s+|this\s+|on\s+|late\s+on\s+|early\s+on\s+|late\s+|early\s+)?(?P<wd>{_WEEKDAY})\b"),
     ("today", r"\b(?:today|tonight|this morning|this afternoon|this evening|earlier today|on the same day)\b"),
@@ -206,6 +209,18 @@ def _resolve_match(kind: str, m: re.Match, anchor: dt.date | None) -> tuple[dt.d
             year = anchor.year - 1 if past else anchor.year
             return dt.date(year, 1, 1), "year"
         return None, "unknown"
+    if kind == "ordinal_day":
+        if anchor is None:
+            return None, "unknown"
+        day = int(g["d"])
+        back = 0 if day <= anchor.day else 1
+        for shift in (back, back + 1):  # the 31st of a 30-day month: the month before that
+            first = _month_start_shift(anchor, shift)
+            try:
+                return first.replace(day=day), "day"
+            except ValueError:
+                continue
+        return None, "unknown"
     if kind == "year":
         return dt.date(int(g["y"]), 1, 1), "year"
     return None, "unknown"  # pragma: no cover - every kind is handled above
@@ -222,6 +237,7 @@ _KIND_STEMS = {
     "weekend": ("weekend",),
     "month_rel_year": ("year",),
     "numeric": ("/",),
+    "ordinal_day": ("st", "nd", "rd", "th"),
 }
 _DIGIT = re.compile(r"\d")
 

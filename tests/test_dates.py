@@ -116,6 +116,7 @@ relative = st.one_of(
     months.map(lambda m: f"last {m}"),
     st.tuples(months, st.integers(1, 28)).map(lambda t: f"{t[0]} {t[1]}"),
     st.tuples(st.integers(1, 28), months).map(lambda t: f"{t[0]} {t[1]}"),
+    st.integers(1, 31).map(lambda d: f"on the {d}{'st' if d % 10 == 1 and d != 11 else 'nd' if d % 10 == 2 and d != 12 else 'rd' if d % 10 == 3 and d != 13 else 'th'}"),
     st.sampled_from(["today", "yesterday", "last week", "this week", "last month", "this month",
                      "two weeks ago", "a week ago", "three days ago", "last year", "this year"]),
 )
@@ -152,3 +153,16 @@ def test_day_and_month_never_jump_into_the_future(day, month, anchor):
     d, p = resolve_date(f"on {month} {day}", anchor)
     assert p == "day" and d <= anchor
     assert (anchor - d).days < 366
+
+
+@given(day=st.integers(1, 31), anchor=anchors)
+def test_an_ordinal_day_is_the_latest_such_day_not_after_the_anchor(day, anchor):
+    suffix = {1: "st", 2: "nd", 3: "rd"}.get(day % 10 if day not in (11, 12, 13) else 0, "th")
+    d, p = resolve_date(f"on the {day}{suffix}", anchor)
+    assert p == "day" and d.day == day and d <= anchor
+    assert (anchor - d).days < 62
+
+
+def test_an_ordinal_before_a_name_is_no_date():
+    assert resolve_date("the 9th Armoured Division", dt.date(2017, 11, 20)) == (None, "unknown")
+    assert resolve_date("by the 17th century", dt.date(2017, 11, 20)) == (None, "unknown")
