@@ -177,14 +177,21 @@ def corroborate(reports: pd.DataFrame, *, day_window: int = 3) -> pd.DataFrame:
     rows = [r for r in rows if r["place_id"]]
     # strongest, finest-dated claims first so each group is seeded by its best report
     rows.sort(key=lambda r: (r["place_id"], r["event_type"], PRECISION_RANK.get(r["date_precision"], 4), -r["confidence"], r["article"]))
+    # Each report joins the first group of its place and type whose every member it is
+    # compatible with. A group keeps its members' named sides and its distinct dates, so the
+    # test costs the number of distinct dates, not the group's size (a corpus of 100,000
+    # articles repeats one change in thousands of reports).
     groups: list[list[dict]] = []
+    by_key: dict[tuple[str, str], list[_Group]] = {}
     for r in rows:
-        for g in groups:
-            if g[0]["place_id"] == r["place_id"] and all(_compatible(x, r, day_window=day_window) for x in g):
-                g.append(r)
+        for grp in by_key.setdefault((r["place_id"], r["event_type"]), []):
+            if grp.accepts(r, day_window=day_window):
+                grp.add(r)
                 break
         else:
-            groups.append([r])
+            grp = _Group(r)
+            by_key[(r["place_id"], r["event_type"])].append(grp)
+            groups.append(grp.members)
     events = []
     for n, g in enumerate(groups):
         date, precision = _best_date(g)
@@ -218,22 +225,101 @@ def corroborate(reports: pd.DataFrame, *, day_window: int = 3) -> pd.DataFrame:
             "citations": json.dumps(citations, ensure_ascii=False), "flags": flags,
         })
     # conflicts: the same place claimed by different takers on compatible dates, or the same
-    # change reported on dates too far apart to be one event
-    for i, a in enumerate(events):
-        for b in events[i + 1:]:
-            if a["place_id"] != b["place_id"]:
-                continue
-            close = _dates_close(a, b, day_window=day_window)
-            takers_differ = a["gainer"] and b["gainer"] and a["gainer"] != b["gainer"]
-            same_change_apart = a["event_type"] == b["event_type"] and a["gainer"] == b["gainer"] and not close
-            if (close and takers_differ and a["event_type"] in ("captured", "held") and b["event_type"] in ("captured", "held")) or same_change_apart:
-                a["flags"].append(f"conflict:{b['event_id']}")
-                b["flags"].append(f"conflict:{a['event_id']}")
+    # change reported on dates too far apart to be one event (pairs within one place only)
+    by_place: dict[str, list[dict]] = {}
+    for e in events:
+        by_place.setdefault(e["place_id"], []).append(e)
+    for same_place in by_place.values():
+        for a, b in _candidate_pairs(same_place):
+            _mark_conflict(a, b, day_window=day_window)
     for e in events:
         e["flags"] = ";".join(e["flags"])
     out = pd.DataFrame(events, columns=EVENT_COLUMNS)
     out = out.sort_values(["date", "place", "event_type"], na_position="last", kind="stable")
     return _normalise(out, EVENT_COLUMNS)
+
+
+class _Group:
+    """Reports of one change: its members, their named sides and their distinct dates."""
+
+    __slots__ = ("members", "gainers", "losers", "dates")
+
+    def __init__(self, first: dict):
+        self.members: list[dict] = []
+        self.gainers: set[str] = set()
+        self.losers: set[str] = set()
+        self.dates: dict[tuple, dict] = {}
+        self.add(first)
+
+    def add(self, r: dict) -> None:
+        self.members.append(r)
+        if r["gainer"]:
+            self.gainers.add(r["gainer"])
+        if r["loser"]:
+            self.losers.add(r["loser"])
+        key = (None if pd.isna(r["date"]) else pd.Timestamp(r["date"]), r["date_precision"])
+        self.dates.setdefault(key, r)
+
+    def accepts(self, r: dict, *, day_window: int) -> bool:
+        """Whether ``r`` is compatible with every member (same rule as pairwise)."""
+        if r["gainer"] and self.gainers - {r["gainer"]}:
+            return False
+        if r["loser"] and self.losers - {r["loser"]}:
+            return False
+        return all(_dates_close(x, r, day_window=day_window) for x in self.dates.values())
+
+
+#: no two dates further apart than this are "close" at any precision (a year date spans 365 days)
+_CLOSE_BOUND_DAYS = 400
+
+
+def _candidate_pairs(events: list[dict]):
+    """Pairs of one place's events that may conflict, in the order the events were made.
+
+    Dated events are compared with those up to :data:`_CLOSE_BOUND_DAYS` away (no date
+    further apart is close at any precision) and, for the same change reported far apart,
+    with the next event of the same type and taker; undated events with every other. Linear
+    in the events of the place for a corpus that spreads them over time, instead of
+    quadratic.
+    """
+    order = {id(e): i for i, e in enumerate(events)}
+    dated = sorted((e for e in events if not pd.isna(e["date"])), key=lambda e: (pd.Timestamp(e["date"]), order[id(e)]))
+    undated = [e for e in events if pd.isna(e["date"])]
+    seen: set[tuple[int, int]] = set()
+
+    def pair(a, b):
+        key = (min(order[id(a)], order[id(b)]), max(order[id(a)], order[id(b)]))
+        if key not in seen:
+            seen.add(key)
+            first, second = (a, b) if order[id(a)] < order[id(b)] else (b, a)
+            yield first, second
+
+    days = [pd.Timestamp(e["date"]).value // 86_400_000_000_000 for e in dated]
+    for i, a in enumerate(dated):
+        j = i + 1
+        while j < len(dated) and days[j] - days[i] <= _CLOSE_BOUND_DAYS:
+            yield from pair(a, dated[j])
+            j += 1
+    last: dict[tuple[str, str], dict] = {}
+    for e in dated:
+        k = (e["event_type"], e["gainer"])
+        if k in last:
+            yield from pair(last[k], e)
+        last[k] = e
+    for i, a in enumerate(undated):
+        for b in dated + undated[i + 1:]:
+            yield from pair(a, b)
+
+
+def _mark_conflict(a: dict, b: dict, *, day_window: int) -> None:
+    """Flag two events of one place that contradict each other."""
+    close = _dates_close(a, b, day_window=day_window)
+    takers_differ = a["gainer"] and b["gainer"] and a["gainer"] != b["gainer"]
+    same_change_apart = a["event_type"] == b["event_type"] and a["gainer"] == b["gainer"] and not close
+    taking = a["event_type"] in ("captured", "held") and b["event_type"] in ("captured", "held")
+    if (close and takers_differ and taking) or same_change_apart:
+        a["flags"].append(f"conflict:{b['event_id']}")
+        b["flags"].append(f"conflict:{a['event_id']}")
 
 
 # ------------------------------------------------------------------------------ overrides
