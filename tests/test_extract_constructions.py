@@ -803,3 +803,17 @@ def test_a_side_defeated_in_a_place_lost_it(ex):
     assert ("Tabqa", "captured", "Syrian government") in got(df, "name_as_written", "event_type", "loser")
     # a defeat that must still come is no fact
     assert read(ex, "The jihadists must be defeated in Manbij, the commander said.").empty
+
+
+def test_withdrawing_and_leaving_a_town_to_a_side(ex):
+    df = read(ex, "The militants fell back across the river, leaving the town of Shaddadi to the advancing Kurdish-led "
+                  "fighters.", published=dt.date(2016, 2, 19))
+    assert ("Shaddadi", "captured", "SDF", "IS") in got(df)
+    # leaving without a withdrawal is no handover
+    assert read(ex, "The convoy drove on, leaving the town of Shaddadi to the north.").empty
+
+
+def test_a_site_at_a_town_is_inside_it(ex):
+    df = read(ex, "Kurdish-led fighters overran the jihadists' encampment at Baghuz on Saturday.",
+              published=dt.date(2019, 3, 23))
+    assert ("Baghuz", "entered", "SDF") in got(df, "name_as_written", "event_type", "gainer")

@@ -140,6 +140,8 @@ def read_sentence(st: ArticleState, k: int) -> list[Claim]:
     out += [c for c in _stronghold(st, k) if c.place.i not in taken]
     held = {c.place.i for c in out}
     out += [c for c in _left_as_last(st, k) if c.place.i not in held]
+    if not any("handover" in c.flags for c in out):
+        out += [c for c in _left_to(st, k) if c.place.i not in taken]
     _continuing(st, k, out)
     if s.part == "headline":
         for c in out:
@@ -494,7 +496,8 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
                 steps += r - q
                 q = r + 1 if lows[r] not in ("in", "inside") else r
                 continue
-        if low in g.sites and q + 1 < limit and lows[q + 1] in ("in", "of", "inside"):
+        if low in g.sites and q + 1 < limit and (lows[q + 1] in ("in", "of", "inside") or (
+                lows[q + 1] == "at" and q + 2 in st.place_at)):
             np.site = "outer" if low in _OUTER_SITES else "inner"
             if np.site == "inner" and low not in ("villages",) and not (
                     np.whole and low in ("parts", "part", "areas", "districts", "neighbourhoods", "neighborhoods",
@@ -544,7 +547,8 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
 
 _NOUN_AFTER_ACTOR = frozenset({"compound", "headquarters", "building", "buildings", "offices", "office", "positions",
                                "position", "base", "bases", "stronghold", "strongholds", "redoubt", "bastion",
-                               "enclave", "pocket", "pockets", "remnants", "holdouts", "territory", "lines", "line", "checkpoint", "checkpoints",
+                               "enclave", "pocket", "pockets", "remnants", "holdouts", "territory", "encampment",
+                               "camp", "camps", "lines", "line", "checkpoint", "checkpoints",
                                "fighters", "militants", "defences", "defenses", "hideouts",
                                "complex", "facility", "barracks", "capital", "hub", "held", "controlled", "-",
                                "guerrillas"})
@@ -555,6 +559,9 @@ def _actor_modifier(st: ArticleState, a: ActorM, last_noun: str) -> bool:
     "the enclave of IS guerrillas in P", "Islamic State-held al-Mayadin"."""
     lows = st.tk.lows
     nxt = lows[a.j] if a.j < st.tk.n else ""
+    if nxt in _POSSESSIVE and a.j + 1 < st.tk.n and (nxt != "'" and nxt != "’" or lows[a.j - 1].endswith("s")
+                                                    and lows[a.j - 1] not in ("is", "isis")):
+        nxt = lows[a.j + 1]  # "the jihadists' encampment", "the group's main redoubt"
     if nxt in _NOUN_AFTER_ACTOR and not (nxt == "fighters" or nxt == "militants"):
         return True
     nxt2 = lows[a.j + 1] if a.j + 1 < st.tk.n else ""
@@ -2053,6 +2060,41 @@ def _included_places(st: ArticleState, k: int, q: int) -> NP | None:
 
 
 _LAST_WORDS = frozenset({"last", "only", "final", "sole"})
+
+
+def _left_to(st: ArticleState, k: int) -> list[Claim]:
+    """"A withdrew from the south, leaving (the town of) P to B": B took P from A. Read when the
+    sentence's withdrawal names no town of its own (else the handover of that claim reads it)."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    out: list[Claim] = []
+    chunks = st.chunks(k)
+    for idx, c in enumerate(chunks):
+        if idx == 0 or lows[c.head] not in ("leaving", "handing", "ceding", "abandoning", "surrendering"):
+            continue
+        before = [t for t in st.scan.triggers if chunks[0].i <= t.i < c.i and t.form.frame.name in ("withdraw", "lose")
+                  and not t.form.is_noun]
+        if not before:
+            continue
+        np = scan_np(st, c.head + 1, c.j)
+        if np is None or not np.places or np.partial:
+            continue
+        q = np.end
+        if q < c.j and lows[q] == "back":
+            q += 1
+        if q + 1 >= c.j or lows[q] != "to":
+            continue
+        r = q + 1
+        while r < c.j and lows[r] in ("the", "advancing", "approaching", "oncoming", "incoming"):
+            r += 1
+        a = st.actor_at.get(r) or st.actor_at.get(q + 1)
+        if a is None or a.label in ("never", "anaphor"):
+            continue
+        loser = subject_actor(st, k, before[0].i, st.chunk_of(k, before[0].i))
+        out += _make(st, k, np, "captured", c.head, c, gainer=Ref(actor=a), loser=loser, confidence=0.65,
+                     construction="withdraw:left_to", flags={"handover"})
+    del s
+    return out
 
 
 def _left_as_last(st: ArticleState, k: int) -> list[Claim]:
