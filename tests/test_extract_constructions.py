@@ -817,3 +817,8 @@ def test_a_site_at_a_town_is_inside_it(ex):
     df = read(ex, "Kurdish-led fighters overran the jihadists' encampment at Baghuz on Saturday.",
               published=dt.date(2019, 3, 23))
     assert ("Baghuz", "entered", "SDF") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_degree_adverb_between_verb_and_particle(ex):
+    df = read(ex, "Iraqi units pushed deeper into Fallujah on Wednesday.", published=dt.date(2016, 6, 10))
+    assert ("Fallujah", "entered", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")

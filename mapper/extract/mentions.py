@@ -512,6 +512,10 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     return sc
 
 
+#: adverbs of degree between a verb and its particle
+_DEGREE = frozenset({"deeper", "further", "farther", "deep", "far", "closer", "back", "swiftly", "quickly"})
+
+
 def _trigger_at(tk: Tokens, i: int, forms: tuple[TriggerForm, ...]) -> TrigM | None:
     lows = tk.lows
     n = tk.n
@@ -522,6 +526,8 @@ def _trigger_at(tk: Tokens, i: int, forms: tuple[TriggerForm, ...]) -> TrigM | N
             m = len(f.particle)
             if tuple(lows[j:j + m]) == f.particle:
                 j += m
+            elif lows[j:j + 1] and lows[j] in _DEGREE and tuple(lows[j + 1:j + 1 + m]) == f.particle:
+                j += 1 + m  # "pushed deeper into P", "moved further into P"
             elif f.frame.name == "expel" and f.particle[0] in ("out",):
                 # "drove the militants out of P": the particle after the object
                 for q in range(j, min(n, j + 8)):
