@@ -822,3 +822,16 @@ def test_a_site_at_a_town_is_inside_it(ex):
 def test_a_degree_adverb_between_verb_and_particle(ex):
     df = read(ex, "Iraqi units pushed deeper into Fallujah on Wednesday.", published=dt.date(2016, 6, 10))
     assert ("Fallujah", "entered", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_share_ending_a_list_of_held_towns(ex):
+    df = read(ex, "The jihadists hold Anah, Rawa, and large parts of Haditha.", published=dt.date(2014, 10, 1))
+    rows = got(df, "name_as_written", "event_type", "gainer")
+    assert {("Anah", "held", "IS"), ("Rawa", "held", "IS"), ("Haditha", "entered", "IS")} <= rows
+
+
+def test_a_partner_of_a_third_side_is_still_an_opponent(ex):
+    text = ("Tribesmen who fought alongside the army pleaded for help. The jihadists hold large parts of Haditha, "
+            "where troops cling to the town centre.")
+    df = read(ex, text, published=dt.date(2014, 10, 1))
+    assert ("Haditha", "entered", "IS", "Iraqi government") in got(df)

@@ -275,7 +275,7 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
     A withdrawal keeps its gainer blank.
     """
     counts = st.side_counts
-    partners = getattr(st, "partner_labels", frozenset())  # sides the text names as someone's partner
+    partners = getattr(st, "partner_pairs", frozenset())  # pairs of sides the text names as partners
     # partners against IS that this article sets against each other ("pushed the peshmerga out")
     opposed = frozenset(frozenset({c.gainer_label, c.loser_label}) for c in claims
                         if c.gainer_label and c.loser_label and c.gainer_label != c.loser_label)
@@ -368,7 +368,7 @@ def _opponent(counts: Counter, side: str, *, when: dt.date | None = None, countr
         if a != side and a and not (a == "SDF" and when is not None and when < SDF_FOUNDED) \
                 and fits_country(a, country) and (frozenset({a, side}) not in _PARTNERS
                                                   or frozenset({a, side}) in opposed) \
-                and (a not in partners or frozenset({a, side}) in opposed):
+                and (frozenset({a, side}) not in partners or frozenset({a, side}) in opposed):
             return a
     if side and side != "IS" and side in _ANTI_IS:
         return "IS"

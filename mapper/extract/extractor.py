@@ -439,17 +439,23 @@ def _article_sides(st: ArticleState) -> None:
     dummy = SimpleNamespace(place=SimpleNamespace(place=SimpleNamespace(country=main_country)),
                             date=st.anchor, trigger=0, gainer_label="", loser_label="")
     counts: Counter = Counter()
-    partners: set[str] = set()
-    for a in st.scan.actors:
-        if a.label in ("never", "anaphor"):
-            continue
+    partners: set[frozenset] = set()
+    sides = [a for a in st.scan.actors if a.label not in ("never", "anaphor")]
+    for idx, a in enumerate(sides):
         lab = discourse._settle(st, a.label, dummy, at=a.i)
-        if lab:
-            counts[lab] += 1
-            if discourse.named_as_partner(st, a):
-                partners.add(lab)
+        if not lab:
+            continue
+        counts[lab] += 1
+        if discourse.named_as_partner(st, a):
+            # whose partner: the side named before it in its sentence, else the one after it
+            k = st.sent_of[a.i]
+            near = [b for b in sides[:idx][::-1] + sides[idx + 1:] if st.sent_of[b.i] == k
+                    and not discourse.named_as_partner(st, b)]
+            other = discourse._settle(st, near[0].label, dummy, at=near[0].i) if near else ""
+            if other and other != lab:
+                partners.add(frozenset({lab, other}))
     st.side_counts = counts
-    st.partner_labels = frozenset(partners)
+    st.partner_pairs = frozenset(partners)
 
 
 def _place_unknowns(st: ArticleState) -> None:

@@ -770,6 +770,12 @@ def _right_limit(st: ArticleState, k: int, chunk: Chunk | None) -> int:
         if nxt.kind == "appos":
             end = nxt.j
             continue
+        if lows[nxt.i] in ("and", "or") and (head in st.grammar.partial_before or head in st.grammar.partial_whole
+                                             or head in ("large", "small", "much", "most")) \
+                and any(q in st.place_at for q in range(nxt.head, nxt.j)) \
+                and not any(nxt.head <= t.i < nxt.j for t in st.scan.triggers):
+            end = nxt.j  # "A, B, and large parts of P": the last item is a share
+            continue
         if head in ("from", "to", "by") and nxt.kind == "pp":
             end = nxt.j
         break
@@ -1128,11 +1134,18 @@ def _make(st: ArticleState, k: int, np: NP, event: str, q: int, chunk: Chunk | N
         if not _eligible_place(st, p):
             continue
         if id(p) in np.item_partial and not (np.partial or np.hedge):
+            item_gainer, item_loser, item_fl = gainer, loser, fl | {"partial", "share"}
             if ev == "held":
-                continue
-            item_ev = "entered" if ev == "captured" else ev
-            out.append(Claim(place=p, event=item_ev, k=k, trigger=q, chunk=chunk, gainer=gainer, loser=loser,
-                             confidence=confidence, flags=fl | {"partial", "share"}, construction=construction,
+                # "X holds A, B and large parts of P": X fights inside P ("still holds": X defends it)
+                lo = chunk.i if chunk is not None else st.layout.sentences[k].body_start
+                if any(w in _DEFENDING for w in st.tk.lows[lo:q]):
+                    if gainer is None:
+                        continue
+                    item_gainer, item_loser = None, gainer
+                item_fl = item_fl | {"held_share"}
+            item_ev = "entered" if ev in ("captured", "held") else ev
+            out.append(Claim(place=p, event=item_ev, k=k, trigger=q, chunk=chunk, gainer=item_gainer, loser=item_loser,
+                             confidence=confidence, flags=item_fl, construction=construction,
                              date_at=np.dates.get(id(p), -1) if len(places) > 1 else -1))
             continue
         out.append(Claim(place=p, event=ev, k=k, trigger=q, chunk=chunk, gainer=gainer, loser=loser,
