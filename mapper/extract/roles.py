@@ -258,8 +258,8 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
                                            or ((p + 1) in st.actor_end and st.actor_end[p + 1].i > 0
                                                and lows[st.actor_end[p + 1].i - 1] in ("under", "in", "to", "into"))):
         return None  # "under IS control": the noun
-    if f.form in ("base", "s") and f.lemma in _NOUN_TOO and p - 1 >= lo and lows[p - 1] in _DETS and prev.isalpha() \
-            and p not in st.actor_at and p not in st.place_at:
+    if f.form == "base" and f.lemma in _NOUN_TOO and p - 1 >= lo and lows[p - 1] in _DETS and prev.isalpha() \
+            and not prev.endswith("s") and (p + 1) not in st.actor_end and (p + 1) not in st.place_end:
         return "noun" if frame.has("noun") else None  # "a heavy defeat", "the swift capture"
     if f.form in ("base", "s") and (prev in _DETS or prev in ("'s", "’s") or prev in st.grammar.control_whole
                                     or prev in st.grammar.control_partial or prev in ("nearly", "total", "near",
