@@ -173,57 +173,21 @@ def corroborate(reports: pd.DataFrame, *, day_window: int = 3) -> pd.DataFrame:
     missing = {"place_id", "event_type", "date", "date_precision"} - set(reports.columns)
     if missing:
         raise InputError(f"reports: missing column(s) {', '.join(sorted(missing))}. Pass the table from extract_corpus().")
-    rows = _normalise(reports, REPORT_COLUMNS).to_dict("records")
-    rows = [r for r in rows if r["place_id"]]
-    # strongest, finest-dated claims first so each group is seeded by its best report
-    rows.sort(key=lambda r: (r["place_id"], r["event_type"], PRECISION_RANK.get(r["date_precision"], 4), -r["confidence"], r["article"]))
-    # Each report joins the first group of its place and type whose every member it is
-    # compatible with. A group keeps its members' named sides and its distinct dates, so the
-    # test costs the number of distinct dates, not the group's size (a corpus of 100,000
-    # articles repeats one change in thousands of reports).
-    groups: list[list[dict]] = []
-    by_key: dict[tuple[str, str], list[_Group]] = {}
-    for r in rows:
-        for grp in by_key.setdefault((r["place_id"], r["event_type"]), []):
-            if grp.accepts(r, day_window=day_window):
-                grp.add(r)
-                break
-        else:
-            grp = _Group(r)
-            by_key[(r["place_id"], r["event_type"])].append(grp)
-            groups.append(grp.members)
-    events = []
-    for n, g in enumerate(groups):
-        date, precision = _best_date(g)
-        best = max(g, key=lambda r: (r["confidence"], bool(r["gainer"]), bool(r["loser"])))
-        gainer = Counter(r["gainer"] for r in g if r["gainer"]).most_common(1)
-        loser = Counter(r["loser"] for r in g if r["loser"]).most_common(1)
-        sources = list(dict.fromkeys(r["article"] for r in g))
-        conf = 1.0
-        for r in g:
-            conf *= 1.0 - min(0.95, float(r["confidence"]))
-        citations = [
-            {
-                "article": r["article"], "title": r["title"], "url": r["url"],
-                "published": "" if pd.isna(r["published"]) else pd.Timestamp(r["published"]).date().isoformat(),
-                "evidence": r["evidence"], "name_as_written": r["name_as_written"],
-            }
-            for r in g
-        ]
-        report_flags = [{f for f in (r["flags"] or "").split(";") if f} for r in g]
-        # a date flag ("date_from_publication") holds for the event only if every report has it
-        date_flags = set.intersection(*[{f for f in fl if f.startswith("date_")} for fl in report_flags])
-        flags = sorted({f for fl in report_flags for f in fl if not f.startswith("date_")} | date_flags)
-        events.append({
-            "event_id": _event_id(best["place_id"], best["event_type"], date, gainer[0][0] if gainer else "", n),
-            "place_id": best["place_id"], "place": best["place"], "country": best["country"],
-            "name_as_written": Counter(r["name_as_written"] for r in g).most_common(1)[0][0],
-            "lat": best["lat"], "lon": best["lon"], "event_type": best["event_type"],
-            "gainer": gainer[0][0] if gainer else "", "loser": loser[0][0] if loser else "",
-            "date": date, "date_precision": precision, "confidence": round(1.0 - conf, 3),
-            "evidence": best["evidence"], "sources": ";".join(sources), "n_sources": len(sources),
-            "citations": json.dumps(citations, ensure_ascii=False), "flags": flags,
-        })
+    norm = _normalise(reports, REPORT_COLUMNS)
+    norm = norm[norm["place_id"] != ""]
+    events: list[dict] = []
+    n = 0
+    # one place at a time (reports of different places never group), so only one place's
+    # reports are Python dicts at once; places in sorted order keep the ids of a global pass
+    for _pid, part in (norm.groupby("place_id", sort=True) if len(norm) else ()):
+        rows = part.to_dict("records")
+        # strongest, finest-dated claims first so each group is seeded by its best report
+        rows.sort(key=lambda r: (r["place_id"], r["event_type"], PRECISION_RANK.get(r["date_precision"], 4),
+                                 -r["confidence"], r["article"]))
+        for g in _group_reports(rows, day_window=day_window):
+            events.append(_event_of(g, n))
+            n += 1
+        del rows
     # conflicts: the same place claimed by different takers on compatible dates, or the same
     # change reported on dates too far apart to be one event (pairs within one place only)
     by_place: dict[str, list[dict]] = {}
@@ -237,6 +201,59 @@ def corroborate(reports: pd.DataFrame, *, day_window: int = 3) -> pd.DataFrame:
     out = pd.DataFrame(events, columns=EVENT_COLUMNS)
     out = out.sort_values(["date", "place", "event_type"], na_position="last", kind="stable")
     return _normalise(out, EVENT_COLUMNS)
+
+
+def _group_reports(rows: list[dict], *, day_window: int) -> list[list[dict]]:
+    """Reports (sorted, strongest first) in groups: each joins the first group of its place and
+    type whose every member it is compatible with. A group keeps its members' named sides and
+    its distinct dates, so the test costs the number of distinct dates, not the group's size
+    (a corpus of 100,000 articles repeats one change in thousands of reports)."""
+    groups: list[list[dict]] = []
+    by_key: dict[tuple[str, str], list[_Group]] = {}
+    for r in rows:
+        for grp in by_key.setdefault((r["place_id"], r["event_type"]), []):
+            if grp.accepts(r, day_window=day_window):
+                grp.add(r)
+                break
+        else:
+            grp = _Group(r)
+            by_key[(r["place_id"], r["event_type"])].append(grp)
+            groups.append(grp.members)
+    return groups
+
+
+def _event_of(g: list[dict], n: int) -> dict:
+    """The event of one group of reports (``n``: its rank, part of the id)."""
+    date, precision = _best_date(g)
+    best = max(g, key=lambda r: (r["confidence"], bool(r["gainer"]), bool(r["loser"])))
+    gainer = Counter(r["gainer"] for r in g if r["gainer"]).most_common(1)
+    loser = Counter(r["loser"] for r in g if r["loser"]).most_common(1)
+    sources = list(dict.fromkeys(r["article"] for r in g))
+    conf = 1.0
+    for r in g:
+        conf *= 1.0 - min(0.95, float(r["confidence"]))
+    citations = [
+        {
+            "article": r["article"], "title": r["title"], "url": r["url"],
+            "published": "" if pd.isna(r["published"]) else pd.Timestamp(r["published"]).date().isoformat(),
+            "evidence": r["evidence"], "name_as_written": r["name_as_written"],
+        }
+        for r in g
+    ]
+    report_flags = [{f for f in (r["flags"] or "").split(";") if f} for r in g]
+    # a date flag ("date_from_publication") holds for the event only if every report has it
+    date_flags = set.intersection(*[{f for f in fl if f.startswith("date_")} for fl in report_flags])
+    flags = sorted({f for fl in report_flags for f in fl if not f.startswith("date_")} | date_flags)
+    return {
+        "event_id": _event_id(best["place_id"], best["event_type"], date, gainer[0][0] if gainer else "", n),
+        "place_id": best["place_id"], "place": best["place"], "country": best["country"],
+        "name_as_written": Counter(r["name_as_written"] for r in g).most_common(1)[0][0],
+        "lat": best["lat"], "lon": best["lon"], "event_type": best["event_type"],
+        "gainer": gainer[0][0] if gainer else "", "loser": loser[0][0] if loser else "",
+        "date": date, "date_precision": precision, "confidence": round(1.0 - conf, 3),
+        "evidence": best["evidence"], "sources": ";".join(sources), "n_sources": len(sources),
+        "citations": json.dumps(citations, ensure_ascii=False), "flags": flags,
+    }
 
 
 class _Group:
