@@ -28,6 +28,7 @@ import json
 import math
 import os
 from collections import Counter
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -52,6 +53,7 @@ __all__ = [
     "Overrides",
     "apply_overrides",
     "corroborate",
+    "corroborate_parts",
     "empty_events",
     "read_csv",
     "read_geojson",
@@ -174,12 +176,66 @@ def corroborate(reports: pd.DataFrame, *, day_window: int = 3) -> pd.DataFrame:
     missing = {"place_id", "event_type", "date", "date_precision"} - set(reports.columns)
     if missing:
         raise InputError(f"reports: missing column(s) {', '.join(sorted(missing))}. Pass the table from extract_corpus().")
+    events, _ = _events_of(_place_batches(reports), day_window=day_window, n0=0)
+    return _events_frame(events)
+
+
+def corroborate_parts(parts: Callable[[], Iterable[pd.DataFrame]], *, workdir: str | os.PathLike,
+                      day_window: int = 3, batch_rows: int = 200_000) -> pd.DataFrame:
+    """:func:`corroborate` of a report table read part by part, out of core.
+
+    ``parts()`` gives the table's parts (a :class:`mapper.spool.RowSpool`'s ``parts``); it is
+    called twice. The first pass counts the reports of each place; the second writes each
+    part's rows to buckets of whole places under ``workdir``, ranges of places in sorted order
+    of about ``batch_rows`` reports each; each bucket is then corroborated alone. Memory holds
+    one bucket's reports and the events, never the whole report table, and the events are the
+    same, with the same ids, as :func:`corroborate` of the whole table.
+    """
+    from mapper.spool import RowSpool
+
+    counts: Counter = Counter()
+    columns: list[str] | None = None
+    for part in parts():
+        columns = columns or list(part.columns)
+        pid = part["place_id"].astype(object).where(part["place_id"].notna(), "").astype(str) if len(part) else []
+        counts.update(p for p in pid if p)
+    if not counts:
+        return empty_events()
+    missing = {"place_id", "event_type", "date", "date_precision"} - set(columns or ())
+    if missing:
+        raise InputError(f"reports: missing column(s) {', '.join(sorted(missing))}. Pass the table from extract_corpus().")
+    bucket_of: dict[str, int] = {}
+    b = size = 0
+    for pid in sorted(counts):
+        if size >= batch_rows:
+            b, size = b + 1, 0
+        bucket_of[pid] = b
+        size += counts[pid]
+    spools = [RowSpool(Path(workdir) / f"bucket-{i:04d}", lambda rows: pd.DataFrame(rows, columns=columns))
+              for i in range(b + 1)]
+    for part in parts():
+        if not len(part):
+            continue
+        pid = part["place_id"].astype(object).where(part["place_id"].notna(), "").astype(str)
+        which = pid.map(bucket_of)
+        for i, sub in part[which.notna()].groupby(which[which.notna()].astype(int), sort=True):
+            spools[int(i)].add_frame(sub)
     events: list[dict] = []
     n = 0
+    for spool in spools:
+        got, n = _events_of(_place_batches(spool.frame()), day_window=day_window, n0=n)
+        events.extend(got)
+    return _events_frame(events)
+
+
+def _events_of(batches, *, day_window: int, n0: int) -> tuple[list[dict], int]:
+    """Events of batches of whole places, numbered from ``n0``, conflicts flagged."""
+    events: list[dict] = []
+    n = n0
     # a batch of places at a time (reports of different places never group), so only a batch's
     # reports are copied and made Python dicts at once (a 100,000-article corpus has some
     # 600,000 reports); places in sorted order keep the ids of a global pass
-    for rows in _place_batches(reports):
+    for rows in batches:
         for g in _group_reports(rows, day_window=day_window):
             events.append(_event_of(g, n))
             n += 1
@@ -193,6 +249,10 @@ def corroborate(reports: pd.DataFrame, *, day_window: int = 3) -> pd.DataFrame:
             _mark_conflict(a, b, day_window=day_window)
     for e in events:
         e["flags"] = ";".join(e["flags"])
+    return events, n
+
+
+def _events_frame(events: list[dict]) -> pd.DataFrame:
     out = pd.DataFrame(events, columns=EVENT_COLUMNS)
     out = out.sort_values(["date", "place", "event_type"], na_position="last", kind="stable")
     return _normalise(out, EVENT_COLUMNS)

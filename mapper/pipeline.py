@@ -173,12 +173,13 @@ class Lookups:
 
 @dataclass
 class Extraction:
-    reports: pd.DataFrame
+    reports: RowSpool  # the reports, on disk in parts (read back part by part, never whole)
     places: RowSpool  # the place mentions, on disk in parts (they outnumber reports tenfold)
     n_read: int
     undated: list[str]
     read_names: set[str] = field(default_factory=set)
     unresolved: list[dict] = field(default_factory=list)
+    sources: int = 0  # articles that gave at least one report
 
 
 @dataclass
@@ -194,7 +195,6 @@ class BuildResult:
     """What a build produced: tables, counts, problems and the output folder."""
 
     out_dir: Path
-    reports: pd.DataFrame
     events: pd.DataFrame
     control: pd.DataFrame
     areas: pd.DataFrame
@@ -214,6 +214,19 @@ class BuildResult:
     @property
     def index(self) -> Path:
         return self.out_dir / "index.html"
+
+    @property
+    def reports(self) -> pd.DataFrame:
+        """Every report (``reports.csv``), read from the output when first asked for: a build
+        never holds them all in memory."""
+        got = self.__dict__.get("_reports")
+        if got is None:
+            from mapper import events as ev_mod
+            from mapper.extract import empty_reports
+
+            path = self.out_dir / "reports.csv"
+            got = self.__dict__["_reports"] = ev_mod.read_csv(path) if path.is_file() else empty_reports()
+        return got
 
     @property
     def places(self) -> pd.DataFrame:
@@ -543,6 +556,7 @@ def extract_articles(plan: Plan, lookups: Lookups, report: RunReport, *, bars=No
         if c.metadata is not None:
             report.add_file(c.metadata, role="metadata", encoding=_encoding_of(c.metadata))
         n_read = reports["article"].nunique() if len(reports) else 0
+        sources = set(reports["article"]) if len(reports) else set()
         report_spool.add_frame(reports)
         place_spool.add_frame(places)
         for art, name in places.loc[places["place_id"] == "", ["article", "name_as_written"]].itertuples(index=False):
@@ -551,6 +565,7 @@ def extract_articles(plan: Plan, lookups: Lookups, report: RunReport, *, bars=No
         stream = _screen(note_duplicates(read_articles(plan.inputs, metadata=c.metadata, follow_links=c.follow_links,
                                                        log=report.files)), today=plan.today, report=report)
         n_read = 0
+        sources = set()
         for a, rows, prows, s in iter_extracted(
                 stream, gaz=lookups.gazetteer, lex=lookups.lexicon, jobs=c.jobs, geonames=lookups.geonames_used,
                 actors=lookups.actors_used, grammar=lookups.grammar,
@@ -564,13 +579,15 @@ def extract_articles(plan: Plan, lookups: Lookups, report: RunReport, *, bars=No
             n_read += 1
             if a.published is None:
                 undated.append(a.id)
+            if rows:
+                sources.add(a.id)
             report_spool.extend(rows)
             place_spool.extend(prows)
             for r in prows:
                 if r["place_id"] == "":
                     unresolved[(r["article"], r["name_as_written"])] = None
     task.done()
-    reports = report_spool.frame()
+    report_spool.flush()
     if c.metadata is not None:
         seen |= {Path(f.path).name for f in report.files.files}
         seen |= {s.input.split(",")[0] for s in report.skipped} | {Path(s.input).name for s in report.skipped}
@@ -578,8 +595,8 @@ def extract_articles(plan: Plan, lookups: Lookups, report: RunReport, *, bars=No
             report.skip(note)
     unresolved_rows = [{"article": art, "name": name, "reason": _UNRESOLVED_REASON}
                        for art, name in sorted(unresolved)]
-    return Extraction(reports=reports, places=place_spool, n_read=int(n_read), undated=undated,
-                      unresolved=unresolved_rows)
+    return Extraction(reports=report_spool, places=place_spool, n_read=int(n_read), undated=undated,
+                      unresolved=unresolved_rows, sources=len(sources))
 
 
 def _listed_files(inputs: list[Path], *, follow_links: bool) -> list[Path]:
@@ -613,7 +630,8 @@ def make_events(plan: Plan, extraction: Extraction, lookups: Lookups, report: Ru
     from mapper import events as ev_mod
 
     c = plan.config
-    events = ev_mod.corroborate(extraction.reports)
+    # out of core: buckets of whole places beside the spooled reports, one bucket in memory at once
+    events = ev_mod.corroborate_parts(extraction.reports.parts, workdir=extraction.reports.folder.parent / "buckets")
     if lookups.overrides is not None:
         events = ev_mod.apply_overrides(events, lookups.overrides, gazetteer=lookups.gazetteer, errors="skip")
         for p in events.attrs.get("override_problems", []):
@@ -711,7 +729,7 @@ def write_tables(out: Path, extraction: Extraction, events: pd.DataFrame, terr: 
     from mapper import events as ev_mod
     from mapper import territory
 
-    write_csv(extraction.reports, out / "reports.csv")
+    _write_csv_parts(extraction.reports.parts(), out / "reports.csv")
     _write_csv_parts(extraction.places.parts(), out / "places.csv")
     write_csv(events, out / "events.csv")
     ev_mod.to_geojson(events, out / "events.geojson")
@@ -899,7 +917,7 @@ def _run_stages(plan: Plan, lookups: Lookups, report: RunReport, stage: StagedOu
         ref = territory.read_reference(ref_path)
         report.add_file(ref_path, role="reference")
     skipped = report.skipped
-    summary = _summary(extraction.reports, events, terr.areas, terr.dates, actor=c.actor, n_read=extraction.n_read,
+    summary = _summary(len(extraction.reports), extraction.sources, events, terr.areas, terr.dates, actor=c.actor, n_read=extraction.n_read,
                        skipped=skipped, unresolved=report.unresolved, radius=terr.radius_km,
                        undated=extraction.undated)
     if report.no_map:
@@ -924,12 +942,13 @@ def _run_stages(plan: Plan, lookups: Lookups, report: RunReport, stage: StagedOu
 
     remove_tree(out / ".work")
     final = stage.commit()
-    return BuildResult(out_dir=final, reports=extraction.reports, events=events, control=terr.control,
+    return BuildResult(out_dir=final, events=events, control=terr.control,
                        areas=terr.areas, skipped=skipped, unresolved=report.unresolved,
                        summary=summary, timings=report.timings, report=report)
 
 
-def _summary(reports, events, areas, dates, *, actor, n_read, skipped, unresolved, radius, undated) -> dict:
+def _summary(n_reports: int, n_sources: int, events, areas, dates, *, actor, n_read, skipped, unresolved, radius,
+             undated) -> dict:
     held = areas[(areas["actor"] == actor) & (areas["state"] == "held")] if len(areas) else areas
     by_date = held.groupby("date")["area_km2"].sum() if len(held) else pd.Series(dtype=float)
     first = by_date.iloc[0] if len(by_date) else 0.0
@@ -938,9 +957,9 @@ def _summary(reports, events, areas, dates, *, actor, n_read, skipped, unresolve
         "articles_read": int(n_read),
         "articles_skipped": sum(1 for s in skipped if not s.repaired),
         "inputs_repaired": sum(1 for s in skipped if s.repaired),
-        "reports": int(len(reports)),
+        "reports": int(n_reports),
         "events": int(len(events)),
-        "sources": int(reports["article"].nunique()) if len(reports) else 0,
+        "sources": int(n_sources),
         "unresolved_names": len(unresolved),
         "undated_articles": len(undated),
         "snapshots": len(dates),

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mapper.events import _compatible, corroborate
+from mapper.events import _compatible, corroborate, corroborate_parts
 from mapper.schema import REPORT_COLUMNS
 
 SIDES = ["", "IS", "SDF", "Syrian government"]
@@ -64,6 +64,16 @@ def test_grouping_equals_the_pairwise_rule(items):
     events = corroborate(df)
     got = sorted(tuple(sorted(s.split(";"))) for s in events["sources"])
     assert got == _naive_groups(df)
+
+
+@settings(max_examples=60, deadline=None)
+@given(reports_st, st.integers(1, 5), st.integers(1, 12))
+def test_out_of_core_corroboration_equals_the_whole_table(tmp_path_factory, items, part_rows, batch_rows):
+    df = pd.DataFrame([_report(i, *it) for i, it in enumerate(items)], columns=REPORT_COLUMNS)
+    parts = [df.iloc[i:i + part_rows] for i in range(0, len(df), part_rows)]
+    work = tmp_path_factory.mktemp("buckets")
+    got = corroborate_parts(lambda: iter(parts), workdir=work, batch_rows=batch_rows)
+    pd.testing.assert_frame_equal(got.reset_index(drop=True), corroborate(df).reset_index(drop=True))
 
 
 def test_a_recapture_between_two_captures_keeps_both_and_far_repeats_are_flagged():
