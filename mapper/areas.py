@@ -262,7 +262,7 @@ class _Cells:
         # small LRU caches: dates come in order, so only recent states are asked for again;
         # memory stays bounded however many dates there are
         self._owner_cache: _LRU = _LRU(64)
-        self._union_cache: _LRU = _LRU(256)
+        self._union_cache: _LRU = _LRU(48)
         self._piece_cache: _LRU = _LRU(4096)
 
     @staticmethod
