@@ -835,3 +835,8 @@ def test_a_partner_of_a_third_side_is_still_an_opponent(ex):
             "where troops cling to the town centre.")
     df = read(ex, text, published=dt.date(2014, 10, 1))
     assert ("Haditha", "entered", "IS", "Iraqi government") in got(df)
+
+
+@pytest.mark.parametrize("text", ["IS captured Raqqa and", "IS captured Raqqa ,", "cAPtureJar,", "seized Hit in"])
+def test_a_list_cut_off_by_the_end_of_the_text_is_read_without_failing(ex, text):
+    read(ex, text)  # no IndexError past the last token

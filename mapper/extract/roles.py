@@ -624,11 +624,26 @@ def _skip_aside(st: ArticleState, q: int, limit: int) -> int:
     return q
 
 
+class _Padded:
+    """A token list read past its end as empty words."""
+
+    __slots__ = ("_w",)
+
+    def __init__(self, words: list[str]):
+        self._w = words
+
+    def __getitem__(self, i):
+        if isinstance(i, slice):
+            return self._w[i]
+        return self._w[i] if 0 <= i < len(self._w) else ""
+
+
 def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
     """Extend a place phrase over a list: "A, B and C", "A as well as the town of B"."""
-    lows = st.tk.lows
     g = st.grammar
     n = st.tk.n
+    # past the end of the text every word is "" (a list can end the article)
+    lows = _Padded(st.tk.lows)
     target = np.regions if np.regions else np.places
     while q < limit:
         r = q
@@ -644,6 +659,8 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
             q = r
         if r < limit and r not in st.place_at:
             r = _skip_aside(st, r, limit)  # "Jarabulus on the Turkish border, and ..."
+        if r >= min(limit, n):
+            return
         if lows[r] in (",", "and", "&", "or"):
             r += 1
             if r < limit and lows[r] in ("and", "or"):
