@@ -55,7 +55,6 @@ naming the input and block, and the other partitions are kept. A lazy frame from
 
 from __future__ import annotations
 
-import argparse
 import functools
 import math
 import os
@@ -80,6 +79,7 @@ from mapper.articles import (
     read_articles,
     read_metadata,
 )
+from mapper.engine_args import ENGINES, add_engine_arguments  # noqa: F401 - part of this API
 from mapper.errors import InputError
 from mapper.schema import REPORT_COLUMNS
 from mapper.textio import display
@@ -103,7 +103,6 @@ __all__ = [
 ]
 
 DASK_INSTALL_HINT = "pip install 'territorial-control-mapper[dask]'"
-ENGINES = ("local", "dask")
 DEFAULT_BLOCKSIZE = 2**20
 DEFAULT_FILES_PER_PARTITION = 64
 #: articles the local engine extracts per partition (as a Dask partition would be)
@@ -924,33 +923,6 @@ def _write_parquet_local(reports: pd.DataFrame, path: Path) -> None:
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
-
-
-def add_engine_arguments(parser: argparse.ArgumentParser) -> None:
-    """Add ``--engine``, ``--scheduler``, ``--reports-parquet`` and ``--blocksize`` to a parser.
-
-    Call from ``mapper extract`` and ``mapper build``; pass ``args.engine``,
-    ``args.scheduler``, ``args.reports_parquet`` and ``args.blocksize`` to
-    :func:`run_extraction`.
-    """
-    g = parser.add_argument_group("distributed extraction (Dask)")
-    g.add_argument(
-        "--engine", choices=ENGINES, default="local",
-        help="where extraction runs: this process (local, default) or a Dask cluster (dask)",
-    )
-    g.add_argument(
-        "--scheduler", metavar="ADDRESS", default=None,
-        help="Dask scheduler address, e.g. tcp://10.0.0.5:8786 (default with --engine dask: a "
-             "local cluster, one worker per core); workers must see the input paths",
-    )
-    g.add_argument(
-        "--reports-parquet", metavar="DIR", default=None,
-        help="also write the reports as a Parquet dataset (e.g. reports.parquet/)",
-    )
-    g.add_argument(
-        "--blocksize", metavar="SIZE", default="1MiB",
-        help="with --engine dask: bytes of JSON Lines per partition (default 1MiB, about 250 articles)",
-    )
 
 
 def skipped_summary(skipped: Sequence[Skipped]) -> list[str]:

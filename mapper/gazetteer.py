@@ -315,6 +315,9 @@ class Gazetteer:
                    "`python -m mapper.gazetteer build`, ")
                 + "or use a GeoNames dump instead: Gazetteer.from_geonames(path) / --geonames FILE."
             )
+        ready = _read_ready_cache(_cache_key(path, extras))
+        if ready is not None:
+            return ready
         df = pd.read_csv(
             path, sep="\t", dtype={"place_id": str, "name": str, "country": str, "admin1": str,
                                    "feature_class": str, "feature_code": str, "names": str},
@@ -331,8 +334,10 @@ class Gazetteer:
                 pass  # split in _build_index, and only when the index is not cached
             else:  # keys folded by another version of names.fold: recompute
                 df = df.drop(columns=["keys"])
-        return cls._finish(df, source=str(path), extras=extras, with_admin1=False,
-                           cache_key=_cache_key(path, extras))
+        gaz = cls._finish(df, source=str(path), extras=extras, with_admin1=False,
+                          cache_key=_cache_key(path, extras))
+        _write_ready_cache(gaz)
+        return gaz
 
     @classmethod
     def from_geonames(cls, path: str | os.PathLike, *, extras: bool = True) -> Gazetteer:
@@ -971,6 +976,57 @@ def _cache_key(path: Path, extras: bool) -> str | None:
             return None
         parts.append(f"{f.resolve()}|{st.st_size}|{st.st_mtime_ns}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:32]
+
+
+def _code_stamp() -> str:
+    """The state of the code that builds a gazetteer: a ready gazetteer pickled by other code
+    is never read back."""
+    parts = []
+    for mod in ("gazetteer.py", "names.py"):
+        try:
+            st = (Path(__file__).with_name(mod)).stat()
+            parts.append(f"{mod}|{st.st_size}|{st.st_mtime_ns}")
+        except OSError:
+            parts.append(mod)
+    return ";".join(parts)
+
+
+def _read_ready_cache(key: str | None) -> Gazetteer | None:
+    """A gazetteer loaded before from these very files by this very code (a pickle in the
+    user's own cache folder, written by :func:`_write_ready_cache`), or ``None``. Loading it
+    skips the table read and the index build: ``mapper geocode`` answers in well under a
+    second."""
+    import pickle
+
+    folder = _cache_dir()
+    if key is None or folder is None:
+        return None
+    path = folder / f"gazetteer-{key}.pkl"
+    try:
+        with open(path, "rb") as fh:
+            stamp, got = pickle.load(fh)
+    except Exception:  # noqa: BLE001 - a missing, partial or foreign cache is rebuilt
+        return None
+    if stamp != _code_stamp() or not isinstance(got, Gazetteer) or got._cache_key != key:
+        return None
+    return got
+
+
+def _write_ready_cache(gaz: Gazetteer) -> None:
+    """Keep a loaded gazetteer for the next run (skipped when the cache cannot be written)."""
+    import pickle
+
+    folder = _cache_dir()
+    if gaz._cache_key is None or folder is None:
+        return
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        from mapper.outputs import atomic_write_bytes
+
+        atomic_write_bytes(folder / f"gazetteer-{gaz._cache_key}.pkl",
+                           pickle.dumps((_code_stamp(), gaz), protocol=pickle.HIGHEST_PROTOCOL))
+    except (OSError, pickle.PicklingError):
+        return
 
 
 def _read_index_cache(key: str | None, n_rows: int) -> dict | None:

@@ -257,3 +257,28 @@ def test_caching_can_be_turned_off_and_an_unwritable_cache_is_skipped(tmp_path, 
     blocker.write_text("x")
     monkeypatch.setenv("MAPPER_CACHE_DIR", str(blocker / "sub"))  # under a file: cannot be created
     assert G.Gazetteer.load().resolve("Mosul").place_id == "geonames:99072"
+
+
+def test_a_loaded_gazetteer_is_kept_ready_for_the_next_run(tmp_path, monkeypatch):
+    import shutil
+
+    from mapper import gazetteer as G
+
+    monkeypatch.setenv("MAPPER_CACHE_DIR", str(tmp_path / "cache"))
+    data = tmp_path / "places.tsv.gz"
+    shutil.copy(G.PACKAGED, data)
+    first = G.Gazetteer.load(data)
+    ready = list((tmp_path / "cache").glob("gazetteer-*.pkl"))
+    assert len(ready) == 1
+    assert G._read_ready_cache(first._cache_key) is not None
+    again = G.Gazetteer.load(data)
+    assert again._index == first._index and again.resolve("Deir ez-Zor").place_id == first.resolve("Deir ez-Zor").place_id
+    # pickled by other code (another version of the gazetteer module): not read back
+    monkeypatch.setattr(G, "_code_stamp", lambda: "another version")
+    assert G._read_ready_cache(first._cache_key) is None
+    monkeypatch.undo()
+    monkeypatch.setenv("MAPPER_CACHE_DIR", str(tmp_path / "cache"))
+    # a partial file is ignored and the gazetteer built again
+    ready[0].write_bytes(b"\x80\x05 truncated")
+    assert G._read_ready_cache(first._cache_key) is None
+    assert G.Gazetteer.load(data).resolve("Raqqa").place_id == "geonames:172955"

@@ -6,8 +6,6 @@ import json
 import sys
 from pathlib import Path
 
-import pandas as pd
-
 
 def register(sub) -> None:
     p = sub.add_parser(
@@ -36,7 +34,7 @@ def register(sub) -> None:
     e.add_argument("--overrides", metavar="FILE", help="analyst overrides CSV (add/drop/correct events); implies --events")
     e.add_argument("--keep-uncertain", action="store_true", help="keep hypothetical/denied claims with low confidence and a flag")
     e.add_argument("--min-confidence", type=float, default=0.0, metavar="X", help="drop reports below this confidence")
-    from mapper.distributed import add_engine_arguments
+    from mapper.engine_args import add_engine_arguments
 
     add_engine_arguments(e)
     e.set_defaults(func=run_extract)
@@ -125,6 +123,8 @@ def run_places(args) -> int:
     df = places_frame(rows)
     code = _report_skipped(skipped, "places")
     if args.format == "json":
+        import pandas as pd  # here, not at import: `mapper geocode` starts without pandas
+
         recs = [{k: (None if isinstance(v, float) and pd.isna(v) else v) for k, v in r.items()} for r in df.to_dict("records")]
         _emit_text(json.dumps(recs, ensure_ascii=False, indent=1, default=str) + "\n", args.output)
     else:
