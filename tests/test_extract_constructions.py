@@ -840,3 +840,11 @@ def test_a_partner_of_a_third_side_is_still_an_opponent(ex):
 @pytest.mark.parametrize("text", ["IS captured Raqqa and", "IS captured Raqqa ,", "cAPtureJar,", "seized Hit in"])
 def test_a_list_cut_off_by_the_end_of_the_text_is_read_without_failing(ex, text):
     read(ex, text)  # no IndexError past the last token
+
+
+def test_control_of_a_town_passing_to_a_side(ex):
+    df = read(ex, "Control of Jarablus passed to Turkish-backed rebels on Wednesday.", published=dt.date(2016, 8, 26))
+    assert ("Jarablus", "captured", "Turkish-backed rebels") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "Later that month, control of Jarablus was handed over to Turkish-backed rebels.",
+              published=dt.date(2016, 9, 26))
+    assert ("Jarablus", "captured", "Turkish-backed rebels") in got(df, "name_as_written", "event_type", "gainer")

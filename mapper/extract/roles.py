@@ -1664,6 +1664,10 @@ def _control(st: ArticleState, k: int) -> list[Claim]:
         if w in ("hold", "sway") and c > 0 and lows[c - 1] not in ("its", "their", "the", "firm", "full", "tight"):
             continue
         chunk = st.chunk_of(k, c)
+        passed = _control_passed(st, k, c, chunk)
+        if passed is not None:
+            out += passed  # "control of P passed to X"
+            continue
         # qualifiers between the verb and the noun
         q = c - 1
         whole = partial = False
@@ -1829,6 +1833,38 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
                 cl.date_at = since[0]
         out += taken
     return out
+
+
+_PASSED = frozenset({"passed", "went", "fell", "reverted", "returned", "shifted", "switched", "changed", "transferred"})
+
+
+def _control_passed(st: ArticleState, k: int, c: int, chunk: Chunk | None) -> list[Claim] | None:
+    """"Control of P passed (back) to X", "control of P was handed to X": X took P. ``None``
+    when the control noun at ``c`` is not the subject of such a verb."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    if c + 1 >= s.j or lows[c + 1] != "of":
+        return None
+    if c > s.body_start and lows[c - 1] not in (",", "the", "full", "military", "effective", "administrative"):
+        return None  # "took control of P": the verb before it reads it
+    np = scan_np(st, c + 2, s.j)
+    if np is None or not np.places:
+        return None
+    q = np.end
+    while q < s.j and (lows[q] in ADVERBS or q in st.date_tokens(k) or lows[q] in ("was", "is", "has", "had", "been")):
+        q += 1
+    if q >= s.j or not (lows[q] in _PASSED or lows[q] in ("handed", "given")):
+        return None
+    q += 1
+    if q < s.j and lows[q] in ("back", "over"):
+        q += 1
+    if q >= s.j or lows[q] not in ("to", "into"):
+        return None
+    a = st.actor_at.get(q + 1) or st.actor_at.get(q + 2)
+    if a is None or a.label == "never":
+        return None
+    return _make(st, k, np, "captured", c, chunk, gainer=Ref(actor=a), loser=None, confidence=0.7,
+                 construction="control:passed")
 
 
 def _symbolic(st: ArticleState, k: int) -> list[Claim]:
