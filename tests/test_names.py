@@ -78,8 +78,11 @@ def test_fold_ignores_case_hyphens_and_marks(s):
 @settings(max_examples=200, deadline=None)
 @given(bare_names)
 def test_doubling_a_consonant_does_not_change_the_key(s):
-    # a consonant that is not the first letter of a digraph such as "dh" or "kh"
-    i = next((j for j, c in enumerate(s) if c in "bdfgklmnprstz" and s[j + 1 : j + 2] != "h"), None)
+    # a consonant that is not the first letter of a digraph such as "dh" or "kh", nor right after
+    # the "a"/"e" opening a later word: doubled there it is an assimilated article glued to its
+    # noun ("Qasr Addawla" is "Qasr ad-Dawla"), which fold drops on purpose
+    i = next((j for j, c in enumerate(s) if c in "bdfgklmnprstz" and s[j + 1 : j + 2] != "h"
+              and not (j >= 2 and s[j - 1] in "aeAE" and s[j - 2] == " ")), None)
     if i is None:
         return
     assert fold(s[: i + 1] + s[i] + s[i + 1 :]) == fold(s)
