@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from hypothesis import settings as _hyp_settings
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("MAPPER_SHARED", REPO.parent / "shared"))
@@ -41,6 +42,13 @@ if "MAPPER_CACHE_DIR" not in os.environ:
     import tempfile
 
     os.environ["MAPPER_CACHE_DIR"] = tempfile.mkdtemp(prefix="mapper-test-cache-")
+
+
+# property tests: random examples on a developer's machine (new counterexamples get found),
+# the same examples on CI (a run is decided by the code, not by the draw); `.ci/run` sets CI
+_hyp_settings.register_profile("ci", derandomize=True, database=None)
+if os.environ.get("CI"):
+    _hyp_settings.load_profile("ci")
 
 
 def pytest_addoption(parser):
