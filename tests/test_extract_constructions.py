@@ -848,3 +848,8 @@ def test_control_of_a_town_passing_to_a_side(ex):
     df = read(ex, "Later that month, control of Jarablus was handed over to Turkish-backed rebels.",
               published=dt.date(2016, 9, 26))
     assert ("Jarablus", "captured", "Turkish-backed rebels") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_quoted_verb_reads_its_object_after_the_quote(ex):
+    df = read(ex, 'The Iraqi defence ministry said its units had "fully liberated" the town of Rutba.', published=dt.date(2016, 5, 20))
+    assert ("Rutba", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")

@@ -1251,6 +1251,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
     if voice == "active":
         obj_role = slots.get("object")
         start = t.j
+        while start < st.tk.n and lows[start] in ('"', "”", "“", "'", "’"):
+            start += 1  # 'had "completely liberated" the town of P': the quote closes before the object
         if t.particle_at >= 0:  # "drove IS out of P": the object before the particle
             np = scan_np(st, t.j, t.particle_at + 1)
             if np is not None:
