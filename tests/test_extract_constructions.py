@@ -286,9 +286,9 @@ def test_a_bad_grammar_file_lists_every_problem(tmp_path):
 
 
 def test_an_object_gap_and_a_list_after_the_verb(ex):
-    df = read(ex, "The Islamic State pulled out of Anbar towns this week. Hit was the largest of those they left, "
-                  "along with nearby Kubaysa.", published=dt.date(2016, 3, 13))
-    assert {("Hit", "withdrew", "IS"), ("Kubaysa", "withdrew", "IS")} <= got(df, "name_as_written", "event_type", "loser")
+    df = read(ex, "The militants quit several Euphrates towns this week. Anah was the biggest of the ones they "
+                  "abandoned, together with nearby Rawa.", published=dt.date(2016, 3, 13))
+    assert {("Anah", "withdrew", "IS"), ("Rawa", "withdrew", "IS")} <= got(df, "name_as_written", "event_type", "loser")
 
 
 def test_them_after_a_list_is_the_list(ex):
@@ -603,10 +603,10 @@ def test_a_short_name_one_letter_off_a_town_of_the_named_governorate(ex):
 
 
 def test_the_town_is_the_one_named_a_town_even_when_written_bare_later(ex):
-    df = read(ex, "The town of Hit was the largest of those they left, along with the desert town of Rutba. "
-                  "IS took over Hit in October 2014, killing dozens shortly after seizing the town.",
+    df = read(ex, "The town of Anah was the biggest of the ones they abandoned, together with the river town of "
+                  "Rawa. The jihadists overran Anah in 2014 and executed dozens soon after they seized the town.",
               published=dt.date(2016, 3, 13))
-    assert "Rutba" not in set(df[df["event_type"] == "captured"]["name_as_written"])
+    assert "Rawa" not in set(df[df["event_type"] == "captured"]["name_as_written"])
 
 
 def test_an_unknown_name_is_found_wherever_it_is_written_and_placed_where_the_article_is(ex):

@@ -634,7 +634,7 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
         return True
     if i == sent_start and j < n and words[j] in (",", "(", "-", "–", "—"):
         return True  # a dateline: "QAYYARAH, Iraq (AP) -"
-    # a list or an appositive that makes it a place: "nearby Kubaysa", "Arab Ezza, a village"
+    # a list or an appositive that makes it a place: "nearby Y", "Y, a village"
     if prev in ("nearby", "neighbouring", "neighboring", "adjacent", "and", ",") or lows[i - 2:i] == ["as", "well"]:
         return True
     nxt = lows[j:j + 4]

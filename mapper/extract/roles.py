@@ -1588,7 +1588,8 @@ def _declarer(st: ArticleState, k: int, chunk: Chunk | None) -> Ref | None:
 
 def _gap_object(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None) -> NP | None:
     """The object of a relative clause is its antecedent: "P, which IS seized", "the town
-    that the army retook", "the largest of those they left" (the subject of "was the largest")."""
+    that the army retook", "the biggest of the ones they abandoned" (the subject of "was the
+    biggest")."""
     if chunk is None:
         return None
     lows = st.tk.lows
@@ -1610,14 +1611,14 @@ def _gap_object(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None) -> NP |
         return None
     if lows[q] in ("which", "that"):
         return _place_left(st, q, max(st.layout.sentences[k].body_start, q - 10))
-    # "X was the largest of those they left, along with nearby Y": X and the list after the verb
+    # "X was the biggest of the ones they abandoned, together with nearby Y": X and the list after it
     np = _place_left(st, q, st.layout.sentences[k].body_start)
     if np is None:
         return None
     more = NP(t.j, t.j)
     q = t.j
     if q + 2 < st.tk.n and lows[q] == "," and lows[q + 1] in ("along", "together") and lows[q + 2] == "with":
-        q += 1  # "..., along with nearby Kubaysa, and the desert town of Rufba"
+        q += 1  # "..., together with nearby Y, and the river town of Z"
     _list_more(st, more, q, st.layout.sentences[k].j)
     np.places += more.places
     return np
