@@ -227,7 +227,7 @@ def test_claim_without_date_takes_publication(gazetteer):
 
 
 def test_day_after(gazetteer):
-    df = run(gazetteer, "Islamic State militants entered Baiji on Wednesday, one day after taking over Mosul.")
+    df = run(gazetteer, "The jihadists stormed into Baiji on Wednesday, a day after they overran Mosul.")
     got = {r.name_as_written: r.date.date() for r in df.itertuples()}
     assert got == {"Baiji": dt.date(2016, 6, 15), "Mosul": dt.date(2016, 6, 14)}
 
@@ -367,8 +367,8 @@ def test_weeks_later_takes_the_earlier_date_coarsely(gazetteer):
 
 
 def test_loser_inferred_for_is_gains_fits_the_country(gazetteer):
-    text = ("Islamic State fighters captured Palmyra on Wednesday, days after ousting the Iraqi army "
-            "from Ramadi.")
+    text = ("Islamic State fighters captured Palmyra on Wednesday, a few days after they drove the Iraqi "
+            "army out of Ramadi.")
     got = {(r.name_as_written, r.loser) for r in run(gazetteer, text).itertuples()}
     assert ("Palmyra", "Syrian government") in got and ("Ramadi", "Iraqi government") in got
 

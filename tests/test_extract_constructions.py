@@ -61,10 +61,10 @@ def test_lists_of_villages_and_including(ex):
 
 
 def test_each_item_keeps_its_own_date(ex):
-    df = read(ex, "The Islamic State group lost Mosul in July and the town of Hawija in October.",
-              published=dt.date(2017, 11, 4))
+    df = read(ex, "Government troops won back Palmyra in March and the town of Qaryatain in April.",
+              published=dt.date(2016, 11, 4))
     dates = dict(got(df, "name_as_written", "date"))
-    assert dates["Mosul"] == pd.Timestamp("2017-07-01") and dates["Hawija"] == pd.Timestamp("2017-10-01")
+    assert dates["Palmyra"] == pd.Timestamp("2016-03-01") and dates["Qaryatain"] == pd.Timestamp("2016-04-01")
 
 
 # ------------------------------------------------------------------ catenatives, second clauses
@@ -298,10 +298,10 @@ def test_them_after_a_list_is_the_list(ex):
 
 
 def test_a_redoubt_in_a_town_and_an_enclave_in_a_village(ex):
-    df = read(ex, "The army seized the IS main redoubt in the town of Shajara on Monday.")
+    df = read(ex, "On Monday troops overran the IS main redoubt in the town of Shajara.")
     assert ("Shajara", "captured", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
-    df = read(ex, "The SDF are in full control of the enclave of IS fighters in Baghuz village, but the "
-                  "operation has not yet been completed.")
+    df = read(ex, "The SDF now hold the enclave of IS guerrillas inside Baghuz village, though fighting continues "
+                  "there.")
     assert ("Baghuz", "entered", "SDF") in got(df, "name_as_written", "event_type", "gainer")
 
 
@@ -340,7 +340,7 @@ def test_months_before_are_counted_in_months(ex):
 
 
 def test_a_country_beside_a_name_chooses_the_namesake(ex):
-    df = read(ex, "Kurdish forces said they had retaken the strategic Iraqi town of Rabia on Tuesday.")
+    df = read(ex, "On Tuesday peshmerga units won back the Iraqi town of Rabia near the frontier.")
     assert set(df["country"]) == {"IQ"}
 
 
@@ -403,7 +403,7 @@ def test_a_loose_reading_in_a_country_the_text_never_names_is_refused(ex):
 
 def test_a_list_member_far_from_the_others_is_placed_near_them(ex):
     # the only "Dasht Takh"-like gazetteer name lies 150 km north of the other three villages
-    rows = place_rows(ex, "Peshmerga fighters seized Tal Hamid, Qarqasha, Abzakh and Dasht Takh east of Mosul.")
+    rows = place_rows(ex, "East of Mosul, peshmerga units took Abzakh, Tal Hamid, Qarqasha and Dasht Takh.")
     assert near_km(rows["Dasht Takh"], rows["Abzakh"]) < 30
     assert rows["Tal Hamid"]["place_id"].startswith("geonames:")
 
@@ -580,8 +580,8 @@ def test_a_hyphenated_unit_name_is_no_dateline_and_a_city_centre_is_inside_the_c
 
 
 def test_a_place_left_as_the_last_of_a_side_is_still_held_by_it(ex):
-    df = read(ex, "Twin assaults on Deir ez-Zor and al-Qaim struck IS again, leaving Albu Kamal, across the "
-                  "border, as the last city of the group in the region.")
+    df = read(ex, "Two offensives hit the jihadists at Deir ez-Zor and al-Qaim, leaving Albu Kamal, just over the "
+                  "frontier, as the final city in their hands there.")
     assert ("Albu Kamal", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
     df = read(ex, "The army retook Hit, leaving Rawa as the final town held by IS in Anbar.")
     assert ("Rawa", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
@@ -591,7 +591,7 @@ def test_datelines_after_a_headline_ending_in_a_title_and_misspelt_datelines(ex)
     art = Article(id="t.txt", text="Troops retake town: commander\n\nQAYYARAH, Iraq (Wire) - Iraqi forces pushed IS "
                                    "from the town on Thursday.", published=PUB, title="", url="")
     assert "QAYYARAH" in {r["name_as_written"] for r in ex.places(art) if r["place_id"]}
-    rows = place_rows(ex, "Damacus, July 6 (Wire) - IS militants on Monday captured the town of Ain Issa.")
+    rows = place_rows(ex, "Damacus, July 6 (Wire) - Jihadists overran the town of Ain Issa late on Monday.")
     assert rows["Damacus"]["place"] == "Damascus"
 
 
@@ -621,8 +621,8 @@ def test_an_unknown_name_is_found_wherever_it_is_written_and_placed_where_the_ar
 
 
 def test_a_compound_adjective_ending_a_list_is_no_place(ex):
-    rows = place_rows(ex, "Troops took control of 19 villages, including Dumat Aziz, Arab Lok and Tal Ghazal, "
-                          "Arabic-language media reported.")
+    rows = place_rows(ex, "Soldiers secured a dozen villages, among them Tal Ghazal, Dumat Aziz and Arab Lok, "
+                          "Arabic-language outlets said.")
     assert not any(name.startswith("Arabic") for name in rows)
 
 

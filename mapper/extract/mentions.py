@@ -744,7 +744,7 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
                     add(p, q)
             elif low in ("and", ",") and q > s.i and q - 1 in covered and q + 1 < s.j and q + 1 not in covered \
                     and _capital(words[q + 1]) and any(pl.j == q for pl in sc.places if pl.known):
-                # "south of Girê Spî and Silûk": a name coordinated with a place
+                # "north of Raqqa and Y": a name coordinated with a place
                 r = name_at(q + 1)
                 if r > q + 1 and (r >= s.j or lows[r] in (".", ",", "and", "in", "on", "near", "from")):
                     add(q + 1, r)

@@ -286,7 +286,7 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
 
 def _is_reference(st: ArticleState, p: PlaceM) -> bool:
     """A place named as a reference point: "north of P", "near P", "outside P", "from P",
-    "280 km north of the Iraqi capital of Baghdad", "the outskirts of P"."""
+    "200 km west of the Syrian capital of Damascus", "the outskirts of P"."""
     lows = st.tk.lows
     g = st.grammar
     q = p.i - 1
@@ -517,7 +517,7 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             np.site = np.site or "inner"
             np.partial = True
             if last_noun in g.stronghold_nouns and not last_noun.endswith("s") and not np.partial_word:
-                np.final = True  # "seized IS main redoubt in the town of P": P itself
+                np.final = True  # "overran the group's main redoubt in the town of P": P itself
             q += 1
             steps += 1
             continue
@@ -650,7 +650,7 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
         k = st.sent_of[q] if q < n else st.sent_of[n - 1]
         dts = st.date_tokens(k)
         if r < limit and (r in dts or (lows[r] in ("in", "on", "last", "this") and r + 1 in dts)):
-            # "Mosul in July and the town of Hawija in October": each item keeps its date
+            # "A in July, then the town of B in October": each item keeps its date
             first = r if r in dts else r + 1
             if target:
                 np.dates[id(target[-1])] = first
@@ -1003,7 +1003,7 @@ def _place_left(st: ArticleState, t: int, lo: int) -> NP | None:
 
 def _np_start(st: ArticleState, q: int, lo: int, *, deep: bool = False) -> int:
     """Start of the noun phrase that ends in the name at ``q``: "the entire Nineveh province";
-    with ``deep``, also over "a key residential complex in the besieged town of"."""
+    with ``deep``, also over "a large housing complex in the encircled town of"."""
     lows = st.tk.lows
     g = st.grammar
     hops = 0
@@ -1810,7 +1810,7 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
             and lows[v] not in g.control_pass and not lows[v].endswith("ly") \
             and not (chunk is not None and (lows[chunk.head] in _DETS or lows[chunk.head] == "as")
                      and any(lows[r] in g.place_heads and not lows[r].endswith("s") for r in range(chunk.head, q))):
-        return []  # "left just a few villages in the hands of X": a noun, not a place, is the subject
+        return []  # "left only a handful of villages in X's hands": a noun, not a place, is the subject
     np = _place_left(st, v + 1 if v >= s.body_start else q, chunk.head if chunk else s.body_start)
     if np is None and chunk is not None and (chunk.kind in ("rel", "appos") or lows[chunk.head] in _DETS
                                              or lows[chunk.head] == "as"):
@@ -2179,7 +2179,7 @@ def _left_as_last(st: ArticleState, k: int) -> list[Claim]:
         if p is None or not p.eligible:
             continue
         r = p.j
-        if r < s.j and lows[r] == ",":  # an aside: ", on the Syrian side of the border,"
+        if r < s.j and lows[r] == ",":  # an aside: ", just over the frontier,"
             r2 = r + 1
             while r2 < s.j and lows[r2] != "," and r2 - r < 10:
                 r2 += 1

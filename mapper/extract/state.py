@@ -50,7 +50,7 @@ class Claim:
     region: bool = False
     construction: str = ""
     verb: int = -1  # token index of the verb when the trigger is a noun ("took control")
-    date_at: int = -1  # token where a date of this item of a list starts ("Hawija in October")
+    date_at: int = -1  # token where a date of this item of a list starts ("B in October")
 
     @property
     def gainer_label(self) -> str:

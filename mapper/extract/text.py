@@ -170,7 +170,7 @@ _DATELINE = re.compile(
     r"^\s*(?P<head>[A-Z\u00C0-\u00DE\u0130][^\n]{0,90}?)\s*"
     r"(?:\((?P<agency>[^()\n]{1,60})\)\s*(?:[-–—:]{1,2}\s*)?|\s[-–—:]{1,2}\s|(?:[–—]{1,2}|--|-(?=\s))(?=\s*[A-Z\"“]))"
 )
-#: a line that is only a date and a time ("25 Apr 2024", "Monday 11 April 2016 - 12:13")
+#: a line that is only a date and a time ("3 Mar 2021", "Friday 8 July 2016 - 09:40")
 _DATE_ONLY = re.compile(
     r"^\s*(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})"
     r"(?:[\sT,\-–|:]*\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[AaPp]\.?[Mm]\.?|GMT|UTC|AMT|EDT|EST|[+-]\d{2}:?\d{2}))?)?\s*$"
@@ -267,7 +267,7 @@ def _dateline_end(tk: Tokens, i: int, j: int, seg: str) -> int:
         dashed = bool(re.search(r"[-–—:]\s*$", seg[:m.end()]))
         has_date = bool(re.search(r"\d", head)) or head.isupper() or words and words[0].isupper() and len(words[0]) > 2
         if not (dashed or has_date):
-            return i  # "US-backed Syrian Democratic Forces (SDF) are ...": a subject, not a dateline
+            return i  # "Kurdish-led Syrian Democratic Forces (SDF) have ...": a subject, not a dateline
         # a dateline names a place (and maybe a date): few words, each capitalised or a date
         if 1 <= len(words) <= 9 and all(w[:1].isupper() or w[:1].isdigit() or w.lower() in _DATE_WORDS for w in words):
             return max(i, tk.index_at(base + m.end() - 1) if seg[m.end() - 1:m.end()].isspace() else tk.index_at(base + m.end()))
