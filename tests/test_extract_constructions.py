@@ -298,7 +298,7 @@ def test_them_after_a_list_is_the_list(ex):
 
 
 def test_a_redoubt_in_a_town_and_an_enclave_in_a_village(ex):
-    df = read(ex, "On Monday troops overran the IS main redoubt in the town of Shajara.")
+    df = read(ex, "On Monday troops overran the group's main redoubt in the town of Shajara.")
     assert ("Shajara", "captured", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
     df = read(ex, "The SDF now hold the enclave of IS guerrillas inside Baghuz village, though fighting continues "
                   "there.")

@@ -558,13 +558,15 @@ def _actor_modifier(st: ArticleState, a: ActorM, last_noun: str) -> bool:
     """An actor inside a place phrase: "the government compound", "IS main redoubt",
     "the enclave of IS guerrillas in P", "Islamic State-held al-Mayadin"."""
     lows = st.tk.lows
-    nxt = lows[a.j] if a.j < st.tk.n else ""
-    if nxt in _POSSESSIVE and a.j + 1 < st.tk.n and (nxt != "'" and nxt != "’" or lows[a.j - 1].endswith("s")
-                                                    and lows[a.j - 1] not in ("is", "isis")):
-        nxt = lows[a.j + 1]  # "the jihadists' encampment", "the group's main redoubt"
+    n = st.tk.n
+    b = a.j  # the word after the actor, past a possessive: "the jihadists' encampment", "the group's redoubt"
+    if b + 1 < n and lows[b] in _POSSESSIVE and (lows[b] not in ("'", "’") or lows[b - 1].endswith("s")
+                                                 and lows[b - 1] not in ("is", "isis")):
+        b += 1
+    nxt = lows[b] if b < n else ""
     if nxt in _NOUN_AFTER_ACTOR and not (nxt == "fighters" or nxt == "militants"):
         return True
-    nxt2 = lows[a.j + 1] if a.j + 1 < st.tk.n else ""
+    nxt2 = lows[b + 1] if b + 1 < n else ""
     if nxt in ("main", "last", "key", "biggest", "largest", "final", "major", "remaining", "de") and (
             nxt2 in st.grammar.stronghold_nouns or nxt2 in _NOUN_AFTER_ACTOR or nxt2 == "facto"):
         return True
