@@ -211,17 +211,17 @@ _UNIT_HEADS = frozenset({"units", "unit", "elements", "troops", "soldiers", "fig
                          "battalions", "brigades", "brigade", "division", "divisions", "detachments", "commandos",
                          "squads", "contingents", "formations"})
 _ALLEGIANCE = frozenset({"loyal", "allied", "aligned", "affiliated", "linked", "answering", "belonging", "attached"})
-#: capitals that stand for their government after "loyal to": "troops loyal to Damascus"
-_SEAT_OF = {"damascus": "Syrian government", "baghdad": "Iraqi government"}
+#: capitals that stand for their state: "troops loyal to Damascus", "handed back to Baghdad"
+SEAT_OF = {"damascus": "Syrian government", "baghdad": "Iraqi government"}
 
 
 def _allegiance(tk: Tokens, sc: Scan) -> None:
     """"Forces loyal to President X", "militiamen allied with the regime": a force named by
     whom it answers to is that side. The phrase becomes one actor with the side's label."""
     lows = tk.lows
-    targets = list(sc.actors) + [p for p in sc.places if p.j - p.i == 1 and lows[p.i] in _SEAT_OF]
+    targets = list(sc.actors) + [p for p in sc.places if p.j - p.i == 1 and lows[p.i] in SEAT_OF]
     for a in targets:
-        label = getattr(a, "label", None) or _SEAT_OF[lows[a.i]]
+        label = getattr(a, "label", None) or SEAT_OF[lows[a.i]]
         if label == "never":
             continue
         q = a.i - 1

@@ -34,7 +34,7 @@ from .clauses import (
     Chunk,
     after_since,
 )
-from .mentions import ActorM, PlaceM, TrigM
+from .mentions import SEAT_OF, ActorM, PlaceM, TrigM
 from .state import ArticleState, Claim, Ref
 
 __all__ = ["read_sentence", "NP"]
@@ -60,15 +60,13 @@ _OUTER_SITES = frozenset({"airport", "airbase", "base", "dam", "bridge", "refine
                           "camp", "plant", "factory", "border", "gate", "hills", "hill", "mountain", "mountains",
                           "desert", "countryside", "outskirts", "province", "governorate", "region", "junction",
                           "prison", "barracks", "regiment"})
-#: land around a town named by its relation to it: taking "the countryside of P" is not taking P
-_AROUND = frozenset({"countryside", "vicinity", "environs", "surroundings", "approaches", "desert", "road", "roads",
-                     "highway", "gates", "border", "borders", "frontier", "direction", "hinterland", "periphery"})
+#: reference relations (grammar.yaml) that name a part of the town rather than the land around it
+_PART_RELATIONS = frozenset({"outskirts", "edge", "outside", "suburbs", "banks", "bank", "side", "gate", "province",
+                             "governorate", "region"})
 #: nouns whose "of" + gerund is not (yet) a fact: "on the verge of taking P"
 _NOT_YET_NOUNS = frozenset({"verge", "brink", "cusp", "point", "threshold", "prospect", "possibility", "aim", "goal",
                             "purpose", "intention", "hope", "hopes", "risk", "danger", "idea", "plan", "plans",
                             "capable", "incapable", "chance", "chances", "prospects", "task", "job", "business"})
-#: capitals that stand for their state: "handing the city back to Baghdad"
-_SEAT_OF = {"damascus": "Syrian government", "baghdad": "Iraqi government"}
 _POSSESSIVE = frozenset({"'s", "’s", "'", "’"})
 _ADJ_ACTOR = {"rebel": "rebels", "rebels": "rebels", "opposition": "rebels", "militant": "generic",
               "militants": "generic", "jihadist": "generic", "terrorist": "generic", "insurgent": "generic",
@@ -385,8 +383,8 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
                     np.site = "inner"
                     np.end = p.j + 1 + next(i for i, w in enumerate(tail) if w in g.partial_before or w in g.sites) + 1
                     return np
-            if after in _AROUND and after not in ("border", "borders", "frontier", "gates", "road", "roads",
-                                                  "highway", "direction"):
+            if after in g.relations and after not in _PART_RELATIONS and after not in (
+                    "border", "borders", "frontier", "gates", "road", "roads", "highway", "direction"):
                 np.site = "outer"  # "the Hama countryside" (but "the Husaybah border post" is at P)
             elif after in g.sites and after not in ("area", "areas", "parts", "part"):
                 # "Hajin hospital", "the Raqqa neighbourhood of X": a site of the town
@@ -478,7 +476,7 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             q += 1
             steps += 1
             continue
-        if low in _AROUND and q + 1 < limit and lows[q + 1] == "of":
+        if low in g.relations and low not in _PART_RELATIONS and q + 1 < limit and lows[q + 1] == "of":
             np.site = "outer"  # "villages in the eastern countryside of P": P is the reference
             q += 2
             steps += 2
@@ -1495,8 +1493,8 @@ def _taker_after(st: ArticleState, k: int, chunks: list[Chunk], loser: Ref | Non
                     if a.label not in ("never", "anaphor"):
                         return a
                 p = st.place_at.get(q + 1) if lows[q] == "to" else None
-                if p is not None and p.j - p.i == 1 and lows[p.i] in _SEAT_OF:
-                    return ActorM(p.i, p.j, p.start, p.end, p.text, _SEAT_OF[lows[p.i]])
+                if p is not None and p.j - p.i == 1 and lows[p.i] in SEAT_OF:
+                    return ActorM(p.i, p.j, p.start, p.end, p.text, SEAT_OF[lows[p.i]])
             return None
         if c.kind in ("appos", "pp", "rel", "part", "rpart") or (c.kind == "sub" and lows[c.head] in ("as", "while")):
             continue  # "as Iraqi forces advanced": a circumstance, read past it
@@ -1791,7 +1789,7 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
             if a is not None:
                 holder = Ref(actor=a)
         elif q >= s.body_start and st.place_end.get(q + 1) is not None and st.place_end[q + 1].kind in ("settlement",) \
-                and st.place_end[q + 1].text.lower() in ("damascus", "baghdad"):
+                and st.place_end[q + 1].text.lower() in SEAT_OF:
             holder = Ref(raw="government")
     if holder is None:
         return []
