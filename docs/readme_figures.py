@@ -19,16 +19,12 @@ headless Chromium from a local server (no internet), at the demo's largest IS-he
 from __future__ import annotations
 
 import argparse
-import contextlib
 import csv
 import datetime as dt
-import functools
-import http.server
 import re
 import shutil
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 
@@ -74,34 +70,20 @@ def rewrite(text: str, values: dict[str, str]) -> str:
 # ---------------------------------------------------------------------------- screenshot
 
 
-@contextlib.contextmanager
-def _serve(folder: Path):
-    class Quiet(http.server.SimpleHTTPRequestHandler):
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(folder)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-
-
-def screenshot(path: Path = SCREENSHOT, *, chromium: str = "/usr/bin/chromium",
-               chromedriver: str = "/usr/bin/chromedriver") -> Path:
-    """Build the demo self-contained and photograph its snapshot at the largest IS-held area."""
+def screenshot(path: Path = SCREENSHOT) -> Path:
+    """Build the demo self-contained and photograph its snapshot at the largest IS-held area
+    (the browser and the local server are the browser tests' own, ``tests/browser_util.py``)."""
     import warnings
 
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
+    sys.path.insert(0, str(REPO / "tests"))
+    from browser_util import chromium, chromium_missing, serve
 
     from mapper.pipeline import build, demo_inputs
 
+    missing = chromium_missing()
+    if missing:
+        raise SystemExit(f"--screenshot: {missing}")
     work = Path(tempfile.mkdtemp(prefix="mapper-readme-"))
-    profile = Path(tempfile.mkdtemp(prefix="mapper-chromium-"))
     try:
         arts, meta = demo_inputs()
         with warnings.catch_warnings():
@@ -110,30 +92,19 @@ def screenshot(path: Path = SCREENSHOT, *, chromium: str = "/usr/bin/chromium",
         held = result.areas[(result.areas["actor"] == "IS") & (result.areas["state"] == "held")]
         peak = held.groupby("date")["area_km2"].sum().idxmax()
         page = f"snapshots/{peak.date().isoformat()}.html"
-        opts = webdriver.ChromeOptions()
-        opts.binary_location = chromium
-        for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--no-first-run",
-                    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                    f"--user-data-dir={profile}", "--window-size=1200,800"):
-            opts.add_argument(arg)
-        driver = webdriver.Chrome(service=Service(executable_path=chromedriver), options=opts)
-        try:
-            with _serve(work / "demo") as base:
-                driver.get(base + page)
-                deadline = time.time() + 30
-                while not driver.execute_script("return document.readyState === 'complete' && window.L !== undefined"):
-                    if time.time() > deadline:
-                        raise RuntimeError(f"{page} did not load")
-                    time.sleep(0.2)
-                time.sleep(1.5)  # tiles are off; let Leaflet draw the vector layers
-                driver.save_screenshot(str(path))
-        finally:
-            driver.quit()
+        with chromium(width=1200, height=800) as driver, serve(work / "demo") as base:
+            driver.get(base + page)
+            deadline = time.time() + 30
+            while not driver.execute_script("return document.readyState === 'complete' && window.L !== undefined"):
+                if time.time() > deadline:
+                    raise RuntimeError(f"{page} did not load")
+                time.sleep(0.2)
+            time.sleep(1.5)  # tiles are off; let Leaflet draw the vector layers
+            driver.save_screenshot(str(path))
         print(f"{path}: {page} of the demo ({peak.date()})")
         return path
     finally:
         shutil.rmtree(work, ignore_errors=True)
-        shutil.rmtree(profile, ignore_errors=True)
 
 
 def main(argv: list[str] | None = None) -> int:
