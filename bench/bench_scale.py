@@ -32,7 +32,6 @@ with ``--json`` as JSON. ``bench/run_all.py --only scale`` runs ``--quick``.
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import os
 import re
@@ -319,16 +318,11 @@ def write_section(path: Path, body: str) -> None:
 
 
 def machine() -> dict:
-    cpu = "?"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.lower().startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return {"date": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "cores": cores, "cpu": cpu, "load": load()}
+    """The machine facts of ``run_all.machine`` (one reader of /proc), in this report's keys."""
+    from run_all import machine as machine_facts
+
+    m = machine_facts()
+    return {"date": m["date"], "cores": m["cores (nproc)"], "cpu": m["CPU"], "load": load()}
 
 
 def main(argv: list[str] | None = None) -> int:
