@@ -222,7 +222,9 @@ def test_given_names_and_nationalities_are_not_places(gazetteer):
     assert "Hamza" in found  # after "village of", the name is a place
 
 
-def test_the_built_name_index_is_cached_and_rebuilt_when_the_files_change(tmp_path, monkeypatch):
+@pytest.fixture
+def own_gazetteer_file(tmp_path, monkeypatch):
+    """A copy of the packaged gazetteer file and a cache folder of this test's own."""
     import shutil
 
     from mapper import gazetteer as G
@@ -230,6 +232,13 @@ def test_the_built_name_index_is_cached_and_rebuilt_when_the_files_change(tmp_pa
     monkeypatch.setenv("MAPPER_CACHE_DIR", str(tmp_path / "cache"))
     data = tmp_path / "places.tsv.gz"
     shutil.copy(G.PACKAGED, data)
+    return data
+
+
+def test_the_built_name_index_is_cached_and_rebuilt_when_the_files_change(tmp_path, own_gazetteer_file):
+    from mapper import gazetteer as G
+
+    data = own_gazetteer_file
     first = G.Gazetteer.load(data)
     files = list((tmp_path / "cache").glob("index-*.json.gz"))
     assert len(files) == 1
@@ -259,14 +268,10 @@ def test_caching_can_be_turned_off_and_an_unwritable_cache_is_skipped(tmp_path, 
     assert G.Gazetteer.load().resolve("Mosul").place_id == "geonames:99072"
 
 
-def test_a_loaded_gazetteer_is_kept_ready_for_the_next_run(tmp_path, monkeypatch):
-    import shutil
-
+def test_a_loaded_gazetteer_is_kept_ready_for_the_next_run(tmp_path, monkeypatch, own_gazetteer_file):
     from mapper import gazetteer as G
 
-    monkeypatch.setenv("MAPPER_CACHE_DIR", str(tmp_path / "cache"))
-    data = tmp_path / "places.tsv.gz"
-    shutil.copy(G.PACKAGED, data)
+    data = own_gazetteer_file
     first = G.Gazetteer.load(data)
     ready = list((tmp_path / "cache").glob("gazetteer-*.pkl"))
     assert len(ready) == 1
