@@ -335,6 +335,13 @@ def _resolve_places(gaz, sc, tk) -> None:
         _set_place(p, cache[key])
         if p.place is not None:
             held.setdefault(p.place.place_id, p.key)
+            if p.kind in ("settlement", "feature") and p.place.feature_code != "PPLC" and len(seen_points) < 40:
+                # a place read here is context for the names after it; a capital is often its
+                # government's name ("in Damascus control"), so it pulls nothing towards itself
+                pt = (float(p.place.lat), float(p.place.lon))
+                if pt not in seen_points:
+                    seen_points.add(pt)
+                    ctx.points.append(pt)
     for p in sc.places:
         if p.j < tk.n and tk.lows[p.j] in _DISTRICT_NOUNS:
             p.subplace = True
@@ -467,6 +474,16 @@ def _place_unknowns(st: ArticleState) -> None:
     resolved = [p for p in st.scan.places if p.place is not None and p.eligible]
     held = {p.place.place_id for p in st.scan.places if p.place is not None}
     named_regions = frozenset(p.place.admin1 for p in st.scan.places if p.place is not None and p.kind == "admin1")
+    regions_of: dict[int, set[str]] = {}  # the governorates each sentence names
+    lows = st.tk.lows
+    for q in st.scan.places:
+        if q.place is None or not q.place.admin1:
+            continue
+        # "Nineveh province", or a town's name after "the province of" (its governorate)
+        if q.kind == "admin1" or (q.i >= 2 and lows[q.i - 1] == "of"
+                                  and lows[q.i - 2] in ("province", "governorate", "provinces")):
+            regions_of.setdefault(st.sent_of[q.i], set()).add(q.place.admin1)
+    _far_loose_readings(st, held)
     _respellings(st)
     for p in st.scan.places:
         if p.place is not None or not p.text.strip():
@@ -475,7 +492,10 @@ def _place_unknowns(st: ArticleState) -> None:
         sub = p.j < st.tk.n and lows[p.j] in ("district", "districts", "neighbourhood", "neighborhood",
                                               "neighbourhoods", "neighborhoods", "quarter", "complex", "hill", "camp")
         if not sub:
-            near = _variant_match(gaz, p, resolved, held, regions=named_regions)
+            focus = _written_with(st, p)
+            near = _variant_match(gaz, p, resolved, held, regions=named_regions, focus=focus,
+                                  regions_here=regions_of.get(st.sent_of[p.i], frozenset()),
+                                  within=None if _list_members(st, p) else focus)
             if near is not None:
                 _set_place(p, near)
                 if p.kind not in ("settlement", "feature"):
@@ -503,6 +523,29 @@ def _place_unknowns(st: ArticleState) -> None:
     _same_name_same_place(st)
 
 
+#: How far from every place of its own sentence (or list) an obscure village read only through an
+#: alternate name may lie before it is taken for a namesake.
+LOOSE_READING_KM = 100.0
+
+
+def _far_loose_readings(st: ArticleState, held: set[str]) -> None:
+    """A name that reaches an obscure village only through one of its alternate names ("Qaryat
+    al X" for "X") is a namesake when that village lies more than :data:`LOOSE_READING_KM`
+    from every town its sentence (or its list) names: the name is left unknown, to be placed
+    at the places it is written with, and that village is not offered again for it."""
+    gaz = st.gaz
+    for p in st.scan.places:
+        pl = p.place
+        if pl is None or not p.known or p.in_actor or p.kind != "settlement" or pl.population >= 10000 \
+                or pl.feature_code in ("PPLC", "PPLA", "PPLA2") or not _alternate_only(gaz, p.key, pl):
+            continue
+        focus = _written_with(st, p)
+        if focus and min(_km(pl.lat, pl.lon, a, b) for a, b in focus) > LOOSE_READING_KM:
+            for m in _same_reading(st, p):
+                m.place, m.kind = None, "unknown"
+            held.add(pl.place_id)
+
+
 def _respellings(st: ArticleState) -> None:
     """An unknown name spelled within a letter or two of a place the article names is that
     place ("Jurf al-Shakar" beside "Jurf al-Sakhar", "Rufha" beside "Rufba")."""
@@ -528,10 +571,18 @@ def _respellings(st: ArticleState) -> None:
             _set_place(p, placed[got[0]].place)
 
 
+#: generic heads that name a facility rather than a village ("the X border crossing")
+_FACILITY_HEADS = frozenset({"border", "crossing", "dam", "airport", "base", "regiment", "complex"})
+
+#: A city this large is itself where a name tied to it lies (a quarter of it, or at its edge).
+CITY_POPULATION = 100_000
+
+
 def _area_of_approximations(st: ArticleState, radius_km: float = 40.0) -> None:
     """An unknown village is somewhere in the area its article is about: its approximate
     point is the middle of the article's settlements within ``radius_km`` of the place it is
-    tied to (when there are two or more), not that one place."""
+    tied to (when there are two or more), not that one place. A name tied to a city of
+    :data:`CITY_POPULATION` or more stays at the city: a quarter of it, or its edge."""
     import dataclasses
 
     pts: list[tuple[float, float]] = []
@@ -543,13 +594,16 @@ def _area_of_approximations(st: ArticleState, radius_km: float = 40.0) -> None:
                 seen.add(pt)
                 pts.append(pt)
     done: dict[str, object] = {}
+    lows, n = st.tk.lows, st.tk.n
     for p in st.scan.places:
         a = p.approx
         if p.place is not None or p.subplace or a is None or a.feature_class != "P":
             continue
+        if p.j < n and lows[p.j] in _FACILITY_HEADS:
+            continue  # "the X border crossing", "the X dam": at the town the text ties it to
         if a.place_id not in done:
             near = [pt for pt in pts if _km(pt[0], pt[1], a.lat, a.lon) <= radius_km]
-            if len(near) >= 2:
+            if len(near) >= 2 and a.population < CITY_POPULATION:
                 lat = sum(x for x, _ in near) / len(near)
                 lon = sum(y for _, y in near) / len(near)
                 done[a.place_id] = dataclasses.replace(a, lat=lat, lon=lon, name=f"the {a.name} area")
@@ -680,23 +734,61 @@ def _variants(text: str) -> list[str]:
     return out
 
 
-def _variant_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str], *, regions: frozenset = frozenset()):
+#: How far from the places a name is written with (its list, else its sentence) one of several
+#: namesakes may lie to be taken for the place meant.
+WRITTEN_WITH_KM = 60.0
+
+
+def _written_with(st: ArticleState, p: PlaceM) -> list[tuple[float, float]]:
+    """The points of the places the text writes ``p`` with: the placed members of its
+    enumeration, else the placed towns and villages of its sentence (not a place inside an
+    actor's name)."""
+    def point_of(q: PlaceM):
+        if q is p or q.place is None or q.in_actor or q.kind not in ("settlement", "feature"):
+            return None
+        return (float(q.place.lat), float(q.place.lon))
+
+    pts = [pt for pt in map(point_of, _list_members(st, p)) if pt is not None]
+    if not pts:
+        k = st.sent_of[p.i]
+        body = st.layout.sentences[k].body_start  # not the dateline's place
+        pts = [pt for q in st.scan.places if st.sent_of[q.i] == k and q.i >= body
+               for pt in (point_of(q),) if pt is not None]
+    return pts
+
+
+def _variant_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str], *, regions: frozenset = frozenset(),
+                   focus: list[tuple[float, float]] | None = None, regions_here=frozenset(),
+                   within: list[tuple[float, float]] | None = None):
+    """A gazetteer place for a name the gazetteer lacks as written: the name written another
+    way (:func:`_variants`), a place spelled close nearby (:func:`_nearby_match`), a prominent
+    place one typo away (:func:`_typo_match`). Of several namesakes of a variant, the only one
+    within :data:`WRITTEN_WITH_KM` of the places the text writes the name with (``focus``, see
+    :func:`_written_with`), or the only one in a governorate its sentence names
+    (``regions_here``: "the town of P in the province of Q"), is the place meant."""
     from mapper.names import fold
 
     points = [(q.place.lat, q.place.lon) for q in resolved if q.place is not None]
+    lat, lon = gaz._col["lat"], gaz._col["lon"]
     for v in _variants(p.text):
         rows = gaz._index.get(fold(v))
         if rows:
             cands = [r for r in rows if gaz._col["place_id"][r] not in held]
+            inside = [r for r in cands if gaz._col["admin1"][r] in regions_here] if regions_here else []
+            if len(inside) == 1:  # the one namesake in the governorate the sentence names
+                return gaz._place(inside[0], 0.8)
             if points:
                 # near the article's places: half of its mentions within 150 km
                 pc = Counter(points)
                 cands = [r for r in cands
-                         if 2 * sum(n for (a, b), n in pc.items() if _km(gaz._col["lat"][r], gaz._col["lon"][r], a, b) < 150)
+                         if 2 * sum(n for (a, b), n in pc.items() if _km(lat[r], lon[r], a, b) < 150)
                          >= len(points)]
+            if len(cands) > 1 and focus:
+                near = [r for r in cands if min(_km(lat[r], lon[r], a, b) for a, b in focus) <= WRITTEN_WITH_KM]
+                cands = near if len(near) == 1 else cands
             if len(cands) == 1:
                 return gaz._place(cands[0], 0.8)
-    near = _nearby_match(gaz, p, resolved, held)
+    near = _nearby_match(gaz, p, resolved, held, focus=focus, within=within)
     if near is not None:
         return near
     return _typo_match(gaz, p, held, regions=regions)
@@ -744,10 +836,16 @@ def _prominent_keys(gaz) -> dict[str, int]:
     return got
 
 
-def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None = None):
+def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None = None, *,
+                  focus: list[tuple[float, float]] | None = None,
+                  within: list[tuple[float, float]] | None = None):
     """A gazetteer place within 60 km of the article's places whose name is spelled close
     (rapidfuzz ratio >= 84, or >= 76 with the same consonant skeleton). Names are compared
-    only with names of the same initial (any vowel for a vowel) in the cells around."""
+    only with names of the same initial (any vowel for a vowel) in the cells around. Of two
+    readings spelled as close, the one nearer the places the text writes the name with
+    (``focus``, see :func:`_written_with`; else the article's places) wins. With ``within``
+    (the towns of a name's own sentence, when it is in no list), a reading more than
+    :data:`LOOSE_READING_KM` from all of them is a namesake elsewhere."""
     from rapidfuzz import fuzz, process
 
     from mapper.names import fold, skeleton
@@ -762,20 +860,44 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
         return None
     sk = skeleton(key)
     pid, lat, lon = gaz._col["place_id"], gaz._col["lat"], gaz._col["lon"]
-    best, best_score = None, 0.0
+    near_to = focus or points
+    head = _generic_head(p.text)
+    best, best_score, best_km = None, 0.0, math.inf
     for kk, score, idx in process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=76, limit=8):
         r = owners[idx]
+        if head and kk.startswith(head):
+            # "Bab X" and "Bab Y" share only the word for a gate: compare what follows it
+            score = fuzz.ratio(key[len(head):], kk[len(head):])
+            if score < 76:
+                continue
         if held and pid[r] in held:
             continue
         if min(_km(lat[r], lon[r], a, b) for a, b in points) > 60:
             continue
+        km = min(_km(lat[r], lon[r], a, b) for a, b in near_to)
+        if within and min(_km(lat[r], lon[r], a, b) for a, b in within) > LOOSE_READING_KM:
+            continue  # far from every town of the name's own sentence
         if skeleton(kk) == sk:
             score += 8
-        if score > best_score:
-            best, best_score = r, score
+        if score > best_score or (score == best_score and km < best_km):
+            best, best_score, best_km = r, score, km
     if best is None or best_score < (90 if len(key) <= 6 else 84):
         return None
     return gaz._place(best, min(best_score, 100) / 100)
+
+
+#: generic first words of Arabic place names (gate, hill, spring, monastery, village, ruin, ...),
+#: as folded keys begin with them
+_GENERIC_HEADS = {"bab": "bab", "tal": "tal", "tell": "tel", "tall": "tal", "ain": "en", "ayn": "en", "deir": "der",
+                  "dayr": "der", "kafr": "kafr", "jabal": "jabal", "jebel": "jabal", "bir": "bir", "khirbat": "hirbat",
+                  "khirbet": "hirbat", "qaryat": "kariat", "umm": "um", "um": "um", "ras": "ras", "tel": "tel"}
+
+
+def _generic_head(text: str) -> str:
+    """The folded generic first word of a name written with one ("Bab al-Salama": "bab"), or ""."""
+    first = text.strip().split(" ")[0].split("-")[0].lower()
+    head = _GENERIC_HEADS.get(first, "")
+    return head if head and " " in text.strip() else ""
 
 
 def _keys_near(gaz, points: list[tuple[float, float]], initials: str) -> tuple[list[str], list[int]]:
@@ -1125,9 +1247,12 @@ def _place_rows(st: ArticleState) -> list[dict]:
             a = p.approx
             rows.append(_prow(art.id, p.text, f"near:{a.place_id}", f"{p.text} (not in the gazetteer; placed at {a.name})",
                               a.country, a.lat, a.lon, p.start, p.end))
-            if p.j < n and lows[p.j] in ("complex", "crossing", "dam", "camp", "airport", "base", "regiment"):
-                # a feature's name includes its generic head: "the Ramboosi complex"
-                e = st.tk.ends[p.j]
+            head = p.j + 1 if p.j + 1 < n and lows[p.j] == "border" and lows[p.j + 1] in ("crossing", "post", "gate",
+                                                                                           "point") else p.j
+            if head < n and lows[head] in ("complex", "crossing", "dam", "camp", "airport", "base", "regiment",
+                                           "post", "gate", "point"):
+                # a feature's name includes its generic head: "the Ramboosi complex", "the X border crossing"
+                e = st.tk.ends[head]
                 rows.append(_prow(art.id, st.text[p.start:e], f"near:{a.place_id}",
                                   f"{st.text[p.start:e]} (not in the gazetteer; placed at {a.name})",
                                   a.country, a.lat, a.lon, p.start, e))

@@ -338,6 +338,8 @@ _PLACE_SLOT_BEFORE = frozenset({"village", "villages", "town", "towns", "city", 
 _PLACE_SLOT_AFTER = frozenset({"village", "villages", "district", "districts", "neighbourhood", "neighbourhoods",
                                "neighborhood", "neighborhoods", "area", "hill", "complex", "camp", "quarter",
                                "suburb", "town", "region", "base", "crossing", "regiment"})
+#: the second word of a border facility's generic head: "the X border crossing"
+_BORDER_HEADS = frozenset({"crossing", "post", "gate", "point"})
 _NOT_NAMES = frozenset({"the", "a", "an", "this", "that", "those", "these", "some", "several", "two", "three", "four",
                         "five", "many", "other", "most", "all", "both", "first", "second", "eastern", "western",
                         "northern", "southern", "central", "upper", "lower", "old", "new", "in", "on", "at", "and",
@@ -619,6 +621,9 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
     prev = lows[i - 1] if i > sent_start else ""  # the word before, in this sentence
     if prev.rstrip(".") in _TITLES:
         return False  # "President Bashar", "Gen. Hamid"
+    if i - 3 >= sent_start and words[i - 1] == "-" and lows[i - 2] in _CONNECT and _capital(words[i - 3]) \
+            and tk.glued(i - 1) and tk.glued(i):
+        return False  # the tail of a longer name: "Salama" in "Bab al-Salama"
     if j + 1 < tk.n and lows[j] in ("'s", "’s") and lows[j + 1] in _PERSONAL:
         return False  # "Saddam Hussein's home town": a person's
     # an outlet named after a place: "Baghdad Today", "Pakistan Point News"
@@ -640,6 +645,8 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
     nxt = lows[j:j + 4]
     if nxt[:1] in ([","], ["and"]) and any(w in _PLACE_SLOT_BEFORE for w in nxt):
         return True
+    if nxt[:1] == ["border"] and nxt[1:2] and nxt[1] in _BORDER_HEADS:
+        return True  # a facility named with its generic head: "the X border crossing"
     return bool(nxt) and nxt[0] in _PLACE_SLOT_AFTER
 
 
@@ -748,8 +755,8 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
                 r = name_at(q + 1)
                 if r > q + 1 and (r >= s.j or lows[r] in (".", ",", "and", "in", "on", "near", "from")):
                     add(q + 1, r)
-            elif low in _PLACE_SLOT_AFTER and q > s.i and _capital(words[q - 1]) and (
-                    q - 1 not in covered or q in sc.place_end):
+            elif (low in _PLACE_SLOT_AFTER or low == "border" and q + 1 < s.j and lows[q + 1] in _BORDER_HEADS) \
+                    and q > s.i and _capital(words[q - 1]) and (q - 1 not in covered or q in sc.place_end):
                 # "the Mashhour district", "Kocho village", "the A and B districts"
                 r = q
                 if q in sc.place_end:  # a gazetteer name before the noun: the list may go on before it
