@@ -853,3 +853,55 @@ def test_control_of_a_town_passing_to_a_side(ex):
 def test_a_quoted_verb_reads_its_object_after_the_quote(ex):
     df = read(ex, 'The Iraqi defence ministry said its units had "fully liberated" the town of Rutba.', published=dt.date(2016, 5, 20))
     assert ("Rutba", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+# -- namesakes and spellings: the places a name is written with decide -----------------------------
+
+
+def test_a_spelling_variant_takes_the_namesake_in_the_governorate_its_sentence_names(ex):
+    # "Alieh" is a way of writing 'Aliyah, a name borne by villages in five governorates; the
+    # sentence puts it in Hasaka
+    rows = place_rows(ex, "Kurdish units said on Sunday that jihadists had shelled Alieh, a farming village "
+                          "on the plain of the province of Hasaka. Fighting also went on near Kobani and Raqqa.")
+    assert rows["Alieh"]["place_id"] == "geonames:173727"
+
+
+def test_of_two_close_spellings_the_one_near_the_list_it_is_in_wins(ex):
+    # two villages are spelled "Mas'udiyah"; the one meant lies beside the others of the list
+    rows = place_rows(ex, "After a night of fighting the jihadists held Akhtarin, Masoudiyeh and Dabiq, "
+                          "rebel commanders in Aleppo said.")
+    assert rows["Masoudiyeh"]["place_id"] == "geonames:165404"
+    assert near_km(rows["Masoudiyeh"], rows["Dabiq"]) < 15
+
+
+def test_an_alternate_name_far_from_every_town_of_its_sentence_is_a_namesake(ex):
+    # "Rayhanna" reaches only a village near Baghdad through an alternate name; the sentence
+    # is about Anah, 225 km away: the name is placed at Anah instead
+    text = ("Officials in Baghdad spoke of progress. Army units closed in on Anah after they retook "
+            "the nearby Rayhanna farms overnight.")
+    rows = place_rows(ex, text)
+    assert rows["Rayhanna"]["place_id"] == f"near:{rows['Anah']['place_id']}"
+    assert near_km(rows["Rayhanna"], rows["Anah"]) < 15
+
+
+def test_a_name_tied_to_a_city_is_placed_at_the_city_not_at_the_middle_of_its_area(ex):
+    text = ("Shells hit the area of Sheikh Maqsoud in Aleppo, while rebels hold Azaz, Marea and "
+            "Tal Rifaat to the north.")
+    rows = place_rows(ex, text)
+    assert rows["Sheikh Maqsoud"]["place_id"] == f"near:{rows['Aleppo']['place_id']}"
+    assert near_km(rows["Sheikh Maqsoud"], rows["Aleppo"]) < 1
+
+
+def test_a_border_crossing_with_a_compound_name_is_one_place_at_its_town(ex):
+    rows = place_rows(ex, "Rebels still hold Azaz, a few kilometres from the Bab al-Salama border crossing "
+                          "into Turkey.")
+    assert "Salama" not in rows  # the tail of the compound is not a place of its own
+    crossing = rows["Bab al-Salama border crossing"]
+    assert crossing["place_id"] == f"near:{rows['Azaz']['place_id']}"
+    assert near_km(crossing, rows["Azaz"]) < 1
+
+
+def test_a_shared_generic_first_word_does_not_make_two_names_close(ex):
+    # "Bab al-Salama" and "Bab Laymun" share only the word for a gate
+    rows = place_rows(ex, "Fighters reached the Bab al-Salama border crossing near Azaz.")
+    assert "Laym" not in rows["Bab al-Salama"]["place"]

@@ -484,6 +484,7 @@ def _place_unknowns(st: ArticleState) -> None:
                                   and lows[q.i - 2] in ("province", "governorate", "provinces")):
             regions_of.setdefault(st.sent_of[q.i], set()).add(q.place.admin1)
     _far_loose_readings(st, held)
+    _sentence_governorate(st, regions_of)
     _respellings(st)
     for p in st.scan.places:
         if p.place is not None or not p.text.strip():
@@ -544,6 +545,25 @@ def _far_loose_readings(st: ArticleState, held: set[str]) -> None:
             for m in _same_reading(st, p):
                 m.place, m.kind = None, "unknown"
             held.add(pl.place_id)
+
+
+def _sentence_governorate(st: ArticleState, regions_of: dict[int, set[str]]) -> None:
+    """A village read in one governorate while its sentence names another ("P, a village of the
+    province of Q") is the namesake in the governorate named, when exactly one bears the name
+    there."""
+    gaz = st.gaz
+    col = gaz._col
+    for p in st.scan.places:
+        pl = p.place
+        here = regions_of.get(st.sent_of[p.i])
+        if not here or pl is None or not p.known or p.in_actor or p.kind != "settlement" or pl.admin1 in here \
+                or pl.population >= 10000 or pl.feature_code in ("PPLC", "PPLA", "PPLA2"):
+            continue
+        inside = [r for r in gaz._index.get(p.key, {}) if col["admin1"][r] in here and col["feature_class"][r] == "P"]
+        if len(inside) == 1:
+            place = gaz._place(inside[0], 0.8)
+            for m in _same_reading(st, p):
+                _set_place(m, place)
 
 
 def _respellings(st: ArticleState) -> None:
