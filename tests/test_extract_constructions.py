@@ -905,3 +905,30 @@ def test_a_shared_generic_first_word_does_not_make_two_names_close(ex):
     # "Bab al-Salama" and "Bab Laymun" share only the word for a gate
     rows = place_rows(ex, "Fighters reached the Bab al-Salama border crossing near Azaz.")
     assert "Laym" not in rows["Bab al-Salama"]["place"]
+
+
+# -- a place located by distance and direction from another --------------------------------------
+
+
+def test_a_stated_distance_and_direction_choose_between_namesakes(ex):
+    # four villages are called al-Hammam; the article's other places pull toward the one near
+    # Qamishli, but the text puts this one 25 km south-west of Afrin
+    rows = place_rows(ex, "Kurdish units fought near Qamishli, Hasakah and Derik. Turkish-backed rebels seized "
+                          "al-Hammam, about 25 km south-west of Afrin.")
+    assert rows["al-Hammam"]["place_id"] == "geonames:173836"
+    assert 15 < near_km(rows["al-Hammam"], rows["Afrin"]) < 40
+
+
+def test_a_village_the_gazetteer_lacks_is_placed_at_the_stated_distance_and_direction(ex):
+    rows = place_rows(ex, "Peshmerga forces retook Zawiyat Qubbah, a village 30 km south of Mosul, on Friday.")
+    got, mosul = rows["Zawiyat Qubbah"], rows["Mosul"]
+    assert got["place_id"] == f"near:{mosul['place_id']}"
+    assert 27 < near_km(got, mosul) < 33 and got["lat"] < mosul["lat"]
+
+
+def test_a_reading_where_the_text_puts_it_is_kept_and_miles_are_read(ex):
+    # Hit lies some 50 km north-west of Ramadi: the reading stands; the reference is no event's place
+    rows = place_rows(ex, "IS fighters seized Hit, 31 miles (50 km) north-west of Ramadi, on Thursday.")
+    assert rows["Hit"]["place_id"] == "geonames:95788"
+    df = read(ex, "IS fighters seized Hit, 31 miles (50 km) north-west of Ramadi, on Thursday.")
+    assert set(df["name_as_written"]) == {"Hit"}

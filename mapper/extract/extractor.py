@@ -485,6 +485,7 @@ def _place_unknowns(st: ArticleState) -> None:
             regions_of.setdefault(st.sent_of[q.i], set()).add(q.place.admin1)
     _far_loose_readings(st, held)
     _sentence_governorate(st, regions_of)
+    _stated_offsets(st)
     _respellings(st)
     for p in st.scan.places:
         if p.place is not None or not p.text.strip():
@@ -564,6 +565,108 @@ def _sentence_governorate(st: ArticleState, regions_of: dict[int, set[str]]) -> 
             place = gaz._place(inside[0], 0.8)
             for m in _same_reading(st, p):
                 _set_place(m, place)
+
+
+_BEARINGS = {"north": 0.0, "northeast": 45.0, "east": 90.0, "southeast": 135.0, "south": 180.0,
+             "southwest": 225.0, "west": 270.0, "northwest": 315.0}
+_UNITS_KM = {"km": 1.0, "kms": 1.0, "kilometers": 1.0, "kilometres": 1.0, "kilometer": 1.0, "kilometre": 1.0,
+             "miles": 1.609344, "mile": 1.609344, "mi": 1.609344}
+#: words that may stand between a place and the distance that locates it ("P, located some 20 km ...")
+_OFFSET_FILLERS = frozenset({",", "located", "situated", "lying", "which", "is", "lies", "sits", "about", "some",
+                             "around", "nearly", "roughly", "approximately", "almost", "just", "only", "a", "an",
+                             "town", "village", "city", "area", "hamlet", "district", "the", "small", "key",
+                             "strategic", "border"})
+
+
+def _offset_point(lat: float, lon: float, km: float, bearing: float) -> tuple[float, float]:
+    """The point ``km`` from (lat, lon) along ``bearing`` degrees (spherical earth)."""
+    r = km / 6371.0
+    b = math.radians(bearing)
+    p1, l1 = math.radians(lat), math.radians(lon)
+    p2 = math.asin(math.sin(p1) * math.cos(r) + math.cos(p1) * math.sin(r) * math.cos(b))
+    l2 = l1 + math.atan2(math.sin(b) * math.sin(r) * math.cos(p1), math.cos(r) - math.sin(p1) * math.sin(p2))
+    return math.degrees(p2), (math.degrees(l2) + 540.0) % 360.0 - 180.0
+
+
+def _read_offset(lows: list[str], q: int, n: int):
+    """At token ``q``, "20 km (12 miles) [to the] north[-]west of": (km, bearing, index of the token
+    after "of"), else None."""
+    try:
+        num = float(lows[q].replace(",", ""))
+    except ValueError:
+        return None
+    r = q + 1
+    if r >= n or lows[r] not in _UNITS_KM:
+        return None
+    km = num * _UNITS_KM[lows[r]]
+    r += 1
+    if r < n and lows[r] == "(":  # "(12 miles)"
+        close = next((t for t in range(r, min(n, r + 6)) if lows[t] == ")"), None)
+        if close is None:
+            return None
+        r = close + 1
+    if r + 1 < n and lows[r] == "to" and lows[r + 1] == "the":
+        r += 2
+    if r >= n:
+        return None
+    word = lows[r]
+    if r + 2 < n and lows[r + 1] == "-" and lows[r + 2] in ("east", "west"):
+        word, r = word + lows[r + 2], r + 2  # "north-west"
+    if word not in _BEARINGS or r + 1 >= n or lows[r + 1] != "of":
+        return None
+    return km, _BEARINGS[word], r + 2
+
+
+def _stated_offsets(st: ArticleState) -> None:
+    """A place the text locates by distance and direction from another ("P, some 20 km south of
+    Q"): of P's namesakes, the one near that point; a reading far from it (more than 25 km, or
+    60 % of the distance) gives way to a namesake near it, else, for a village, to an
+    approximate point there; a name the gazetteer lacks is placed there. Q is only the
+    reference point, never the place of an event (see the roles' relations)."""
+    import dataclasses
+
+    gaz = st.gaz
+    col = gaz._col
+    lows, n = st.tk.lows, st.tk.n
+    by_end = st.scan.place_end
+    for q in range(1, n - 4):
+        if not lows[q][:1].isdigit():
+            continue
+        got = _read_offset(lows, q, n)
+        if got is None:
+            continue
+        km, bearing, t = got
+        while t < n and lows[t] in ("the", "city", "town", "village", "of", "capital"):
+            t += 1
+        ref = st.scan.place_at.get(t)
+        if ref is None or ref.place is None or ref.kind not in ("settlement", "feature") or ref.in_actor:
+            continue
+        # the place located: the nearest name before the distance, across a few filler words
+        b = q
+        while b > 0 and lows[b - 1] in _OFFSET_FILLERS and q - b < 6:
+            b -= 1
+        p = by_end.get(b)
+        if p is None or p is ref or p.in_actor or p.kind in ("admin1", "country") or st.sent_of[p.i] != st.sent_of[q]:
+            continue
+        lat, lon = _offset_point(float(ref.place.lat), float(ref.place.lon), km, bearing)
+        slack = max(25.0, 0.6 * km)
+        pl = p.place
+        if pl is not None and _km(pl.lat, pl.lon, lat, lon) <= slack:
+            continue  # read where the text puts it
+        rows = [r for r in gaz._index.get(p.key, {}) if col["feature_class"][r] in ("P", "S", "L", "T")] \
+            if p.key else []
+        fits = sorted((_km(col["lat"][r], col["lon"][r], lat, lon), r) for r in rows)
+        fits = [f for f in fits if f[0] <= slack]
+        targets = _same_reading(st, p) if pl is not None else [p]
+        if fits:
+            place = gaz._place(fits[0][1], 0.8)
+            for m in targets:
+                _set_place(m, place)
+        elif pl is None or (pl.population < 100_000 and pl.feature_code not in ("PPLC", "PPLA", "PPLA2")):
+            label = f"{km:g} km {next(w for w, b in _BEARINGS.items() if b == bearing)} of {ref.place.name}"
+            at = dataclasses.replace(ref.place, lat=lat, lon=lon, name=label)
+            for m in targets:
+                m.place, m.kind, m.approx = None, "unknown", at
 
 
 def _respellings(st: ArticleState) -> None:
