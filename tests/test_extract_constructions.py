@@ -932,3 +932,37 @@ def test_a_reading_where_the_text_puts_it_is_kept_and_miles_are_read(ex):
     assert rows["Hit"]["place_id"] == "geonames:95788"
     df = read(ex, "IS fighters seized Hit, 31 miles (50 km) north-west of Ramadi, on Thursday.")
     assert set(df["name_as_written"]) == {"Hit"}
+
+
+# -- people and organisations are not places --------------------------------------------------
+
+
+def test_words_of_an_organisations_or_a_persons_name_are_not_places(ex):
+    rows = place_rows(ex, "The Syrian Observatory for Human Rights said on Monday that forces loyal to President "
+                          "Bashar al-Assad had pushed into Dabiq.")
+    assert set(rows) == {"Dabiq"}
+
+
+def test_a_person_named_with_a_title_or_a_given_name_is_no_place_even_later_by_surname(ex):
+    text = ("Prime Minister Haider al-Abadi said on Tuesday that troops had taken Hit. "
+            "Abadi added that Anah would be next.")
+    assert set(place_rows(ex, text)) == {"Hit", "Anah"}
+    assert set(read(ex, text)["name_as_written"]) == {"Hit"}
+
+
+def test_a_name_set_off_by_commas_after_a_role_is_a_persons(ex):
+    rows = place_rows(ex, "A council official in Kobani, Idriss Nassan, said the hill above the town had fallen.")
+    assert set(rows) == {"Kobani"}
+
+
+def test_a_village_named_after_a_person_is_still_a_village(ex):
+    rows = place_rows(ex, "The army took the town of Hit and Ali Rasheed village on Sunday.")
+    assert {"Hit", "Ali Rasheed"} <= set(rows)
+
+
+def test_capitals_of_a_title_case_headline_make_no_unknown_place(ex):
+    text = ("Army Units Retake Key Town South Of Mosul: Commander\n\n"
+            "Iraqi forces took Qayyarah on Thursday, officers said.")
+    names = set(place_rows(ex, text))
+    assert "Retake Key" not in names and "Commander" not in names
+    assert "Qayyarah" in names

@@ -119,6 +119,7 @@ class Extractor:
         tk = tokenize(text)
         layout = Layout.of(tk, article.title or "")
         sc = scan(tk, layout, gazetteer=self.gazetteer, grammar=self.grammar, actors=self.actor_table)
+        _drop_people(tk, sc, type(self.gazetteer)._GIVEN_NAMES)
         _resolve_places(self.gazetteer, sc, tk)
         anchor = article.published
         st = ArticleState(article=article, text=text, tokens=tk, layout=layout, scan=sc, grammar=self.grammar,
@@ -367,6 +368,101 @@ def _resolve_places(gaz, sc, tk) -> None:
     for p in sc.places:
         if p.known and p.key in by_key and p.place is not by_key[p.key]:
             _set_place(p, by_key[p.key])
+
+
+def _person_spans(tk, given: frozenset) -> tuple[list[tuple[int, int]], set[str]]:
+    """People named in the text: a title or a given name before capitalised words ("President
+    Bashar al-Assad", "envoy Nickolay Mladenov", "Haider al-Abadi"). Returns the token spans of
+    the names (after the title) and the folded words of the names, so that a surname written
+    alone later ("Abadi said") is known for a person's too."""
+    from mapper.extract.mentions import _CONNECT, _TITLES, _capital
+    from mapper.names import fold
+
+    words, lows, n = tk.words, tk.lows, tk.n
+    spans: list[tuple[int, int]] = []
+    names: set[str] = set()
+
+    def spaced(r: int) -> bool:  # token r follows r - 1 on the same line
+        gap = tk.text[tk.ends[r - 1]:tk.starts[r]]
+        return gap in (" ", "") or (gap.strip() == "" and "\n" not in gap)
+
+    def name_run(q: int) -> int:
+        r = q
+        while r < n and r - q < 6 and spaced(r):
+            word = _capital(words[r]) and words[r][:1].isalpha() and lows[r] not in _TITLES
+            article = lows[r] in _CONNECT and r + 1 < n and (words[r + 1] == "-" or _capital(words[r + 1]))
+            hyphen = words[r] == "-" and r > q and r + 1 < n and _capital(words[r + 1]) and tk.glued(r) \
+                and tk.glued(r + 1)
+            if not (word or article or hyphen):
+                break
+            r += 1
+        return r
+
+    q = 0
+    while q < n - 1:
+        low = lows[q].rstrip(".")
+        start = None
+        if low in _TITLES and q + 1 < n and _capital(words[q + 1]) and spaced(q + 1):
+            start = q + 1  # "President Bashar al-Assad", "envoy Nickolay Mladenov"
+        elif _capital(words[q]) and low in given and q + 1 < n and (_capital(words[q + 1]) or lows[q + 1] in _CONNECT):
+            start = q  # "Haider al-Abadi"
+        elif low in _TITLES or low in _ROLE_NOUNS:
+            # "the top envoy in Iraq, Nickolay Mladenov, said": a name set off by commas after a role
+            c = next((t for t in range(q + 1, min(n, q + 6)) if lows[t] == ","), None)
+            if c is not None and c + 1 < n and _capital(words[c + 1]):
+                e = name_run(c + 1)
+                if e - (c + 1) >= 2 and e < n and lows[e] in (",", "said", "told", "says"):
+                    start = c + 1
+                    q = c
+        if start is not None:
+            end = name_run(start)
+            # a given name alone after a title is a person ("Commander Ali"); a run of two or more
+            # capitalised words after a given name is a full name; not a place named after a
+            # person ("Ali Rasheed village", "the village of Sheikh Hamid")
+            placed = end < n and lows[end] in _PLACE_NOUNS or q >= 2 and lows[q - 1] == "of" \
+                and lows[q - 2] in _PLACE_NOUNS
+            if end > start and (start == q + 1 or end - start >= 2) and not placed:
+                spans.append((start, end))
+                for t in range(start, end):
+                    if _capital(words[t]) and len(lows[t]) > 2:
+                        names.add(fold(words[t]))
+                q = end
+                continue
+        q += 1
+    return spans, names
+
+
+#: people's roles that a name set off by commas may follow ("a local official, A B, said")
+_ROLE_NOUNS = frozenset({"official", "officials", "activist", "resident", "journalist", "analyst", "witness",
+                         "researcher", "expert", "deputy", "head", "member", "representative", "fighter"})
+_PLACE_NOUNS = frozenset({"village", "villages", "town", "city", "district", "neighbourhood", "neighborhood",
+                          "area", "hill", "camp", "quarter", "suburb", "farms", "region", "subdistrict"})
+
+
+def _drop_people(tk, sc, given: frozenset) -> None:
+    """Places the scan found inside a person's name, or a person's surname written alone
+    later in the text ("Abadi said"), are not places."""
+    from mapper.names import fold
+
+    spans, names = _person_spans(tk, given)
+    if not spans:
+        return
+    inside = set()
+    for a, b in spans:
+        inside.update(range(a, b))
+
+    def person(p: PlaceM) -> bool:
+        if any(t in inside for t in range(p.i, p.j)):
+            return True
+        return p.j - p.i <= 3 and fold(p.text) in names and not p.cue
+
+    gone = [p for p in sc.places if person(p)]
+    if not gone:
+        return
+    ids = {id(p) for p in gone}
+    sc.places = [p for p in sc.places if id(p) not in ids]
+    sc.place_at = {k: v for k, v in sc.place_at.items() if id(v) not in ids}
+    sc.place_end = {k: v for k, v in sc.place_end.items() if id(v) not in ids}
 
 
 def _alternate_only(gaz, key: str, place) -> bool:
@@ -871,12 +967,17 @@ def _written_with(st: ArticleState, p: PlaceM) -> list[tuple[float, float]]:
             return None
         return (float(q.place.lat), float(q.place.lon))
 
-    pts = [pt for pt in map(point_of, _list_members(st, p)) if pt is not None]
+    # within 40 tokens either side, so that one endless list or sentence stays linear
+    _list_members(st, p)  # builds the article's lists once
+    group = st._lists.get(p.i)
+    at = st.scan.place_at
+    lo, hi = p.i - 40, p.j + 40
+    pts = [pt for t in range(max(0, lo), min(st.tk.n, hi)) if t in at and group is not None
+           and st._lists.get(t) is group for pt in (point_of(at[t]),) if pt is not None]
     if not pts:
-        k = st.sent_of[p.i]
-        body = st.layout.sentences[k].body_start  # not the dateline's place
-        pts = [pt for q in st.scan.places if st.sent_of[q.i] == k and q.i >= body
-               for pt in (point_of(q),) if pt is not None]
+        s = st.layout.sentences[st.sent_of[p.i]]  # the places of its sentence, after a dateline
+        pts = [pt for t in range(max(s.body_start, lo), min(s.j, hi)) if t in at
+               for pt in (point_of(at[t]),) if pt is not None]
     return pts
 
 
@@ -1325,6 +1426,12 @@ def _place_rows(st: ArticleState) -> list[dict]:
     n = st.tk.n
     for p in st.scan.places:
         pl = p.place
+        if p.in_actor and (pl is None or pl.feature_class == "P" and pl.population < 100_000
+                           and pl.feature_code not in ("PPLC", "PPLA")):
+            # a word of an actor's or a person's name ("the Observatory for Human Rights", "President
+            # Bashar al-Assad"), not a village; a country or a city in one ("rebels backed by Turkey",
+            # "the Deir ez-Zor Military Council") is still named as a place
+            continue
         if p.subplace and p.approx is not None:
             a = p.approx
             rows.append(_prow(art.id, p.text, f"near:{a.place_id}", f"{p.text} (a part of {a.name}; placed at it)",

@@ -650,6 +650,12 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
     return bool(nxt) and nxt[0] in _PLACE_SLOT_AFTER
 
 
+def _title_cased(words: list[str], i: int, j: int) -> bool:
+    """A headline written in title case (most words of four letters or more capitalised)."""
+    long = [w for w in words[i:j] if len(w) > 3 and w.isalpha()]
+    return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.8 * len(long)
+
+
 def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> None:
     """Capitalised names in place slots that the gazetteer lacks: "the villages of A and B",
     "the N district", "including A, B and C" after a plural place noun."""
@@ -724,6 +730,8 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
             return
 
     for s in layout.sentences:
+        if _title_cased(words, s.i, s.j):
+            continue  # "Iraq Forces Retake Key Town": capitals there are no sign of a name
         for q in range(s.i, s.j):
             low = lows[q]
             if low == "of" and q > s.i and lows[q - 1] in _PLACE_SLOT_BEFORE:
