@@ -966,3 +966,11 @@ def test_capitals_of_a_title_case_headline_make_no_unknown_place(ex):
     names = set(place_rows(ex, text))
     assert "Retake Key" not in names and "Commander" not in names
     assert "Qayyarah" in names
+
+
+def test_of_equal_namesakes_a_list_member_takes_the_one_nearest_the_rest_of_its_list(ex):
+    # two villages 13 km apart are both called Tal Ghazal; the others of the list lie beside one
+    text = "Troops took villages around Kirkuk and Hawija, including Tal Ghazal, Aziz Obeid and al-Hadiqah."
+    rows = place_rows(ex, text)
+    assert rows["Tal Ghazal"]["place_id"] == "geonames:90369"
+    assert near_km(rows["Tal Ghazal"], rows["al-Hadiqah"]) < 10

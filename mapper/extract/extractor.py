@@ -605,6 +605,7 @@ def _place_unknowns(st: ArticleState) -> None:
     _respellings(st)
     _stated_location(st)
     _list_coherence(st)
+    _list_namesakes(st)
     _mark_subplaces(st)
     resolved = [p for p in st.scan.places if p.place is not None and p.eligible]
     town = _main_town(st)
@@ -763,6 +764,47 @@ def _stated_offsets(st: ArticleState) -> None:
             at = dataclasses.replace(ref.place, lat=lat, lon=lon, name=label)
             for m in targets:
                 m.place, m.kind, m.approx = None, "unknown", at
+
+
+def _list_namesakes(st: ArticleState) -> None:
+    """Of namesakes that a name reaches equally well (same name, same standing), a member of an
+    enumeration of three or more placed villages takes the one nearest the middle of the list
+    (its median point), when it is at least 3 km nearer than its reading and no other name of
+    the text holds it. Each list is looked at once: linear in the mentions."""
+    gaz = st.gaz
+    col = gaz._col
+    lat, lon = col["lat"], col["lon"]
+    if not st.scan.places:
+        return
+    _list_members(st, st.scan.places[0])  # builds the article's lists once
+    held = {q.place.place_id for q in st.scan.places if q.place is not None}
+    seen: set[int] = set()
+    for group in st._lists.values():
+        if id(group) in seen:
+            continue
+        seen.add(id(group))
+        placed = [q for q in group if q.place is not None and q.kind == "settlement" and not q.in_actor]
+        if len(placed) < 3:
+            continue
+        mid_lat = sorted(q.place.lat for q in placed)[len(placed) // 2]
+        mid_lon = sorted(q.place.lon for q in placed)[len(placed) // 2]
+        for p in placed:
+            pl = p.place
+            rows = gaz._index.get(p.key, {}) if p.known else {}
+            if len(rows) < 2:
+                continue
+            mine = next((w for r, w in rows.items() if col["place_id"][r] == pl.place_id), None)
+            if mine is None:
+                continue
+            here = _km(pl.lat, pl.lon, mid_lat, mid_lon)
+            best = min(((_km(lat[r], lon[r], mid_lat, mid_lon), r) for r, w in rows.items()
+                        if w >= mine and col["feature_class"][r] == "P" and col["place_id"][r] not in held),
+                       default=None)
+            if best is not None and best[0] + 3.0 <= here:
+                place = gaz._place(best[1], pl.score)
+                held.add(place.place_id)
+                for m in _same_reading(st, p):
+                    _set_place(m, place)
 
 
 def _respellings(st: ArticleState) -> None:
