@@ -854,7 +854,7 @@ def _area_of_approximations(st: ArticleState, radius_km: float = 40.0) -> None:
             if pt not in seen and len(pts) < 200:
                 seen.add(pt)
                 pts.append(pt)
-    done: dict[str, object] = {}
+    done: dict[tuple, object] = {}
     lows, n = st.tk.lows, st.tk.n
     for p in st.scan.places:
         a = p.approx
@@ -862,15 +862,18 @@ def _area_of_approximations(st: ArticleState, radius_km: float = 40.0) -> None:
             continue
         if p.j < n and lows[p.j] in _FACILITY_HEADS:
             continue  # "the X border crossing", "the X dam": at the town the text ties it to
-        if a.place_id not in done:
+        key = (a.place_id, a.lat, a.lon)
+        if key not in done:
             near = [pt for pt in pts if _km(pt[0], pt[1], a.lat, a.lon) <= radius_km]
             if len(near) >= 2 and a.population < CITY_POPULATION:
                 lat = sum(x for x, _ in near) / len(near)
                 lon = sum(y for _, y in near) / len(near)
-                done[a.place_id] = dataclasses.replace(a, lat=lat, lon=lon, name=f"the {a.name} area")
+                # "the area of 8 km northwest of Q" for a stated point: distances in reports are rough
+                label = f"the area of {a.name}" if a.name[:1].isdigit() else f"the {a.name} area"
+                done[key] = dataclasses.replace(a, lat=lat, lon=lon, name=label)
             else:
-                done[a.place_id] = a
-        p.approx = done[a.place_id]
+                done[key] = a
+        p.approx = done[key]
 
 
 def _same_name_same_place(st: ArticleState) -> None:
@@ -1120,33 +1123,38 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
     points = [(q.place.lat, q.place.lon) for q in resolved if q.place is not None]
     if len(key) < 4 or not points:
         return None
-    initials = "aeiou" if key[0] in "aeiou" else key[0]
-    choices, owners = _keys_near(gaz, points, initials)
-    if not choices:
-        return None
-    sk = skeleton(key)
+    keys = [key]
+    if any(ch in p.text for ch in "şçêîûxğŞÇÊÎÛ"):  # a Kurdish spelling: compare its Arabic-style letters too
+        alt = fold(p.text.translate(_KURDISH))
+        if alt and alt != key:
+            keys.append(alt)
     pid, lat, lon = gaz._col["place_id"], gaz._col["lat"], gaz._col["lon"]
     near_to = focus or points
     head = _generic_head(p.text)
     best, best_score, best_km = None, 0.0, math.inf
-    for kk, score, idx in process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=76, limit=8):
-        r = owners[idx]
-        if head and kk.startswith(head):
-            # "Bab X" and "Bab Y" share only the word for a gate: compare what follows it
-            score = fuzz.ratio(key[len(head):], kk[len(head):])
-            if score < 76:
+    for k in keys:
+        choices, owners = _keys_near(gaz, points, "aeiou" if k[0] in "aeiou" else k[0])
+        if not choices:
+            continue
+        sk = skeleton(k)
+        for kk, score, idx in process.extract(k, choices, scorer=fuzz.ratio, score_cutoff=76, limit=8):
+            r = owners[idx]
+            if head and kk.startswith(head):
+                # "Bab X" and "Bab Y" share only the word for a gate: compare what follows it
+                score = fuzz.ratio(k[len(head):], kk[len(head):])
+                if score < 76:
+                    continue
+            if held and pid[r] in held:
                 continue
-        if held and pid[r] in held:
-            continue
-        if min(_km(lat[r], lon[r], a, b) for a, b in points) > 60:
-            continue
-        km = min(_km(lat[r], lon[r], a, b) for a, b in near_to)
-        if within and min(_km(lat[r], lon[r], a, b) for a, b in within) > LOOSE_READING_KM:
-            continue  # far from every town of the name's own sentence
-        if skeleton(kk) == sk:
-            score += 8
-        if score > best_score or (score == best_score and km < best_km):
-            best, best_score, best_km = r, score, km
+            if min(_km(lat[r], lon[r], a, b) for a, b in points) > 60:
+                continue
+            km = min(_km(lat[r], lon[r], a, b) for a, b in near_to)
+            if within and min(_km(lat[r], lon[r], a, b) for a, b in within) > LOOSE_READING_KM:
+                continue  # far from every town of the name's own sentence
+            if skeleton(kk) == sk:
+                score += 8
+            if score > best_score or (score == best_score and km < best_km):
+                best, best_score, best_km = r, score, km
     if best is None or best_score < (90 if len(key) <= 6 else 84):
         return None
     return gaz._place(best, min(best_score, 100) / 100)
