@@ -974,3 +974,12 @@ def test_of_equal_namesakes_a_list_member_takes_the_one_nearest_the_rest_of_its_
     rows = place_rows(ex, text)
     assert rows["Tal Ghazal"]["place_id"] == "geonames:90369"
     assert near_km(rows["Tal Ghazal"], rows["al-Hadiqah"]) < 10
+
+
+def test_a_close_spelling_of_a_main_name_near_the_list_beats_a_far_alternate_name(ex):
+    # "Saaiydiyah" is written exactly as an alternate name of a village near Baghdad; As Sa'diyah
+    # of Diyala, spelled a vowel apart, lies beside Jalawla, the other town of the list
+    text = "Gunmen overran Jalawla and Saaiydiyah on Friday, and officials in Baghdad asked for help."
+    rows = place_rows(ex, text)
+    assert rows["Saaiydiyah"]["place_id"] == "geonames:98545"
+    assert near_km(rows["Saaiydiyah"], rows["Jalawla"]) < 15

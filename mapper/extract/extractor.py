@@ -627,11 +627,18 @@ def _place_unknowns(st: ArticleState) -> None:
 LOOSE_READING_KM = 100.0
 
 
+#: How much nearer the places a name is written with a close spelling of a place's own name
+#: must lie to replace a reading through an alternate name.
+CLOSER_KM = 25.0
+
+
 def _far_loose_readings(st: ArticleState, held: set[str]) -> None:
     """A name that reaches an obscure village only through one of its alternate names ("Qaryat
     al X" for "X") is a namesake when that village lies more than :data:`LOOSE_READING_KM`
     from every town its sentence (or its list) names: the name is left unknown, to be placed
-    at the places it is written with, and that village is not offered again for it."""
+    at the places it is written with, and that village is not offered again for it. When a
+    place whose own name is spelled close to the name lies :data:`CLOSER_KM` nearer those
+    towns, it is the place meant."""
     gaz = st.gaz
     for p in st.scan.places:
         pl = p.place
@@ -639,10 +646,23 @@ def _far_loose_readings(st: ArticleState, held: set[str]) -> None:
                 or pl.feature_code in ("PPLC", "PPLA", "PPLA2") or not _alternate_only(gaz, p.key, pl):
             continue
         focus = _written_with(st, p)
-        if focus and min(_km(pl.lat, pl.lon, a, b) for a, b in focus) > LOOSE_READING_KM:
+        if not focus:
+            continue
+        away = min(_km(pl.lat, pl.lon, a, b) for a, b in focus)
+        if away > LOOSE_READING_KM:
             for m in _same_reading(st, p):
                 m.place, m.kind = None, "unknown"
             held.add(pl.place_id)
+        elif away > CLOSER_KM:
+            # a place whose own name is spelled close to it lies much nearer the places the text
+            # writes it with ("Saaiydiyah" beside Jalawla: As Sa'diyah of Diyala, not the village
+            # near Baghdad that has it as an alternate name)
+            placed = [q for q in st.scan.places if q.place is not None and q.eligible and q is not p]
+            near = _nearby_match(gaz, p, placed, held | {pl.place_id}, focus=focus)
+            if near is not None and min(_km(near.lat, near.lon, a, b) for a, b in focus) + CLOSER_KM <= away:
+                for m in _same_reading(st, p):
+                    _set_place(m, near)
+                held.add(near.place_id)
 
 
 def _sentence_governorate(st: ArticleState, regions_of: dict[int, set[str]]) -> None:
