@@ -159,6 +159,12 @@ def _settle(st: ArticleState, label: str, claim: Claim, *, at: int = -1) -> str:
         prefer = word in ("group", "organisation", "organization")
         if prefer and st.main_insurgent in st.side_counts:
             return st.main_insurgent  # "the group": the insurgent the article is about
+        if word in ("alliance", "militia", "militias"):
+            # "the alliance": the side last named as one ("the SDF, a Kurdish-Arab alliance")
+            named = _last_named_as(st, q, ("alliance", "coalition") if word == "alliance" else ("militia",),
+                                   claim)
+            if named:
+                return named
         return _previous_subject(st, q, claim, prefer_nonstate=prefer) or _last_actor(st, q, claim,
                                                                                       prefer_nonstate=prefer) or ""
     if label == "ypg" or label == "kurdish":
@@ -182,6 +188,23 @@ def _settle(st: ArticleState, label: str, claim: Claim, *, at: int = -1) -> str:
     if label == "never":
         return ""
     return label
+
+
+def _last_named_as(st: ArticleState, before: int, heads: tuple[str, ...], claim: Claim) -> str:
+    """The side of the last actor phrase before token ``before`` whose words include one of
+    ``heads`` ("a US-backed Kurdish-Arab alliance"), or that an appositive names so ("the SDF,
+    an alliance of ..."); not the anaphor itself, not the air coalition."""
+    lows = st.tk.lows
+    for a in reversed([a for a in st.scan.actors if a.j <= before]):
+        if a.label in ("anaphor", "never", "coalition"):
+            continue
+        words = set(lows[a.i:a.j])
+        after = lows[a.j:a.j + 6] if a.j < st.tk.n and lows[a.j] == "," else []
+        if words & set(heads) or set(after) & set(heads):
+            got = _settle(st, a.label, claim, at=a.i)
+            if got:
+                return got
+    return ""
 
 
 def _last_actor(st: ArticleState, before: int, claim: Claim, *, exclude: str = "", prefer_nonstate: bool = False) -> str:
