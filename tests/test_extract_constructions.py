@@ -987,7 +987,7 @@ def test_a_close_spelling_of_a_main_name_near_the_list_beats_a_far_alternate_nam
 
 def test_the_alliance_is_the_side_last_named_an_alliance_not_the_last_side_named(ex):
     text = ("The Syrian Democratic Forces, an alliance of Kurdish and Arab units, pushed toward Manbij on Monday. "
-            "The town had been a supply hub for the Islamic State. "
+            "The town, north-east of the city of Aleppo, had long been a key IS depot on the road to Turkey. "
             "The alliance said its fighters took the town centre after days of fighting in Manbij.")
     df = read(ex, text, published=dt.date(2016, 8, 10))
     got = df[df["name_as_written"] == "Manbij"]
