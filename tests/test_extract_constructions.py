@@ -992,3 +992,27 @@ def test_the_alliance_is_the_side_last_named_an_alliance_not_the_last_side_named
     df = read(ex, text, published=dt.date(2016, 8, 10))
     got = df[df["name_as_written"] == "Manbij"]
     assert len(got) and set(got["gainer"]) == {"SDF"} and set(got["loser"]) <= {"IS", ""}
+
+
+def test_praise_on_a_liberation_states_it_and_the_citys_liberation_is_the_town_talked_about(ex):
+    text = ("The prime minister flew to Mosul on Sunday to congratulate the army on the city's liberation "
+            "from Daesh, his office said.")
+    df = read(ex, text, published=dt.date(2017, 7, 10))
+    assert set(df["name_as_written"]) == {"Mosul"}
+    assert set(df["event_type"]) == {"captured"} and set(df["loser"]) == {"IS"}
+    # a goal stays a goal
+    df = read(ex, "The army embarked on the liberation of Mosul from Daesh on Sunday.", published=dt.date(2017, 7, 10))
+    assert df.empty
+
+
+def test_turkish_outlets_names_for_the_ypg_are_the_kurdish_side(ex):
+    df = read(ex, "Turkish-backed forces seized Tal Rifaat from the YPG/PKK terror group on Monday.",
+              published=dt.date(2018, 3, 20))
+    assert df.iloc[0]["loser"] == "SDF" and df.iloc[0]["gainer"] == "Turkish-backed rebels"
+    df = read(ex, "PKK fighters drove Islamic State militants out of Sinjar on Friday.", published=dt.date(2015, 11, 14))
+    assert df.iloc[0]["gainer"] == "Kurdish forces" and df.iloc[0]["loser"] == "IS"
+
+
+def test_a_compound_word_is_no_village(ex):
+    assert set(place_rows(ex, "Mine-clearing teams entered Raqqa on Monday.")) == {"Raqqa"}
+    assert "Anbar" in place_rows(ex, "Anbar-based tribes joined the fight for Hit.")

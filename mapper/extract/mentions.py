@@ -624,6 +624,9 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
     if i - 3 >= sent_start and words[i - 1] == "-" and lows[i - 2] in _CONNECT and _capital(words[i - 3]) \
             and tk.glued(i - 1) and tk.glued(i):
         return False  # the tail of a longer name: "Salama" in "Bab al-Salama"
+    if not notable and j + 1 < n and words[j] == "-" and tk.glued(j) and tk.glued(j + 1) \
+            and words[j + 1][:1].islower() and lows[j + 1] not in _CONNECT:
+        return False  # a compound word: "Mine-clearing teams" (a known town stays: "Anbar-based")
     if j + 1 < tk.n and lows[j] in ("'s", "’s") and lows[j + 1] in _PERSONAL:
         return False  # "Saddam Hussein's home town": a person's
     # an outlet named after a place: "Baghdad Today", "Pakistan Point News"

@@ -160,6 +160,12 @@ def _prev_word(st: ArticleState, q: int, lo: int) -> int:
     return q
 
 
+#: verbs and nouns of praise: "congratulated the troops on the liberation of P" states a fact
+_PRAISE = frozenset({"congratulate", "congratulated", "congratulates", "congratulating", "congratulations",
+                     "praise", "praised", "praises", "praising", "commend", "commended", "hail", "hailed",
+                     "thank", "thanked", "thanks", "compliment", "complimented"})
+
+
 def blocked(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> str:
     """Why the claim governed by the word at ``q`` is not a fact ("" when it is)."""
     g = st.grammar
@@ -184,8 +190,9 @@ def blocked(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> str:
         return "hypothetical"
     if p >= lo and lows[p] in ("the", "its", "their") and q in st.trig_at and st.trig_at[q].form.is_noun:
         pp = p - 1
-        if pp >= lo and lows[pp] in ("for", "toward", "towards", "to", "on", "against"):
-            return "goal"  # "the offensive for the liberation of P"
+        if pp >= lo and lows[pp] in ("for", "toward", "towards", "to", "on", "against") \
+                and not (lows[pp] == "on" and any(w in _PRAISE for w in lows[max(lo, pp - 5):pp])):
+            return "goal"  # "the offensive for the liberation of P" (not "congratulated them on the ...")
         if pp >= lo and lows[pp] in g.goal_nouns:
             return "goal"
     for r in range(lo, q - 1):
@@ -1292,6 +1299,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
                 args["poss"] = NP(p.i, p.j, places=[p])
             elif a is not None:
                 args["poss"] = NP(a.i, a.j, actor=a)
+            elif r >= 2 and lows[r - 1] in ("city", "town", "village") and lows[r - 2] in ("the", "this"):
+                args["poss"] = NP(r - 2, r, coref=r - 1)  # "the city's liberation": the town talked about
         elif r >= 0 and lows[r] in ("its", "their"):
             args["poss"] = NP(r, r + 1, pronoun=r)
     else:  # passive, intransitive
