@@ -1016,3 +1016,19 @@ def test_turkish_outlets_names_for_the_ypg_are_the_kurdish_side(ex):
 def test_a_compound_word_is_no_village(ex):
     assert set(place_rows(ex, "Mine-clearing teams entered Raqqa on Monday.")) == {"Raqqa"}
     assert "Anbar" in place_rows(ex, "Anbar-based tribes joined the fight for Hit.")
+
+
+def test_the_end_of_the_battle_for_a_town_is_its_capture_by_who_declares_it(ex):
+    pub = dt.date(2017, 10, 18)
+    df = read(ex, "Islamic State fighters were routed. The SDF said on Tuesday that military operations in Raqqa "
+                  "had ended.", published=pub)
+    assert (df["name_as_written"] == "Raqqa").any()
+    row = df[df["name_as_written"] == "Raqqa"].iloc[0]
+    assert row["event_type"] == "captured" and row["gainer"] == "SDF"
+    assert str(row["date"])[:10] == "2017-10-17"
+    df = read(ex, "Prime Minister Haider al-Abadi declared the end of the battle for Mosul on Monday, saying Daesh "
+                  "had been defeated.", published=pub)
+    assert set(df[df["name_as_written"] == "Mosul"]["gainer"]) == {"Iraqi government"}
+    # still going on, or only hoped for: no claim
+    for text in ("The battle for Raqqa will be over soon, the SDF said.", "IS said the battle for Kobani was not over."):
+        assert read(ex, text, published=pub).empty, text

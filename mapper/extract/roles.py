@@ -1934,6 +1934,8 @@ def _symbolic(st: ArticleState, k: int) -> list[Claim]:
                          construction="symbolic:siege_broken")
         elif w in _DECLARED and c + 1 < s.j:
             out += _declared(st, k, c)
+        elif w in _ENDED and c > s.body_start:
+            out += _operations_ended(st, k, c)
         elif w == "victory":
             v = None
             for q in range(c - 1, max(s.body_start, c - 6) - 1, -1):
@@ -1954,6 +1956,69 @@ def _symbolic(st: ArticleState, k: int) -> list[Claim]:
             out += _make(st, k, np, "captured", v, chunk, gainer=subj, loser=loser, confidence=0.8,
                          construction="symbolic:victory")
     return out
+
+
+_ENDED = frozenset({"over", "ended", "end", "concluded", "finished", "complete", "completed"})
+_OPERATIONS = frozenset({"operations", "operation", "battle", "offensive", "campaign", "fighting", "combat"})
+
+
+def _operations_ended(st: ArticleState, k: int, c: int) -> list[Claim]:
+    """The battle for a town is over, so its attacker holds it: "military operations in P are
+    over", "the battle for P has ended", "declared the end of operations in P". The gainer is
+    who says or declares it."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    ops = None
+    if lows[c] == "end":  # "(declared|announced|marked) the end of (the) (military) operations in P"
+        q = c + 1
+        if q < s.j and lows[q] == "of":
+            q += 1
+            while q < s.j and lows[q] in ("the", "all", "military", "combat", "major", "ground"):
+                q += 1
+            if q < s.j and lows[q] in _OPERATIONS:
+                ops = q
+        v = c - 2 if c - 2 >= s.body_start and lows[c - 1] == "the" else c - 1
+        if ops is None or v < s.body_start or lows[v] not in _DECLARED | {"marked", "marks", "announce", "declare"}:
+            return []
+    else:  # "operations in P (were|have) over|ended"
+        q = c - 1
+        while q > s.body_start and lows[q] in ("now", "finally", "officially", "effectively", "all", "largely"):
+            q -= 1
+        if lows[q] not in ("was", "were", "is", "are", "had", "has", "have", "been", "now"):
+            return []
+        if lows[q] in ("been",):
+            q -= 1
+        v = c
+        r = q - 1
+        # back over the place phrase to the noun of operations
+        while r > s.body_start and r > q - 10 and lows[r] not in _OPERATIONS and lows[r] not in (".", ";", ","):
+            r -= 1
+        if lows[r] not in _OPERATIONS:
+            return []
+        ops = r
+    q = ops + 1
+    if q < s.j and lows[q] not in ("in", "for", "to", "inside"):
+        return []
+    if q < s.j and lows[q] == "to" and q + 1 < s.j and lows[q + 1] in ("liberate", "retake", "recapture", "free",
+                                                                      "capture", "take"):
+        q += 1
+    np = scan_np(st, q + 1, min(s.j, q + 8))
+    if np is None or not np.places or (lows[c] != "end" and np.places[0].j > c):
+        return []
+    chunk = st.chunk_of(k, v)
+    if blocked(st, k, v, chunk):
+        return []
+    # who says it: the subject of the declaring verb, else the speaker of a report verb before it
+    speaker = None
+    if lows[c] == "end":
+        speaker = subject_actor(st, k, v, chunk)
+    else:
+        for r in range(ops - 1, s.body_start - 1, -1):
+            if lows[r] in REPORT_VERBS:
+                speaker = subject_actor(st, k, r, st.chunk_of(k, r))
+                break
+    return _make(st, k, np, "captured", v, chunk, gainer=speaker, loser=None, confidence=0.7,
+                 construction="symbolic:operations_ended")
 
 
 _BREAK_SIEGE = frozenset({"broke", "break", "breaks", "breaking", "broken", "lifted", "lift", "lifts", "lifting",
