@@ -1032,3 +1032,20 @@ def test_the_end_of_the_battle_for_a_town_is_its_capture_by_who_declares_it(ex):
     # still going on, or only hoped for: no claim
     for text in ("The battle for Raqqa will be over soon, the SDF said.", "IS said the battle for Kobani was not over."):
         assert read(ex, text, published=pub).empty, text
+
+
+def test_a_name_the_gazetteer_lacks_as_a_verbs_object_is_a_place(ex):
+    rows = place_rows(ex, "Troops seized al-Ayadiya, the last pocket held by the militants near Tal Afar.")
+    assert rows["al-Ayadiya"]["place_id"] == f"near:{rows['Tal Afar']['place_id']}"
+    # nationalities, groups and people after a verb are not
+    for text in ("Kurdish forces liberated Christians from Qaraqosh.", "Rebels captured American weapons in Hit.",
+                 "The army captured Abu Omar al-Shishani on Monday."):
+        assert not any(r["place_id"] == "" or r["place_id"].startswith("near:")
+                       for r in place_rows(ex, text).values()), text
+
+
+def test_breaking_through_a_blockade_is_reaching_the_town(ex):
+    df = read(ex, "Army units broke through the blockade of Deir ez-Zor on Tuesday, ending a siege by IS "
+                  "militants that had lasted three years.", published=dt.date(2017, 9, 6))
+    got = df[(df["name_as_written"] == "Deir ez-Zor") & (df["event_type"] == "entered")]
+    assert len(got) == 1 and got.iloc[0]["gainer"] == "Syrian government" and got.iloc[0]["loser"] == "IS"

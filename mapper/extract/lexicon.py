@@ -217,7 +217,8 @@ class Grammar:
         #: every word that can start a trigger or a control/symbolic construction: a sentence
         #: without one of them is never read further
         self.cue_words = frozenset(self._table) | self.control_nouns | {"flag", "flags", "victory"} \
-            | {"operations", "operation", "battle", "offensive", "campaign", "fighting", "combat"} \
+            | {"operations", "operation", "battle", "offensive", "campaign", "fighting", "combat", "siege", "blockade",
+               "encirclement"} \
             | self.adj_held | self.adj_besieged | self.adj_captured | self.stronghold_nouns | {"hands"}
 
     # -- construction --------------------------------------------------------------------

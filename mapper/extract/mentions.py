@@ -653,6 +653,16 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
     return bool(nxt) and nxt[0] in _PLACE_SLOT_AFTER
 
 
+#: words that may follow a place named as a verb's object ("seized al-Ayadiya on Thursday")
+_AFTER_OBJECT = frozenset({",", ".", ";", ":", "on", "in", "from", "after", "and", "near", "north", "south", "east",
+                           "west", "northeast", "northwest", "southeast", "southwest", "early", "late", "last",
+                           "this", "yesterday", "today", "(", "-", "–", "—", "outside", "overnight"})
+#: nationality and group words that start capitalised but name no place
+_DEMONYM_WORDS = frozenset({"iraqi", "syrian", "kurdish", "turkish", "american", "russian", "iranian", "arab", "shiite",
+                            "sunni", "yazidi", "christian", "christians", "yazidis", "kurds", "arabs", "turkmen",
+                            "assyrian", "islamic", "jihadist", "western", "us", "u.s.", "coalition"})
+
+
 def _title_cased(words: list[str], i: int, j: int) -> bool:
     """A headline written in title case (most words of four letters or more capitalised)."""
     long = [w for w in words[i:j] if len(w) > 3 and w.isalpha()]
@@ -798,6 +808,16 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
                         q2 = b2 - 1
                         if q2 > s.i and lows[q2] == "and" and lows[q2 - 1] == ",":
                             q2 -= 1
+    # the object of a trigger verb, when a boundary follows it: "troops seized al-Ayadiya on Thursday"
+    for t in sc.triggers:
+        q = t.j
+        if t.form.is_noun or q >= n or q in covered or not (_capital(words[q]) or lows[q] in _CONNECT):
+            continue
+        if lows[q] in stop or lows[q] in _NOT_NAMES or lows[q] in _DEMONYM_WORDS:
+            continue
+        r = name_at(q)
+        if r > q and (r >= n or lows[r] in _AFTER_OBJECT) and not any(lows[x] in _DEMONYM_WORDS for x in range(q, r)):
+            add(q, r)
     # a dateline opens with a place: "Damacus, July 6 (IANS) -" names one even when misspelt
     for a, _b in layout.dateline_spans:
         if a < n and a not in covered and _capital(words[a]) and lows[a] not in stop:

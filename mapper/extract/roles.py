@@ -1909,7 +1909,7 @@ def _symbolic(st: ArticleState, k: int) -> list[Claim]:
             subj = subject_actor(st, k, v, chunk)
             out += _make(st, k, np, "captured", v, chunk, gainer=subj, loser=None, confidence=0.75,
                          construction="symbolic:flag")
-        elif w == "siege" and c + 1 < s.j and lows[c + 1] in ("of", "on", "around"):
+        elif w in ("siege", "blockade", "encirclement") and c + 1 < s.j and lows[c + 1] in ("of", "on", "around"):
             # "broke the Islamic State's siege of P": the relieving side reaches the town
             v = None
             for q in range(c - 1, max(s.body_start, c - 6) - 1, -1):
@@ -2022,6 +2022,7 @@ def _operations_ended(st: ArticleState, k: int, c: int) -> list[Claim]:
 
 
 _BREAK_SIEGE = frozenset({"broke", "break", "breaks", "breaking", "broken", "lifted", "lift", "lifts", "lifting",
+                          "breached", "breach", "smashed", "punched",
                           "ended", "end", "ends", "ending", "relieved", "relieve", "relieving"})
 _DECLARED = frozenset({"declared", "declare", "declares", "declaring", "announced", "pronounced", "proclaimed"})
 _FREED = frozenset({"liberated", "freed", "recaptured", "captured", "retaken", "cleared", "secured", "free",
