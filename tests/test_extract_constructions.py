@@ -1049,3 +1049,12 @@ def test_breaking_through_a_blockade_is_reaching_the_town(ex):
                   "militants that had lasted three years.", published=dt.date(2017, 9, 6))
     got = df[(df["name_as_written"] == "Deir ez-Zor") & (df["event_type"] == "entered")]
     assert len(got) == 1 and got.iloc[0]["gainer"] == "Syrian government" and got.iloc[0]["loser"] == "IS"
+
+
+def test_a_paragraph_opening_with_by_and_a_time_is_no_byline(ex):
+    text = "Gunmen overran Mosul on Tuesday.\n\nBy Wednesday, the insurgents had also captured Tikrit, officials said."
+    df = read(ex, text, published=dt.date(2014, 6, 11))
+    assert set(df["name_as_written"]) == {"Mosul", "Tikrit"}
+    # a real byline is still no text of the article
+    df = read(ex, "By Tikrit Jones\n\nGunmen overran Mosul on Tuesday.", published=dt.date(2014, 6, 11))
+    assert set(df["name_as_written"]) == {"Mosul"}

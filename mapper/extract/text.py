@@ -161,7 +161,10 @@ _CAPTION = re.compile(
 )
 #: byline, timestamps and site furniture
 _META = re.compile(
-    r"^\s*(?:By\s+[A-Z]|Posted\b|Published\b|PUBLISHED\b|UPDATED?\b|Updated\b|Last\s+updated\b|First\s+published\b"
+    r"^\s*(?:By\s+(?!(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day\b|(?:Jan|Febr)uary\b|March\b|April\b|May\b"
+    r"|June\b|July\b|August\b|(?:Septem|Octo|Novem|Decem)ber\b|Then\b|Now\b|Late\b|Early\b|Mid\b|Dawn\b"
+    r"|Nightfall\b|Noon\b|Midday\b|Evening\b|Morning\b|Afternoon\b|Tonight\b|Last\b|This\b|Next\b|End\b"
+    r")[A-Z]|Posted\b|Published\b|PUBLISHED\b|UPDATED?\b|Updated\b|Last\s+updated\b|First\s+published\b"
     r"|Date\s*:|Category\s*:|Source\s*:|SOURCE\s*:|Share\b|Email\b|Print\b|Comments?\b|Related\b|RELATED\b|Tags?\s*:"
     r"|Read\s+more\b|READ\s+MORE\b|Advertisement\b|Home\s*>|Views\s*:|Story\s+Code\b|Leave\s+a\s+Reply\b)",
 )
