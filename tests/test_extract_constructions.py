@@ -1058,3 +1058,18 @@ def test_a_paragraph_opening_with_by_and_a_time_is_no_byline(ex):
     # a real byline is still no text of the article
     df = read(ex, "By Tikrit Jones\n\nGunmen overran Mosul on Tuesday.", published=dt.date(2014, 6, 11))
     assert set(df["name_as_written"]) == {"Mosul"}
+
+
+def test_a_named_site_of_a_town_is_a_share_of_it_and_a_kunya_is_a_persons_name(ex):
+    text = ("Army units took control of the ruins of Mosul's al-Nuri mosque on Thursday, where Abu Bakr "
+            "al-Baghdadi had once spoken.")
+    df = read(ex, text, published=dt.date(2017, 6, 30))
+    assert list(df["event_type"]) == ["entered"] and "site" in df.iloc[0]["flags"]
+    assert set(place_rows(ex, text)) == {"Mosul"}
+
+
+def test_a_name_before_a_buildings_noun_is_the_building_in_the_town_not_a_village(ex):
+    text = ("Iraqi forces take al-Nuri mosque\n\nMOSUL - Iraqi troops on Thursday took control of the ruins of the "
+            "old mosque in Mosul, officers said.")
+    rows = place_rows(ex, text)
+    assert rows["al-Nuri"]["place_id"] == f"near:{rows['Mosul']['place_id']}"

@@ -406,6 +406,9 @@ def _person_spans(tk, given: frozenset) -> tuple[list[tuple[int, int]], set[str]
             start = q + 1  # "President Bashar al-Assad", "envoy Nickolay Mladenov"
         elif _capital(words[q]) and low in given and q + 1 < n and (_capital(words[q + 1]) or lows[q + 1] in _CONNECT):
             start = q  # "Haider al-Abadi"
+        elif low in ("abu", "umm") and q + 2 < n and _capital(words[q + 1]) and (lows[q + 1] in given
+                                                                                 or lows[q + 1] in _KUNYA_NAMES):
+            start = q  # "Abu Bakr al-Baghdadi" (a kunya; "Abu Kamal" the town is no given name)
         elif low in _TITLES or low in _ROLE_NOUNS:
             # "the top envoy in Iraq, Nickolay Mladenov, said": a name set off by commas after a role
             c = next((t for t in range(q + 1, min(n, q + 6)) if lows[t] == ","), None)
@@ -432,6 +435,12 @@ def _person_spans(tk, given: frozenset) -> tuple[list[tuple[int, int]], set[str]
     return spans, names
 
 
+#: given names that follow "Abu" in a person's kunya and not in a place name ("Abu Bakr")
+_KUNYA_NAMES = frozenset({"bakr", "musab", "mohammed", "muhammad", "mohammad", "omar", "umar", "ali", "hassan",
+                          "hussein", "abdullah", "ibrahim", "yusuf", "khalid", "khaled", "hamza", "anas", "osama",
+                          "usama", "ayman", "jihad", "hafs", "qatada", "sayyaf", "waleed", "walid", "mahdi",
+                          "muhannad", "luqman", "suleiman", "ahmed", "ahmad", "mahmoud", "talha", "zubair", "obaida",
+                          "ubaydah", "ubaida", "maria", "bilal"})
 #: people's roles that a name set off by commas may follow ("a local official, A B, said")
 _ROLE_NOUNS = frozenset({"official", "officials", "activist", "resident", "journalist", "analyst", "witness",
                          "researcher", "expert", "deputy", "head", "member", "representative", "fighter"})
@@ -580,6 +589,7 @@ def _place_unknowns(st: ArticleState) -> None:
                                   and lows[q.i - 2] in ("province", "governorate", "provinces")):
             regions_of.setdefault(st.sent_of[q.i], set()).add(q.place.admin1)
     _far_loose_readings(st, held)
+    _buildings_not_villages(st)
     _sentence_governorate(st, regions_of)
     _stated_offsets(st)
     _respellings(st)
@@ -663,6 +673,23 @@ def _far_loose_readings(st: ArticleState, held: set[str]) -> None:
                 for m in _same_reading(st, p):
                     _set_place(m, near)
                 held.add(near.place_id)
+
+
+_BUILDING_NOUNS = frozenset({"mosque", "hospital", "church", "school", "university", "stadium", "museum", "palace",
+                             "hotel", "prison", "shrine", "cathedral", "monastery", "bakery", "factory", "refinery"})
+
+
+def _buildings_not_villages(st: ArticleState) -> None:
+    """A name before a building's noun ("the al-Nuri mosque", "Ibn Sina hospital") names the
+    building, in the town the text is about: not a village that happens to bear the name. The
+    name is left unknown, to be placed at the town the text ties it to."""
+    lows, n = st.tk.lows, st.tk.n
+    for p in st.scan.places:
+        pl = p.place
+        if pl is None or p.kind != "settlement" or p.j >= n or lows[p.j] not in _BUILDING_NOUNS \
+                or pl.population >= 10000 or pl.feature_code in ("PPLC", "PPLA", "PPLA2"):
+            continue
+        p.place, p.kind = None, "unknown"
 
 
 def _sentence_governorate(st: ArticleState, regions_of: dict[int, set[str]]) -> None:
@@ -1415,6 +1442,12 @@ def _anchor_for(st: ArticleState, p: PlaceM, resolved: list[PlaceM]) -> object |
         before = [q for q in by_sent.get(back, ()) if backed(q.place)]
         if before:
             return max(before, key=lambda q: (counts[q.place.place_id], q.i)).place
+    if st.layout.sentences[k].part == "headline":
+        # a headline sums up the lead: the place the lead is about
+        for ahead in range(k + 1, min(len(st.layout.sentences), k + 3)):
+            after = [q for q in by_sent.get(ahead, ()) if backed(q.place)]
+            if after:
+                return max(after, key=lambda q: (counts[q.place.place_id], -q.i)).place
     return None
 
 

@@ -383,8 +383,9 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
                 np.partial = True  # "eastern Mosul", "west Raqqa": a part of the town
                 np.partial_word = True
             if after in ("'s", "’s") and p.kind == "settlement":
-                tail = lows[p.j + 1:p.j + 4]
-                if any(w in g.partial_before or w in g.sites for w in tail):
+                tail = lows[p.j + 1:p.j + 6]  # "Mosul's al-Nuri mosque": a site's own name may come first
+                if any(w in g.partial_before or w in g.sites for w in tail) and "," not in tail[:tail.index(next(
+                        w for w in tail if w in g.partial_before or w in g.sites))]:
                     np.places.append(p)  # "Aleppo's eastern districts", "Mosul's old city"
                     np.partial = True
                     np.site = "inner"
