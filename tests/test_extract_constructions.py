@@ -1073,3 +1073,22 @@ def test_a_name_before_a_buildings_noun_is_the_building_in_the_town_not_a_villag
             "old mosque in Mosul, officers said.")
     rows = place_rows(ex, text)
     assert rows["al-Nuri"]["place_id"] == f"near:{rows['Mosul']['place_id']}"
+
+
+def test_a_phrase_opening_with_the_capture_of_a_town_has_the_main_clauses_subject_as_doer(ex):
+    df = read(ex, "With the recapture of Hit, Iraqi forces now control most of the Euphrates valley.",
+              published=dt.date(2016, 4, 15))
+    row = df[df["name_as_written"] == "Hit"].iloc[0]
+    assert row["event_type"] == "captured" and row["gainer"] == "Iraqi government"
+    df = read(ex, "After the liberation of Manbij in August, the SDF turned south.", published=dt.date(2016, 9, 15))
+    assert set(df[df["name_as_written"] == "Manbij"]["gainer"]) == {"SDF"}
+
+
+def test_fighters_who_flee_a_town_withdraw_from_it_civilians_and_leaders_do_not(ex):
+    pub = dt.date(2016, 8, 15)
+    df = read(ex, "IS fighters fled Manbij on Friday as the SDF closed in.", published=pub)
+    assert list(zip(df["name_as_written"], df["event_type"], df["loser"])) == [("Manbij", "withdrew", "IS")]
+    for text in ("Thousands of residents fled Mosul on Tuesday.",
+                 "Senior IS commanders and their families fled Mosul last week.",
+                 "IS fighters fled to Raqqa on Friday."):
+        assert read(ex, text, published=pub).empty, text

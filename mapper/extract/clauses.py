@@ -83,7 +83,8 @@ def _is_ing(w: str) -> bool:
     return len(w) > 5 and w.endswith("ing") and w not in _NOT_PART_ING
 
 
-def chunk_sentence(tk: Tokens, i: int, j: int, *, trigger_at: set[int], date_tokens: set[int]) -> list[Chunk]:
+def chunk_sentence(tk: Tokens, i: int, j: int, *, trigger_at: set[int], date_tokens: set[int],
+                   noun_at: frozenset[int] | set[int] = frozenset()) -> list[Chunk]:
     """Chunks of the sentence ``[i, j)``.
 
     ``trigger_at`` holds the token indices of trigger words (a chunk with one is a clause,
@@ -110,7 +111,7 @@ def chunk_sentence(tk: Tokens, i: int, j: int, *, trigger_at: set[int], date_tok
     for a, b in zip(cuts, cuts[1:]):
         if b <= a:
             continue
-        c = _classify(tk, a, b, trigger_at, date_tokens)
+        c = _classify(tk, a, b, trigger_at, date_tokens, noun_at)
         if c.kind == "appos" and not chunks:
             c.kind = "main"  # a sentence opens with its subject, not with an appositive
         chunks.append(c)
@@ -152,7 +153,8 @@ _LOCATORS = frozenset({"north", "south", "east", "west", "northeast", "northwest
                        "roughly", "nearly", "just", "located", "situated", "upstream", "downstream"})
 
 
-def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set[int]) -> Chunk:
+def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set[int],
+              noun_at: frozenset[int] | set[int] = frozenset()) -> Chunk:
     lows, words = tk.lows, tk.words
     head = a
     while head < b and lows[head] in (",", ";", ":", "—", "–", "-", "(", ")", "\"", "“", "”", "'"):
@@ -176,7 +178,9 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
         kind = "rpart"  # "Baiji, seized by IS in 2014, was retaken": a reduced passive hung on the noun
     elif any(lows[t] in REPORT_VERBS for t in range(head, b)) and not has_trigger:
         kind = "report"
-    elif w in PREPOSITIONS and not has_trigger or all(t in date_tokens or lows[t] in (".", "on", "late", "early") for t in range(head, b)):
+    elif w in PREPOSITIONS and (not has_trigger or all(t in noun_at for t in range(head, b) if t in trigger_at)) \
+            or all(t in date_tokens or lows[t] in (".", "on", "late", "early") for t in range(head, b)):
+        # "With the capture of P on Sunday, ...": a phrase, its noun's doer the main clause's subject
         kind = "pp"
     elif not has_trigger and (w in _DETS or w[:1].isdigit() or w in _LOCATORS) \
             and not any(lows[t] in PASSIVE_AUX | HAVE_AUX for t in range(head, b)):

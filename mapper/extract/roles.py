@@ -1380,6 +1380,9 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
     flags_since = since is not None
     conf = 0.85 * f.weight
     flags = {"noun"} if voice == "noun" else set()
+    if f.lemma == "flee" and any(w in _NOT_FIGHTERS or w[:1].isdigit()
+                                 for w in lows[max(st.layout.sentences[k].body_start, t.i - 8):t.i]):
+        return []  # "thousands of residents fled P", "commanders and their families fled P": no front moved
     if voice == "intransitive" and frame.name == "withdraw" and not args.get("from") and not args.get("out of"):
         return _handover(st, k, t, chunk, loser)
     if f.form == "ing":
@@ -1523,6 +1526,13 @@ def _taker_after(st: ArticleState, k: int, chunks: list[Chunk], loser: Ref | Non
     return None
 
 
+#: people whose flight moves no front line
+_NOT_FIGHTERS = frozenset({"residents", "civilians", "people", "families", "family", "refugees", "syrians", "iraqis",
+                           "kurds", "yazidis", "christians", "arabs", "villagers", "inhabitants", "thousands",
+                           "hundreds", "dozens", "commanders", "commander", "leaders", "leader", "officials",
+                           "children", "women", "men", "population", "displaced", "mainly", "mostly"})
+
+
 def _noun_agent(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None, frame: str) -> Ref | None:
     """Who did what a noun names: the subject of "announced the liberation of P"; for "the
     fall of P" beside another claim of the sentence, that claim's agent."""
@@ -1532,8 +1542,12 @@ def _noun_agent(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None, frame: 
         if lows[q] in _DECLARED or lows[q] in ("celebrated", "celebrate", "hailed", "confirmed", "marked",
                                                "completed", "complete", "completing"):
             return subject_actor(st, k, q, chunk)
+    s = st.layout.sentences[k]
+    if frame == "take" and chunk is not None and chunk.kind in ("pp", "sub") and chunk.i == s.body_start \
+            and lows[chunk.head] in ("with", "after", "following", "upon", "since"):
+        # "With the capture of P on Sunday, the rebels ...": the main clause's subject did it
+        return subject_actor(st, k, t.i, chunk)
     if frame in ("take", "fall", "lose"):
-        s = st.layout.sentences[k]
         for other in st.scan.triggers:
             if s.body_start <= other.i < s.j and other.i < t.i and not other.form.is_noun \
                     and other.form.frame.name in ("take",):

@@ -155,7 +155,9 @@ class ArticleState:
         if got is None:
             s = self.layout.sentences[k]
             got = chunk_sentence(self.tk, s.body_start, s.j, trigger_at=set(self.trig_at),
-                                 date_tokens=self.date_tokens(k))
+                                 date_tokens=self.date_tokens(k),
+                                 noun_at={i for i, t in self.trig_at.items() if t.form.is_noun or (
+                                     i > 0 and self.tk.lows[i - 1] in ("the", "a", "an", "its", "their"))})
             self._chunks[k] = got
         return got
 
