@@ -37,7 +37,8 @@ The rules, in short (``docs/territory.md`` has the long form):
    governorate ``ne:<ISO 3166-2>`` or a country ``mapper:country-<cc>``) says that on its date
    every control point held by its ``loser`` inside the region passes to its ``gainer`` (or, with
    no gainer, stops being held). It changes those places, with the claim in their ``basis``,
-   and never becomes a control point itself.
+   and never becomes a control point itself. Places it leaves out (flags ``except:<place_id>``,
+   from "... all of the province except P") keep the state their own reports give.
 
 States in ``control.csv``: ``held``, ``contested`` (holder = defender), ``stale`` (holder = the
 last confirmed one), ``unknown`` (a report says the place changed hands but not to whom: a
@@ -671,7 +672,10 @@ def _region_changes(rows: pd.DataFrame, places: pd.DataFrame, regions, ignored: 
         inside = shapely.contains(poly, pts) | shapely.touches(poly, pts)
         t, lo, hi, note = _period(row.date, row.date_precision)
         gainer = _blank(row.gainer) if row.event_type == "captured" else None
+        left_out = {f[len("except:"):] for f in _flags(getattr(row, "flags", None)) if f.startswith("except:")}
         for place_id in places["place_id"][inside]:
+            if place_id in left_out:
+                continue  # "... all of the province except P": P stays as its own reports leave it
             out.setdefault(place_id, []).append(_Change(
                 t=t, lo=lo, hi=hi, kind="region", gainer=gainer, loser=loser,
                 precision=row.date_precision, n_sources=int(row.n_sources),

@@ -1092,3 +1092,14 @@ def test_fighters_who_flee_a_town_withdraw_from_it_civilians_and_leaders_do_not(
                  "Senior IS commanders and their families fled Mosul last week.",
                  "IS fighters fled to Raqqa on Friday."):
         assert read(ex, text, published=pub).empty, text
+
+
+def test_towns_a_region_wide_loss_leaves_out_are_still_held_by_the_loser(ex):
+    df = read(ex, "IS has now lost all of its territory in Iraq except Qaim, Rawa and Anah, officials said on "
+                  "Monday.", published=dt.date(2017, 8, 15))
+    held = df[df["event_type"] == "held"]
+    assert set(held["name_as_written"]) == {"Qaim", "Rawa", "Anah"} and set(held["gainer"]) == {"IS"}
+    assert set(held["date"].astype(str).str[:10]) == {"2017-08-14"}
+    region = df[df["flags"].str.contains("region")].iloc[0]
+    assert {f for f in region["flags"].split(";") if f.startswith("except:")} == {
+        f"except:{pid}" for pid in held["place_id"]}

@@ -143,3 +143,16 @@ def test_packaged_governorates_and_countries_name_the_regions():
     assert holder(control, "geonames:99072", "2017-09-01")[0] == "Iraqi government"
     assert holder(control, "geonames:7281803", "2017-09-01")[0] == "Iraqi government"
     assert holder(control, "geonames:98182", "2017-09-01")[0] == "IS"
+
+
+def test_places_a_region_claim_leaves_out_keep_their_own_state():
+    # "IS lost all of Alpha except a1" (the extractor writes the exception as a held report and
+    # an except: flag on the region claim)
+    rows = pd.DataFrame(base_events() + [
+        ev("r1", "ne:XX-AA", "captured", "Iraqi government", "IS", "2017-08-31",
+           flags="except:p:a1;region", lat=35.5, lon=39.0),
+        ev("h1", "p:a1", "held", "IS", None, "2017-08-31", flags="except"),
+    ])
+    control = T.control_timeline(rows, start="2015-01-01", end="2018-06-01", regions=REGIONS)
+    assert holder(control, "p:a1", "2017-09-01") == ("IS", "held")
+    assert holder(control, "p:a3", "2017-09-01") == ("Iraqi government", "held")

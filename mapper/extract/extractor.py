@@ -27,7 +27,7 @@ from mapper.articles import Article
 from . import discourse, roles, timing
 from .lexicon import Grammar
 from .mentions import ActorTable, PlaceM, default_actor_entries, scan
-from .state import ArticleState, Claim
+from .state import ArticleState, Claim, Ref
 from .text import Layout, normalise, tokenize
 
 __all__ = ["Extractor", "Reading", "PLACE_COLUMNS_OUT"]
@@ -98,6 +98,15 @@ class Extractor:
         timing.date_claims(st, claims)
         discourse.settle_actors(st, claims)
         discourse.infer_sides(st, claims)
+        for c in claims:
+            src = c.same_date_as
+            if src is not None and not c.gainer_label and src.loser_label:
+                # "... retook all of the province except P": P is still the loser's
+                c.gainer = Ref(label=src.loser_label)
+                if "loser_inferred" in src.flags:
+                    c.flags.add("gainer_inferred")
+            if src is not None and src.region and c.place.place is not None:
+                src.flags.add(f"except:{c.place.place.place_id}")  # the region claim leaves P out
         claims = discourse.merge(claims)
         _date_declared_by_the_end(st, claims)
         reading = Reading()

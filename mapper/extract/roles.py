@@ -140,6 +140,7 @@ def read_sentence(st: ArticleState, k: int) -> list[Claim]:
     out += [c for c in _left_as_last(st, k) if c.place.i not in held]
     if not any("handover" in c.flags for c in out):
         out += [c for c in _left_to(st, k) if c.place.i not in taken]
+    out += _exceptions(st, k, out)
     _continuing(st, k, out)
     if s.part == "headline":
         for c in out:
@@ -1531,6 +1532,40 @@ _NOT_FIGHTERS = frozenset({"residents", "civilians", "people", "families", "fami
                            "kurds", "yazidis", "christians", "arabs", "villagers", "inhabitants", "thousands",
                            "hundreds", "dozens", "commanders", "commander", "leaders", "leader", "officials",
                            "children", "women", "men", "population", "displaced", "mainly", "mostly"})
+
+
+def _exceptions(st: ArticleState, k: int, claims: list[Claim]) -> list[Claim]:
+    """Towns a region-level loss leaves out: "IS was driven from all the towns it held in Anbar
+    except Qaim, Rawa and Anah" (or "apart from", "with the exception of", "other than") are
+    still held by the side that lost the rest, on the same date."""
+    lost = [c for c in claims if c.region and c.event == "captured"]
+    if not lost:
+        return []
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    out: list[Claim] = []
+    for c in lost:
+        q = c.trigger + 1
+        while q < s.j:
+            w = lows[q]
+            start = None
+            if w in ("except", "excepting") or (w in ("save", "but") and q + 1 < s.j and lows[q + 1] == "for"):
+                start = q + 1 + (lows[q + 1] == "for" if q + 1 < s.j else 0)
+            elif q + 1 < s.j and (w, lows[q + 1]) in (("apart", "from"), ("other", "than"), ("exception", "of")):
+                start = q + 2
+            if start is not None:
+                np = scan_np(st, start, s.j)
+                if np is not None and np.places:
+                    held = NP(np.start, np.end, places=[p for p in np.places if p.kind in ("settlement", "feature")])
+                    if held.places:
+                        got = _make(st, k, held, "held", c.trigger, st.chunk_of(k, c.trigger), gainer=c.loser,
+                                    loser=None, confidence=0.7, construction="region:except", flags={"except"})
+                        for e in got:
+                            e.same_date_as = c
+                        out += got
+                break
+            q += 1
+    return out
 
 
 def _noun_agent(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None, frame: str) -> Ref | None:

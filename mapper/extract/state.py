@@ -51,6 +51,7 @@ class Claim:
     construction: str = ""
     verb: int = -1  # token index of the verb when the trigger is a noun ("took control")
     date_at: int = -1  # token where a date of this item of a list starts ("B in October")
+    same_date_as: Claim | None = None  # a claim stated with another takes its date ("... except P")
 
     @property
     def gainer_label(self) -> str:

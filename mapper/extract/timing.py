@@ -54,6 +54,11 @@ def date_claims(st: ArticleState, claims: list[Claim]) -> None:
             c.flags.add("date_after_publication")
         if c.date is not None and c.precision in ("day", "week") and not any(f.startswith("date_from_") and f != "date_from_clause" for f in c.flags):
             st.last_date = (c.date, c.precision, c.k)
+    for c in claims:
+        src = c.same_date_as
+        if src is not None:  # "IS lost all of Anbar on Monday except P": P is still held on Monday
+            c.date, c.precision = src.date, src.precision
+            c.flags = {f for f in c.flags if not f.startswith("date_")} | {f for f in src.flags if f.startswith("date_")}
 
 
 def _usable(m: DateMention) -> bool:
