@@ -68,7 +68,7 @@ _PATTERNS: list[tuple[str, str]] = [
     ("ordinal_day", r"\b(?:on|by|since|until)\s+the\s+(?P<d>[12]?\d|3[01])(?:st|nd|rd|th)\b(?!\s+(?:[A-Za-z]))"),
     ("rel_month", rf"\b(?P<rel>this|last|past|earlier this|early|late|mid|in|since|during|until|by|from|of|through)(?:\s+|-)(?P<mon>{_MONTH_FULL})\b"),
     ("weekday", rf"\b(?P<rel>last\s+|this\s+|on\s+|late\s+on\s+|early\s+on\s+|late\s+|early\s+)?(?P<wd>{_WEEKDAY})\b"),
-    ("today", r"\b(?:today|tonight|this morning|this afternoon|this evening|earlier today|on the same day)\b"),
+    ("today", r"\b(?:today|tonight|this morning|this afternoon|this evening|earlier today)\b"),
     ("yesterday", r"\b(?:the day before yesterday|yesterday|last night)\b"),
     ("ago", rf"\b(?P<n>{_NUM})\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b"),
     ("last_unit", r"\b(?P<rel>last|past|this|earlier this|later this|earlier in the|previous)\s+(?P<unit>week|month|year|summer|winter|spring|autumn|fall)\b"),
@@ -228,7 +228,7 @@ def _resolve_match(kind: str, m: re.Match, anchor: dt.date | None) -> tuple[dt.d
 
 _MONTH_STEMS = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _KIND_STEMS = {
-    "today": ("today", "tonight", "this ", "same day"),
+    "today": ("today", "tonight", "this "),
     "yesterday": ("yesterday", "last night"),
     "ago": ("ago",),
     "last_unit": ("last", "past", "this", "earlier", "later", "previous"),

@@ -1103,3 +1103,30 @@ def test_towns_a_region_wide_loss_leaves_out_are_still_held_by_the_loser(ex):
     region = df[df["flags"].str.contains("region")].iloc[0]
     assert {f for f in region["flags"].split(";") if f.startswith("except:")} == {
         f"except:{pid}" for pid in held["place_id"]}
+
+
+def test_a_country_after_a_list_is_every_members_and_the_same_day_is_the_last_events(ex):
+    text = ("Kurdish-led fighters took al-Hol on Friday. The town sits on the road between Raqqa in Syria and "
+            "Sinjar and Mosul in Iraq. Peshmerga forces retook Sinjar on the same day.")
+    df = read(ex, text, published=dt.date(2015, 11, 14))
+    sinjar = df[df["name_as_written"] == "Sinjar"].iloc[0]
+    assert sinjar["country"] == "IQ"
+    assert str(sinjar["date"])[:10] == "2015-11-13"
+
+
+def test_breaking_through_to_a_besieged_garrison_means_its_side_holds_the_place(ex):
+    text = ("BEIRUT, Nov 10 (Wire) - Army units broke through to the besieged Kuweires military airport east of "
+            "Aleppo on Tuesday, ending a siege by the Islamic State.")
+    df = read(ex, text, published=dt.date(2015, 11, 10))
+    got = df[df["place_id"] == "mapper:kuweires-air-base"]
+    assert list(zip(got["event_type"], got["gainer"])) == [("held", "Syrian government")]
+    assert str(got.iloc[0]["date"])[:10] == "2015-11-10"
+    assert "Nov" not in place_rows(ex, text)  # a month in a dateline is no village
+
+
+def test_a_siege_stated_in_the_present_in_a_relative_clause_is_dated_by_the_report(ex):
+    text = "Government troops still hold Deir Ezzor city, which is otherwise cut off, a monitor said."
+    df = read(ex, text, published=dt.date(2014, 7, 14))
+    sieges = df[df["event_type"] == "besieged"]
+    assert len(sieges) == 1 and str(sieges.iloc[0]["date"])[:10] == "2014-07-14"
+    assert "background" not in sieges.iloc[0]["flags"]

@@ -516,10 +516,20 @@ _DEMONYM_CC = {"iraqi": "IQ", "iraq": "IQ", "syrian": "SY", "syria": "SY"}
 
 
 def _country_hint(tk, sc, p: PlaceM) -> str | None:
-    """The country written beside a name: "the Iraqi town of P", "Syria's P", "P in Iraq"."""
+    """The country written beside a name: "the Iraqi town of P", "Syria's P", "P in Iraq", "P and Q
+    in Iraq"."""
     lows = tk.lows
-    if p.j + 1 < tk.n and lows[p.j] == "in":
-        r = p.j + 1
+    end = p.j
+    for _ in range(12):  # "Sinjar and Mosul in Iraq": a country after a list is every member's
+        r = end
+        while r < tk.n and lows[r] in (",", "and", "or"):
+            r += 1
+        nxt = sc.place_at.get(r) if r > end else None
+        if nxt is None:
+            break
+        end = nxt.j
+    if end + 1 < tk.n and lows[end] == "in":
+        r = end + 1
         while r < tk.n and lows[r] in ("the", "northern", "southern", "eastern", "western", "central", "north", "south",
                                        "east", "west", "northeastern", "northwestern", "southeastern", "southwestern"):
             r += 1

@@ -307,7 +307,7 @@ def default_actor_entries() -> list[tuple[str, str]]:
 _CONNECT = frozenset({"al", "el", "ad", "ar", "as", "az", "ash", "at", "an", "ez", "es", "ed", "er", "en", "et",
                       "abu", "bin", "ibn", "bani", "um", "umm", "ul", "il", "de", "di"})
 _ENGLISH_CONNECT = frozenset({"as", "at", "an", "en", "ed", "er", "et", "um", "bin", "de", "di", "il"})
-_SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "base", "airport", "airfield", "crossing",
+_SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "base", "airport", "airfield", "crossing", "military",
                            "refinery", "district", "camp", "field", "oilfield", "basin", "air", "countryside",
                            "region", "canton"})
 _MARK_CHARS = ("‘", "ʿ", "'", "’", "`")
@@ -340,6 +340,11 @@ _PLACE_SLOT_AFTER = frozenset({"village", "villages", "district", "districts", "
                                "suburb", "town", "region", "base", "crossing", "regiment"})
 #: the second word of a border facility's generic head: "the X border crossing"
 _BORDER_HEADS = frozenset({"crossing", "post", "gate", "point"})
+#: months and days, written capitalised, are never names of places ("BEIRUT, Nov 10 (AFP)")
+_CALENDAR = frozenset({"jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
+                       "january", "february", "march", "april", "june", "july", "august", "september", "october",
+                       "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
+                       "sunday", "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun"})
 _NOT_NAMES = frozenset({"the", "a", "an", "this", "that", "those", "these", "some", "several", "two", "three", "four",
                         "five", "many", "other", "most", "all", "both", "first", "second", "eastern", "western",
                         "northern", "southern", "central", "upper", "lower", "old", "new", "in", "on", "at", "and",
@@ -621,6 +626,8 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
     prev = lows[i - 1] if i > sent_start else ""  # the word before, in this sentence
     if prev.rstrip(".") in _TITLES:
         return False  # "President Bashar", "Gen. Hamid"
+    if j - i == 1 and lows[i].rstrip(".") in _CALENDAR:
+        return False  # "BEIRUT, Nov 10": a month, not the village of that name
     if i - 3 >= sent_start and words[i - 1] == "-" and lows[i - 2] in _CONNECT and _capital(words[i - 3]) \
             and tk.glued(i - 1) and tk.glued(i):
         return False  # the tail of a longer name: "Salama" in "Bab al-Salama"
@@ -716,7 +723,7 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
         return r
 
     def add(q: int, r: int) -> None:
-        if r <= q:
+        if r <= q or (r - q == 1 and lows[q].rstrip(".") in _CALENDAR):
             return
         s, e = starts[q], ends[r - 1]
         found.append(PlaceM(q, r, s, e, text[s:e], fold(text[s:e]), False, kind="unknown"))

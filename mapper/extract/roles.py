@@ -1982,6 +1982,8 @@ def _symbolic(st: ArticleState, k: int) -> list[Claim]:
             subj = subject_actor(st, k, v, chunk)
             out += _make(st, k, np, "entered", v, chunk, gainer=subj, loser=besieger, confidence=0.7,
                          construction="symbolic:siege_broken")
+        elif w in ("besieged", "encircled", "surrounded") and c - 1 >= s.body_start and lows[c - 1] == "the":
+            out += _relieved(st, k, c)
         elif w in _DECLARED and c + 1 < s.j:
             out += _declared(st, k, c)
         elif w in _ENDED and c > s.body_start:
@@ -2077,6 +2079,40 @@ _BREAK_SIEGE = frozenset({"broke", "break", "breaks", "breaking", "broken", "lif
 _DECLARED = frozenset({"declared", "declare", "declares", "declaring", "announced", "pronounced", "proclaimed"})
 _FREED = frozenset({"liberated", "freed", "recaptured", "captured", "retaken", "cleared", "secured", "free",
                     "fully", "completely", "totally"})
+
+
+_REACH = frozenset({"reached", "reach", "reaching", "reaches", "joined", "relieved", "relieve", "relieving"})
+
+
+def _relieved(st: ArticleState, k: int, c: int) -> list[Claim]:
+    """Relief of a siege: "broke through to the besieged P", "reached the besieged P", "linked up
+    with the besieged garrison of P": the garrison held out, and the side that arrives holds P
+    with it (``held``); the besieger never held P."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    v = None
+    q = c - 2  # before "the"
+    if q >= s.body_start and lows[q] in ("to", "with") and q - 1 >= s.body_start:
+        q -= 1  # "broke through to", "linked up with"
+        if lows[q] in ("through", "up") and q - 1 >= s.body_start:
+            q -= 1
+        if lows[q] in _BREAK_SIEGE | {"linked", "link", "linking", "broke", "punched", "fought", "pushed"}:
+            v = q
+    elif q >= s.body_start and lows[q] in _REACH:
+        v = q
+    if v is None:
+        return []
+    np = scan_np(st, c + 1, min(s.j, c + 10), allow_in=True)
+    if np is None or not np.places:
+        return []
+    chunk = st.chunk_of(k, v)
+    if blocked(st, k, v, chunk):
+        return []
+    subj = subject_actor(st, k, v, chunk)
+    if subj is None:
+        return []
+    return _make(st, k, np, "held", v, chunk, gainer=subj, loser=None, confidence=0.7,
+                 construction="symbolic:siege_relieved")
 
 
 def _declared(st: ArticleState, k: int, c: int) -> list[Claim]:

@@ -145,6 +145,11 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
                 return
         background = (chunk.kind == "rel" or chunk.kind == "sub" and lows[chunk.head] in ("since", "before", "until")) \
             and c.event != "held"
+        if background and c.event == "besieged" and chunk.kind == "rel" \
+                and any(lows[q] in _PRESENT for q in range(chunk.head, c.trigger)):
+            # "P, which is (still) cut off": a siege that holds now, as of the report
+            _publication(st, c)
+            return
         if background and c.event != "held":
             c.flags.add("background")
             c.date, c.precision = None, "unknown"
