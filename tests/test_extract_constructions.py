@@ -1130,3 +1130,8 @@ def test_a_siege_stated_in_the_present_in_a_relative_clause_is_dated_by_the_repo
     sieges = df[df["event_type"] == "besieged"]
     assert len(sieges) == 1 and str(sieges.iloc[0]["date"])[:10] == "2014-07-14"
     assert "background" not in sieges.iloc[0]["flags"]
+
+
+def test_a_named_district_of_a_part_of_a_town_is_a_share_of_the_town(ex):
+    df = read(ex, "Iraqi troops stormed the Andalus district of eastern Mosul on Monday.", published=dt.date(2017, 1, 20))
+    assert list(zip(df["name_as_written"], df["event_type"])) == [("Mosul", "entered")]

@@ -1199,7 +1199,8 @@ def _containing_town(st: ArticleState, k: int, np: NP) -> PlaceM | None:
     q = np.end
     if q < st.tk.n and lows[q] in ("in", "of", "inside") and q + 1 < st.tk.n:
         r = q + 1
-        while r < st.tk.n and r - q < 5 and r not in st.place_at and lows[r] in _DETS | st.grammar.place_heads | {"of"}:
+        while r < st.tk.n and r - q < 5 and r not in st.place_at and (lows[r] in _DETS | st.grammar.place_heads | {"of"}
+                                                                      or lows[r] in _PART_ADJ):  # "of eastern Mosul"
             r += 1
         p = st.place_at.get(r)
         if p is not None and p.kind == "settlement":
