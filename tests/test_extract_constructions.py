@@ -1135,3 +1135,9 @@ def test_a_siege_stated_in_the_present_in_a_relative_clause_is_dated_by_the_repo
 def test_a_named_district_of_a_part_of_a_town_is_a_share_of_the_town(ex):
     df = read(ex, "Iraqi troops stormed the Andalus district of eastern Mosul on Monday.", published=dt.date(2017, 1, 20))
     assert list(zip(df["name_as_written"], df["event_type"])) == [("Mosul", "entered")]
+
+
+def test_a_list_items_own_date_may_carry_a_qualifier(ex):
+    df = read(ex, "Iraqi forces retook Tikrit in 2015 and Ramadi in early 2016.", published=dt.date(2016, 9, 23))
+    got = dict(zip(df["name_as_written"], df["date"].astype(str).str[:4]))
+    assert got == {"Tikrit": "2015", "Ramadi": "2016"}

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 from .clauses import (
     ADVERBS,
+    DATE_QUALIFIERS,
     HAVE_AUX,
     PASSIVE_AUX,
     PREPOSITIONS,
@@ -403,10 +404,9 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             np.places.append(p)
             np.end = p.j
             q1 = _skip_locator(st, p.j, limit)
-            for q2 in (q1, q1 + 1):
-                if q2 < limit and q2 in st.date_tokens(st.sent_of[q2]) and (q2 == q1 or lows[q1] in ("in", "on", "last", "this")):
-                    np.dates[id(p)] = q2
-                    break
+            got = _item_date(st, q1, limit)
+            if got >= 0:
+                np.dates[id(p)] = got
             _list_more(st, np, p.j, limit)
             if np.end < n and lows[np.end] in _SUBPLACE_NOUNS:
                 np.subplace = True
@@ -729,9 +729,30 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
         q2 = _skip_locator(st, q, limit)
         if q2 > q and q2 < limit and (q2 in st.date_tokens(st.sent_of[q2]) or lows[q2] in ("in", "on", "last", "this")):
             q = q2  # "Raqqa in northern Syria last month"
-        if q < limit and (q in st.date_tokens(st.sent_of[q]) or (lows[q] in ("in", "on", "last", "this") and q + 1 < n
-                                                                  and q + 1 in st.date_tokens(st.sent_of[q]))):
-            np.dates[id(p)] = q if q in st.date_tokens(st.sent_of[q]) else q + 1
+        got = _item_date(st, q, limit)
+        if got >= 0:
+            np.dates[id(p)] = got
+
+
+def _item_date(st: ArticleState, q: int, limit: int) -> int:
+    """The token where a date of one item of a list starts, right at ``q`` or after "in", "on",
+    "last", "this" and qualifiers ("Ramadi in early 2016", "B on the 5th"); -1 when none."""
+    if q >= limit:
+        return -1
+    lows = st.tk.lows
+    dates = st.date_tokens(st.sent_of[q])
+    if q in dates:
+        return q
+    if lows[q] not in ("in", "on", "last", "this"):
+        return -1
+    r = q + 1
+    while r < limit and r - q <= 4:
+        if r in dates:
+            return r
+        if lows[r] not in DATE_QUALIFIERS:
+            break
+        r += 1
+    return -1
 
 
 def _right_args(st: ArticleState, k: int, start: int, chunk: Chunk | None, *, first_slot: str | None) -> dict[str, NP]:
