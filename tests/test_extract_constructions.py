@@ -1141,3 +1141,14 @@ def test_a_list_items_own_date_may_carry_a_qualifier(ex):
     df = read(ex, "Iraqi forces retook Tikrit in 2015 and Ramadi in early 2016.", published=dt.date(2016, 9, 23))
     got = dict(zip(df["name_as_written"], df["date"].astype(str).str[:4]))
     assert got == {"Tikrit": "2015", "Ramadi": "2016"}
+
+
+def test_a_headlines_passive_without_its_auxiliary_and_a_leaders_declaration(ex):
+    pub = dt.date(2017, 10, 21)
+    df = read(ex, "Raqqa liberated from ISIS, SDF says\n\nFighting ended on Tuesday.", published=pub)
+    assert list(zip(df["name_as_written"], df["event_type"], df["loser"], df["gainer"])) == [
+        ("Raqqa", "captured", "IS", "SDF")]
+    df = read(ex, "Raqqa, liberated from IS in October, lies in ruins.", published=dt.date(2018, 7, 1))
+    assert list(zip(df["event_type"], df["loser"], df["date"].astype(str).str[:7])) == [("captured", "IS", "2017-10")]
+    df = read(ex, "Iraqi PM declares victory over ISIS in Mosul\n\nHe spoke on Sunday.", published=dt.date(2017, 7, 10))
+    assert list(zip(df["name_as_written"], df["gainer"])) == [("Mosul", "Iraqi government")]

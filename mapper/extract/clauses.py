@@ -174,8 +174,8 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
     elif _is_ing(w) or w in _PARTICIPLES_ED:
         kind = "part"
     elif a > 0 and lows[a - 1] == "," and head in trigger_at and (w.endswith(("ed", "en")) or w in ("overrun", "won"))\
-            and "by" in lows[head + 1:min(b, head + 4)]:
-        kind = "rpart"  # "Baiji, seized by IS in 2014, was retaken": a reduced passive hung on the noun
+            and not {"by", "from"}.isdisjoint(lows[head + 1:min(b, head + 4)]):
+        kind = "rpart"  # "Baiji, seized by IS in 2014, was retaken", "P, liberated from IS in 2017, ..."
     elif any(lows[t] in REPORT_VERBS for t in range(head, b)) and not has_trigger:
         kind = "report"
     elif w in PREPOSITIONS and (not has_trigger or all(t in noun_at for t in range(head, b) if t in trigger_at)) \

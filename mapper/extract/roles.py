@@ -282,6 +282,9 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
         nxt = lows[t.j:t.j + 3]
         if "by" in nxt and (prev in (",", "") or p in st.place_end or prev in st.grammar.place_heads or f.form == "pp"):
             return "passive" if frame.has("passive") else None
+        if (p + 1) in st.place_end and st.place_end[p + 1].i <= max(lo, st.layout.sentences[st.sent_of[t.i]].body_start) \
+                and frame.has("passive") and not any(lows[q] in HAVE_AUX for q in range(lo, t.i)):
+            return "passive"  # "Raqqa liberated from ISIS": a headline's passive without its auxiliary
         if prev in _DETS or (f.form == "pp" and prev not in HAVE_AUX):
             return None  # "the liberated city": an adjective
     if f.form == "ing" and prev in _DETS:
