@@ -1152,3 +1152,10 @@ def test_a_headlines_passive_without_its_auxiliary_and_a_leaders_declaration(ex)
     assert list(zip(df["event_type"], df["loser"], df["date"].astype(str).str[:7])) == [("captured", "IS", "2017-10")]
     df = read(ex, "Iraqi PM declares victory over ISIS in Mosul\n\nHe spoke on Sunday.", published=dt.date(2017, 7, 10))
     assert list(zip(df["name_as_written"], df["gainer"])) == [("Mosul", "Iraqi government")]
+
+
+def test_fighters_backed_by_turkey_are_turkish_backed_rebels(ex):
+    for text in ("Rebels backed by Turkey seized the town of Jarablus from IS on Wednesday.",
+                 "Ankara-backed FSA groups seized the town of Jarablus from IS on Wednesday."):
+        df = read(ex, text, published=dt.date(2016, 8, 25))
+        assert set(df["gainer"]) == {"Turkish-backed rebels"}, text
