@@ -1159,3 +1159,14 @@ def test_fighters_backed_by_turkey_are_turkish_backed_rebels(ex):
                  "Ankara-backed FSA groups seized the town of Jarablus from IS on Wednesday."):
         df = read(ex, text, published=dt.date(2016, 8, 25))
         assert set(df["gainer"]) == {"Turkish-backed rebels"}, text
+
+
+def test_handing_a_town_over_to_a_side_is_its_capture_by_that_side(ex):
+    pub = dt.date(2016, 6, 15)
+    for text in ("The militants handed over Manbij to the SDF under a deal.",
+                 "The militants handed Manbij to the SDF under a deal.",
+                 "Manbij was handed over to the SDF by the militants on Monday.",
+                 "The militants handed over control of Manbij to the SDF."):
+        df = read(ex, text, published=pub)
+        assert list(zip(df["event_type"], df["loser"], df["gainer"])) == [("captured", "IS", "SDF")], text
+    assert read(ex, "The army handed out food in Mosul.", published=pub).empty

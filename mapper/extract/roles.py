@@ -260,7 +260,9 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
     p = _prev_word(st, t.i, lo)
     prev = lows[p] if p >= lo else ""
     g = st.grammar
+    prev2 = f"{lows[p - 1]} {prev}" if p - 1 >= lo else ""  # "handed over control": a two-word verb
     if f.lemma in ("control", "hold") and not (f.participle and prev in HAVE_AUX) and (prev in g.control_gain or prev in g.control_keep or prev in g.control_lose
+                                           or prev2 in g.control_lose or prev2 in g.control_gain
                                            or prev in g.control_pass or prev in ("in", "under", "of", "'s", "’s")
                                            or ((p + 1) in st.actor_end and st.actor_end[p + 1].i > 0
                                                and lows[st.actor_end[p + 1].i - 1] in ("under", "in", "to", "into"))):
