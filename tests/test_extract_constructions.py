@@ -1170,3 +1170,11 @@ def test_handing_a_town_over_to_a_side_is_its_capture_by_that_side(ex):
         df = read(ex, text, published=pub)
         assert list(zip(df["event_type"], df["loser"], df["gainer"])) == [("captured", "IS", "SDF")], text
     assert read(ex, "The army handed out food in Mosul.", published=pub).empty
+
+
+def test_a_town_stated_free_of_a_side_was_lost_by_that_side(ex):
+    pub = dt.date(2016, 8, 15)
+    df = read(ex, "Manbij is now completely free of IS, the SDF said.", published=pub)
+    assert list(zip(df["name_as_written"], df["event_type"], df["loser"], df["gainer"])) == [
+        ("Manbij", "captured", "IS", "SDF")]
+    assert read(ex, "Mosul will be free of IS by the end of the year.", published=pub).empty

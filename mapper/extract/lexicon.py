@@ -218,7 +218,7 @@ class Grammar:
         #: without one of them is never read further
         self.cue_words = frozenset(self._table) | self.control_nouns | {"flag", "flags", "victory"} \
             | {"operations", "operation", "battle", "offensive", "campaign", "fighting", "combat", "siege", "blockade",
-               "encirclement", "besieged", "encircled", "surrounded"} \
+               "encirclement", "besieged", "encircled", "surrounded", "free"} \
             | self.adj_held | self.adj_besieged | self.adj_captured | self.stronghold_nouns | {"hands"}
 
     # -- construction --------------------------------------------------------------------

@@ -2009,6 +2009,9 @@ def _symbolic(st: ArticleState, k: int) -> list[Claim]:
             subj = subject_actor(st, k, v, chunk)
             out += _make(st, k, np, "entered", v, chunk, gainer=subj, loser=besieger, confidence=0.7,
                          construction="symbolic:siege_broken")
+        elif w in ("free", "cleared", "rid", "purged") and c + 2 < s.j and lows[c + 1] in ("of", "from") \
+                and (c + 2) in st.actor_at:
+            out += _free_of(st, k, c)
         elif w in ("besieged", "encircled", "surrounded") and c - 1 >= s.body_start and lows[c - 1] == "the":
             out += _relieved(st, k, c)
         elif w in _DECLARED and c + 1 < s.j:
@@ -2106,6 +2109,36 @@ _BREAK_SIEGE = frozenset({"broke", "break", "breaks", "breaking", "broken", "lif
 _DECLARED = frozenset({"declared", "declare", "declares", "declaring", "announced", "pronounced", "proclaimed"})
 _FREED = frozenset({"liberated", "freed", "recaptured", "captured", "retaken", "cleared", "secured", "free",
                     "fully", "completely", "totally"})
+
+
+def _free_of(st: ArticleState, k: int, c: int) -> list[Claim]:
+    """A town stated free of a side: "P is now completely free of IS", "the city was declared
+    free of Daesh": that side lost it (the gainer is inferred from the article)."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    a = st.actor_at[c + 2]
+    if a.label in ("never", "anaphor"):
+        return []
+    q = c - 1
+    while q > s.body_start and lows[q] in ("now", "completely", "fully", "totally", "entirely", "finally", "all",
+                                           "officially", "declared", "been", "largely"):
+        q -= 1
+    if lows[q] not in ("is", "are", "was", "were", "been", "be", "now", "declared"):
+        return []
+    r = q - 1
+    np = None
+    p = st.place_end.get(r + 1)
+    if p is not None:
+        np = NP(p.i, p.j, places=[p])
+    elif r >= s.body_start + 1 and lows[r] in st.grammar.place_heads and lows[r - 1] in ("the", "this"):
+        np = NP(r - 1, r + 1, coref=r)
+    if np is None:
+        return []
+    chunk = st.chunk_of(k, q)
+    if blocked(st, k, q, chunk):
+        return []
+    return _make(st, k, np, "captured", c, chunk, gainer=_declarer(st, k, chunk), loser=Ref(actor=a),
+                 confidence=0.7, construction="symbolic:free_of")
 
 
 _REACH = frozenset({"reached", "reach", "reaching", "reaches", "joined", "relieved", "relieve", "relieving"})
