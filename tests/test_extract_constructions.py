@@ -1178,3 +1178,9 @@ def test_a_town_stated_free_of_a_side_was_lost_by_that_side(ex):
     assert list(zip(df["name_as_written"], df["event_type"], df["loser"], df["gainer"])) == [
         ("Manbij", "captured", "IS", "SDF")]
     assert read(ex, "Mosul will be free of IS by the end of the year.", published=pub).empty
+
+
+def test_the_state_a_sentence_gives_a_town_it_reports_taken_is_the_state_before(ex):
+    df = read(ex, "Iraqi forces seized Rawa, the last town under IS control in Iraq, on Friday, the military said.",
+              published=dt.date(2017, 11, 18))
+    assert list(zip(df["event_type"], df["gainer"])) == [("captured", "Iraqi government")]

@@ -142,6 +142,7 @@ def read_sentence(st: ArticleState, k: int) -> list[Claim]:
     if not any("handover" in c.flags for c in out):
         out += [c for c in _left_to(st, k) if c.place.i not in taken]
     out += _exceptions(st, k, out)
+    out = _before_the_change(out)
     _continuing(st, k, out)
     if s.part == "headline":
         for c in out:
@@ -1559,6 +1560,27 @@ _NOT_FIGHTERS = frozenset({"residents", "civilians", "people", "families", "fami
                            "kurds", "yazidis", "christians", "arabs", "villagers", "inhabitants", "thousands",
                            "hundreds", "dozens", "commanders", "commander", "leaders", "leader", "officials",
                            "children", "women", "men", "population", "displaced", "mainly", "mostly"})
+
+
+def _before_the_change(claims: list[Claim]) -> list[Claim]:
+    """A state the sentence gives a place it reports taken ("seized P, the last town under IS
+    control") is the state before the change, which the capture already implies: the state is
+    dropped, so that it never outlives the capture on the same date."""
+    taken = {(id(c.place.place), c.loser_label or (c.loser.actor.label if c.loser is not None and c.loser.actor else ""))
+             for c in claims if c.event == "captured" and c.place.place is not None}
+    if not taken:
+        return claims
+    taken_places = {pid for pid, _ in taken}
+
+    def stale(c: Claim) -> bool:
+        if c.event != "held" or c.place.place is None or id(c.place.place) not in taken_places or "except" in c.flags:
+            return False
+        holder = c.gainer.actor.label if c.gainer is not None and c.gainer.actor is not None else c.gainer_label
+        gains = {c2.gainer.actor.label if c2.gainer is not None and c2.gainer.actor is not None else c2.gainer_label
+                 for c2 in claims if c2.event == "captured" and c2.place.place is c.place.place}
+        return holder not in gains  # the side that holds it after the change stays
+
+    return [c for c in claims if not stale(c)]
 
 
 def _exceptions(st: ArticleState, k: int, claims: list[Claim]) -> list[Claim]:
