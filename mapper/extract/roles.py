@@ -1565,22 +1565,21 @@ _NOT_FIGHTERS = frozenset({"residents", "civilians", "people", "families", "fami
 def _before_the_change(claims: list[Claim]) -> list[Claim]:
     """A state the sentence gives a place it reports taken ("seized P, the last town under IS
     control") is the state before the change, which the capture already implies: the state is
-    dropped, so that it never outlives the capture on the same date."""
-    taken = {(id(c.place.place), c.loser_label or (c.loser.actor.label if c.loser is not None and c.loser.actor else ""))
-             for c in claims if c.event == "captured" and c.place.place is not None}
-    if not taken:
+    dropped, so that it never outlives the capture on the same date (linear in the claims)."""
+    def label(ref: Ref | None) -> str:
+        if ref is None:
+            return ""
+        return ref.actor.label if ref.actor is not None else ref.label
+
+    gains: dict[int, set[str]] = {}
+    for c in claims:
+        if c.event == "captured" and c.place.place is not None:
+            gains.setdefault(id(c.place.place), set()).add(label(c.gainer))
+    if not gains:
         return claims
-    taken_places = {pid for pid, _ in taken}
-
-    def stale(c: Claim) -> bool:
-        if c.event != "held" or c.place.place is None or id(c.place.place) not in taken_places or "except" in c.flags:
-            return False
-        holder = c.gainer.actor.label if c.gainer is not None and c.gainer.actor is not None else c.gainer_label
-        gains = {c2.gainer.actor.label if c2.gainer is not None and c2.gainer.actor is not None else c2.gainer_label
-                 for c2 in claims if c2.event == "captured" and c2.place.place is c.place.place}
-        return holder not in gains  # the side that holds it after the change stays
-
-    return [c for c in claims if not stale(c)]
+    return [c for c in claims
+            if not (c.event == "held" and c.place.place is not None and id(c.place.place) in gains
+                    and "except" not in c.flags and label(c.gainer) not in gains[id(c.place.place)])]
 
 
 def _exceptions(st: ArticleState, k: int, claims: list[Claim]) -> list[Claim]:
@@ -1595,7 +1594,7 @@ def _exceptions(st: ArticleState, k: int, claims: list[Claim]) -> list[Claim]:
     out: list[Claim] = []
     for c in lost:
         q = c.trigger + 1
-        while q < s.j:
+        while q < min(s.j, c.trigger + 40):  # "... except P" follows the claim closely
             w = lows[q]
             start = None
             if w in ("except", "excepting") or (w in ("save", "but") and q + 1 < s.j and lows[q + 1] == "for"):
@@ -2117,7 +2116,7 @@ def _operations_ended(st: ArticleState, k: int, c: int) -> list[Claim]:
     if lows[c] == "end":
         speaker = subject_actor(st, k, v, chunk)
     else:
-        for r in range(ops - 1, s.body_start - 1, -1):
+        for r in range(ops - 1, max(s.body_start, ops - 40) - 1, -1):
             if lows[r] in REPORT_VERBS:
                 speaker = subject_actor(st, k, r, st.chunk_of(k, r))
                 break

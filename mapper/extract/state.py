@@ -155,10 +155,15 @@ class ArticleState:
         got = self._chunks.get(k)
         if got is None:
             s = self.layout.sentences[k]
-            got = chunk_sentence(self.tk, s.body_start, s.j, trigger_at=set(self.trig_at),
-                                 date_tokens=self.date_tokens(k),
-                                 noun_at={i for i, t in self.trig_at.items() if t.form.is_noun or (
-                                     i > 0 and self.tk.lows[i - 1] in ("the", "a", "an", "its", "their"))})
+            noun_at = self.__dict__.get("_noun_at")
+            if noun_at is None:  # once per article: the triggers read as nouns ("the capture of")
+                lows = self.tk.lows
+                noun_at = {i for i, t in self.trig_at.items()
+                           if t.form.is_noun or (i > 0 and lows[i - 1] in ("the", "a", "an", "its", "their"))}
+                self.__dict__["_noun_at"] = noun_at
+                self.__dict__["_trig_set"] = set(self.trig_at)
+            got = chunk_sentence(self.tk, s.body_start, s.j, trigger_at=self.__dict__["_trig_set"],
+                                 date_tokens=self.date_tokens(k), noun_at=noun_at)
             self._chunks[k] = got
         return got
 
