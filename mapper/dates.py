@@ -240,6 +240,12 @@ _KIND_STEMS = {
     "ordinal_day": ("st", "nd", "rd", "th"),
 }
 _DIGIT = re.compile(r"\d")
+_NEEDS_YEAR = frozenset({"week_of", "iso", "iso_month", "month_year", "numeric", "year"})
+_NEEDS_DIGIT = frozenset({"dmy", "mdy", "ordinal_day"})
+_NEEDS_DASH = frozenset({"week_of", "iso", "iso_month"})
+_NEEDS_FULL_MONTH = frozenset({"rel_month", "month_rel_year"})
+_MONTH_NAMES = tuple(m for m in _MONTHS if len(m) > 4 or m in ("march", "april", "may", "june", "july"))
+_WEEKDAY_NAMES = tuple(_WEEKDAYS)
 
 
 def _scan(text: str) -> list[tuple[str, re.Match]]:
@@ -248,11 +254,25 @@ def _scan(text: str) -> list[tuple[str, re.Match]]:
     lower = text.lower()
     has_digit = _DIGIT.search(text) is not None
     has_month = any(m in lower for m in _MONTH_STEMS)
+    # exact screens: a kind whose pattern needs a year ("19"/"20"), a digit or a dash is not run
+    # without one; on ASCII text (where IGNORECASE is plain lowercasing) month and weekday
+    # names are looked for whole
+    has_year = has_digit and ("19" in text or "20" in text)
+    has_dash = "-" in text
+    plain = text.isascii()
+    full_month = has_month and (not plain or any(m in lower for m in _MONTH_NAMES))
+    weekday = not plain or any(w in lower for w in _WEEKDAY_NAMES)
     for kind, rx in _COMPILED:
         # cheap tests first: most sentences have no date at all
         if kind in ("iso", "week_of", "iso_month", "year", "numeric") and not has_digit:
             continue
         if kind in ("dmy", "mdy", "month_year", "rel_month", "month_rel_year") and not has_month:
+            continue
+        if kind in _NEEDS_YEAR and not has_year or kind in _NEEDS_DIGIT and not has_digit:
+            continue
+        if kind in _NEEDS_DASH and not has_dash or kind in _NEEDS_FULL_MONTH and not full_month:
+            continue
+        if kind == "weekday" and not weekday:
             continue
         stems = _KIND_STEMS.get(kind)
         if stems and not any(st in lower for st in stems):

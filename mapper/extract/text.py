@@ -65,24 +65,26 @@ class Tokens:
         starts: list[int] = []
         ends: list[int] = []
         words: list[str] = []
+        add_s, add_e, add_w = starts.append, ends.append, words.append
         for m in _TOKEN.finditer(text):
             w = m.group()
             s, e = m.span()
-            if len(w) > 6 and w[0].islower():
-                cut = _GLUED.search(w)
-                if cut is not None:  # "capitalBaghdad": two words run together
-                    starts.append(s)
-                    ends.append(s + cut.start() + 1)
-                    words.append(w[:cut.start() + 1])
-                    s, w = s + cut.start() + 1, w[cut.start() + 1:]
-            if len(w) > 3 and w[-2:] in _POSSESSIVE_TAIL:
-                starts.append(s)
-                ends.append(e - 2)
-                words.append(w[:-2])
-                s, w = e - 2, w[-2:]
-            starts.append(s)
-            ends.append(e)
-            words.append(w)
+            if len(w) > 3:  # (shorter tokens are neither glued words nor possessives)
+                if len(w) > 6 and w[0].islower():
+                    cut = _GLUED.search(w)
+                    if cut is not None:  # "capitalBaghdad": two words run together
+                        add_s(s)
+                        add_e(s + cut.start() + 1)
+                        add_w(w[:cut.start() + 1])
+                        s, w = s + cut.start() + 1, w[cut.start() + 1:]
+                if len(w) > 3 and w[-2:] in _POSSESSIVE_TAIL:
+                    add_s(s)
+                    add_e(e - 2)
+                    add_w(w[:-2])
+                    s, w = e - 2, w[-2:]
+            add_s(s)
+            add_e(e)
+            add_w(w)
         self.starts = starts
         self.ends = ends
         self.words = words
@@ -220,7 +222,7 @@ class Layout:
             seg = text[s_char:e_char]
             part = "body"
             if line_no not in caption_line:
-                caption_line[line_no] = _CAPTION.search(line_text) is not None
+                caption_line[line_no] = _is_caption(line_text)
             if caption_line[line_no]:
                 part = "caption"
             elif _META.match(seg) or _DATE_ONLY.match(seg):
@@ -243,8 +245,24 @@ class Layout:
         return [k for k, s in enumerate(self.sentences) if s.part == "headline"]
 
 
+#: every alternative of :data:`_CAPTION` contains one of these (lowercase); an ASCII line with
+#: none of them is not a caption, without running the regular expression
+_CAPTION_NEEDS = ("photo", "afp", "[", "/", "getty", "pic.twitter.com", "image", "credit")
+
+
+def _is_caption(line: str) -> bool:
+    if line.isascii():  # (IGNORECASE matches some non-ASCII letters, so only ASCII is screened)
+        low = line.lower()
+        if not any(w in low for w in _CAPTION_NEEDS):
+            return False
+    return _CAPTION.search(line) is not None
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
 def _key(s: str) -> str:
-    return re.sub(r"[\W_]+", " ", s).strip().lower()
+    return _NOT_WORD.sub(" ", s).strip().lower()
 
 
 def _looks_like_headline(seg: str, line: str) -> bool:
@@ -259,7 +277,8 @@ def _looks_like_headline(seg: str, line: str) -> bool:
 
 def _dateline_end(tk: Tokens, i: int, j: int, seg: str) -> int:
     """Index of the first token after a dateline opening the sentence (``i`` when none)."""
-    m = _DATELINE.match(seg)
+    # a dateline ends at a parenthesis, a dash or a colon: without one it cannot match
+    m = _DATELINE.match(seg) if ("(" in seg or "-" in seg or "–" in seg or "—" in seg or ":" in seg) else None
     base = tk.starts[i]
     if m and m.end() < len(seg) - 10:
         head = m.group("head")
