@@ -255,11 +255,12 @@ def _scan(text: str) -> list[tuple[str, re.Match]]:
     has_digit = _DIGIT.search(text) is not None
     has_month = any(m in lower for m in _MONTH_STEMS)
     # exact screens: a kind whose pattern needs a year ("19"/"20"), a digit or a dash is not run
-    # without one; on ASCII text (where IGNORECASE is plain lowercasing) month and weekday
-    # names are looked for whole
+    # without one; where IGNORECASE is plain lowercasing, month and weekday names are looked
+    # for whole
     has_year = has_digit and ("19" in text or "20" in text)
     has_dash = "-" in text
-    plain = text.isascii()
+    # (IGNORECASE matches only these four non-ASCII characters to ASCII letters)
+    plain = text.isascii() or not any(c in text for c in ("\u0130", "\u0131", "\u017f", "\u212a"))
     full_month = has_month and (not plain or any(m in lower for m in _MONTH_NAMES))
     weekday = not plain or any(w in lower for w in _WEEKDAY_NAMES)
     for kind, rx in _COMPILED:

@@ -50,6 +50,8 @@ _BU_PREFIX = {"abu", "albu", "abou", "abo", "bu", "alabu"}
 
 
 def _strip_accents(text: str) -> str:
+    if text.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
+        return text
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 

@@ -753,7 +753,8 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
     from mapper.names import fold, skeleton
 
     key = p.key or fold(p.text)
-    points = [(q.place.lat, q.place.lon) for q in resolved if q.place is not None]
+    # each point once (a place named five times is one point: the nearest distance is the same)
+    points = list(dict.fromkeys((q.place.lat, q.place.lon) for q in resolved if q.place is not None))
     if len(key) < 4 or not points:
         return None
     initials = "aeiou" if key[0] in "aeiou" else key[0]

@@ -425,9 +425,12 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
         if pm is not None:
             j, key = pm
             rows = index[key]
-            rows_idx = list(rows)
-            notable = bool(notable_arr[rows_idx].any())
-            strong = bool(strong_arr[rows_idx].any())
+            notable = strong = False
+            for r in rows:  # (a few rows: plain indexing beats a numpy gather)
+                if notable_arr[r]:
+                    notable = True
+                if strong_arr[r]:
+                    strong = True
             if j - i == 1 and low.lstrip("‘ʿ") in given:
                 notable = strong = False
             prev = lows[i - 1] if i > 0 else ""

@@ -250,8 +250,13 @@ class Layout:
 _CAPTION_NEEDS = ("photo", "afp", "[", "/", "getty", "pic.twitter.com", "image", "credit")
 
 
+#: the only characters that IGNORECASE matches to an ASCII letter besides the letters
+#: themselves (a text without them can be screened on its lowercase form)
+ASCII_CASE_TWINS = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
 def _is_caption(line: str) -> bool:
-    if line.isascii():  # (IGNORECASE matches some non-ASCII letters, so only ASCII is screened)
+    if line.isascii() or not any(c in line for c in ASCII_CASE_TWINS):
         low = line.lower()
         if not any(w in low for w in _CAPTION_NEEDS):
             return False
