@@ -246,6 +246,17 @@ _NEEDS_DASH = frozenset({"week_of", "iso", "iso_month"})
 _NEEDS_FULL_MONTH = frozenset({"rel_month", "month_rel_year"})
 _MONTH_NAMES = tuple(m for m in _MONTHS if len(m) > 4 or m in ("march", "april", "may", "june", "july"))
 _WEEKDAY_NAMES = tuple(_WEEKDAYS)
+#: the stems of the kinds that need neither a digit nor a month: without any of them, a digit
+#: or a month stem, a text has no date expression
+_WORD_STEMS = tuple(dict.fromkeys(st for k in ("weekend", "weekday", "today", "yesterday", "ago", "last_unit", "earlier")
+                                  for st in _KIND_STEMS[k]))
+#: necessary conditions of the slowest patterns, as quick searches (a match contains one)
+_MON3 = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+_GATES = {
+    "ordinal_day": re.compile(r"\d(?:st|nd|rd|th)\b", re.IGNORECASE),
+    "mdy": re.compile(rf"{_MON3}[a-z]*\.?\s+\d", re.IGNORECASE),
+    "dmy": re.compile(rf"\d(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON3}", re.IGNORECASE),
+}
 
 
 def _scan(text: str) -> list[tuple[str, re.Match]]:
@@ -254,6 +265,8 @@ def _scan(text: str) -> list[tuple[str, re.Match]]:
     lower = text.lower()
     has_digit = _DIGIT.search(text) is not None
     has_month = any(m in lower for m in _MONTH_STEMS)
+    if not has_digit and not has_month and not any(st in lower for st in _WORD_STEMS):
+        return found
     # exact screens: a kind whose pattern needs a year ("19"/"20"), a digit or a dash is not run
     # without one; where IGNORECASE is plain lowercasing, month and weekday names are looked
     # for whole
@@ -277,6 +290,9 @@ def _scan(text: str) -> list[tuple[str, re.Match]]:
             continue
         stems = _KIND_STEMS.get(kind)
         if stems and not any(st in lower for st in stems):
+            continue
+        gate = _GATES.get(kind)
+        if gate is not None and gate.search(text) is None:
             continue
         for m in rx.finditer(text):
             s, e = m.span()
