@@ -94,7 +94,7 @@ def _drop_articles(toks: tuple[str, ...]) -> list[str]:
         else:
             # "al" glued to its noun (Alqaim, Elqosh), judged on the de-doubled token so that
             # doubling a letter never changes the outcome
-            dd = _DOUBLE.sub(r"\1", tok)
+            dd = _DOUBLE.sub(_FIRST, tok)
             if len(dd) > 5 and dd.startswith(("al", "el") if out else ("al",)) and dd[2] not in "aeiouly":
                 tok = dd[2:]
         out.append(tok)
@@ -132,6 +132,12 @@ _SWAPS = (
 _FINAL_H = re.compile(r"(?<=[aeiu])h$")
 _FINAL_E = re.compile(r"e$")
 _DOUBLE = re.compile(r"(.)\1+")
+
+
+def _FIRST(m: re.Match) -> str:  # same as the template r"\1", without re's template machinery per call
+    return m.group(1)
+
+
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
@@ -143,7 +149,7 @@ def _fold_token(tok: str) -> str:
             tok = tok.replace(src, dst)
     tok = _FINAL_H.sub("", tok)
     tok = _FINAL_E.sub("i", tok)
-    return _DOUBLE.sub(r"\1", tok)
+    return _DOUBLE.sub(_FIRST, tok)
 
 
 @lru_cache(maxsize=500_000)
@@ -180,7 +186,7 @@ def fold(name: str) -> str:
 def _fold_once(name: str) -> str:
     toks = _drop_articles(tokens(name))
     key = _NOT_ALNUM.sub("", "".join(map(_fold_token, toks)))
-    return _DOUBLE.sub(r"\1", key)
+    return _DOUBLE.sub(_FIRST, key)
 
 
 _VOWELS = re.compile(r"[aeiou]")
@@ -194,4 +200,4 @@ def skeleton(key: str) -> str:
     """
     if not key:
         return ""
-    return key[0] + _DOUBLE.sub(r"\1", _VOWELS.sub("", key[1:]))
+    return key[0] + _DOUBLE.sub(_FIRST, _VOWELS.sub("", key[1:]))
