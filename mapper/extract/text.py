@@ -22,7 +22,7 @@ __all__ = ["Tokens", "tokenize", "split_sentences", "Layout", "Sentence", "norma
 MAX_SENTENCE_TOKENS = 160
 
 _TOKEN = re.compile(
-    r"[^\W\d_](?:[^\W_]|['’ʼ](?=[^\W\d_]))*"  # a word, with inner apostrophes (Qa'im, Shu'ayfah)
+    r"[^\W\d_][^\W_]*(?:['’ʼ][^\W\d_][^\W_]*)*"  # a word, with inner apostrophes (Qa'im, Shu'ayfah)
     r"|\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s)?"  # a number, an ordinal, a time
     r"|[^\w\s]"  # one punctuation mark
 )
