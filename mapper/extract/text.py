@@ -112,13 +112,27 @@ def tokenize(text: str) -> Tokens:
     return Tokens(text)
 
 
+_ENDERS = frozenset({".", "!", "?", "\"", "”", "’", "'", ")"})
+
+
 def _sentence_bounds(tk: Tokens) -> list[tuple[int, int]]:
     """Token ranges of the sentences of ``tk``: a line break always ends one."""
     text, starts, ends, words, lows = tk.text, tk.starts, tk.ends, tk.words, tk.lows
     n = tk.n
     out: list[tuple[int, int]] = []
     begin = 0
-    for i in range(n):
+    # a sentence can end only after a stop, a closing quote or bracket, a line break or the
+    # last token: only those tokens are looked at
+    at = {i for i, w in enumerate(words) if w in _ENDERS}
+    pos = text.find("\n")
+    while pos >= 0:
+        i = bisect_right(ends, pos) - 1  # the token before the line break
+        if i >= 0:
+            at.add(i)
+        pos = text.find("\n", pos + 1)
+    if n:
+        at.add(n - 1)
+    for i in sorted(at):
         cut = False
         if i + 1 < n:
             gap = text[ends[i]:starts[i + 1]]
@@ -209,6 +223,7 @@ class Layout:
         bounds = _sentence_bounds(tokens)
         line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         title_key = _key(title)
+        title_head = title_key.split(" ", 1)[0]
         sentences: list[Sentence] = []
         lead = None
         datelines: list[tuple[int, int]] = []
@@ -227,7 +242,8 @@ class Layout:
                 part = "caption"
             elif _META.match(seg) or _DATE_ONLY.match(seg):
                 part = "meta"
-            elif title_key and _key(seg) == title_key or seen_body == 0 and _looks_like_headline(seg, line_text):
+            elif title_key and _same_key(seg, title_key, title_head) \
+                    or seen_body == 0 and _looks_like_headline(seg, line_text):
                 part = "headline"
             body_start = i
             if part == "body":
@@ -268,6 +284,18 @@ _NOT_WORD = re.compile(r"[\W_]+")
 
 def _key(s: str) -> str:
     return _NOT_WORD.sub(" ", s).strip().lower()
+
+
+_FIRST_WORD = re.compile(r"[\W_]*([^\W_]*)")
+
+
+def _same_key(seg: str, key: str, head: str) -> bool:
+    """``_key(seg) == key``, where ``head`` is the first word of ``key``: a first word that
+    differs settles it without making the key (an ASCII word lowercases the same alone)."""
+    w = _FIRST_WORD.match(seg).group(1)
+    if w.isascii() and w.lower() != head:
+        return False
+    return _key(seg) == key
 
 
 def _looks_like_headline(seg: str, line: str) -> bool:
