@@ -152,6 +152,9 @@ _LOCATORS = frozenset({"north", "south", "east", "west", "northeast", "northwest
                        "roughly", "nearly", "just", "located", "situated", "upstream", "downstream"})
 
 
+_AUX = PASSIVE_AUX | HAVE_AUX
+
+
 def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set[int]) -> Chunk:
     lows, words = tk.lows, tk.words
     head = a
@@ -162,7 +165,7 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
     if head >= b:
         return Chunk(a, b, "pp", head)
     w = lows[head]
-    has_trigger = any(t in trigger_at for t in range(head, b))
+    has_trigger = not trigger_at.isdisjoint(range(head, b))
     if w in RELATIVES or (w == "that" and head > a and lows[a - 1:a] != [","] and False):
         kind = "rel"
     elif w in SUBORDINATORS:
@@ -174,12 +177,12 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
     elif a > 0 and lows[a - 1] == "," and head in trigger_at and (w.endswith(("ed", "en")) or w in ("overrun", "won"))\
             and "by" in lows[head + 1:min(b, head + 4)]:
         kind = "rpart"  # "Baiji, seized by IS in 2014, was retaken": a reduced passive hung on the noun
-    elif any(lows[t] in REPORT_VERBS for t in range(head, b)) and not has_trigger:
+    elif not has_trigger and not REPORT_VERBS.isdisjoint(lows[head:b]):
         kind = "report"
     elif w in PREPOSITIONS and not has_trigger or all(t in date_tokens or lows[t] in (".", "on", "late", "early") for t in range(head, b)):
         kind = "pp"
     elif not has_trigger and (w in _DETS or w[:1].isdigit() or w in _LOCATORS) \
-            and not any(lows[t] in PASSIVE_AUX | HAVE_AUX for t in range(head, b)):
+            and _AUX.isdisjoint(lows[head:b]):
         kind = "appos"  # "the province's second city", "south-west of Kirkuk", "40 km north of P"
     else:
         kind = "main"
