@@ -49,11 +49,17 @@ _ASSIMILATED = re.compile(rf"^[ae]([{_SUN}])\1(?=[a-z]{{2}})")
 _BU_PREFIX = {"abu", "albu", "abou", "abo", "bu", "alabu"}
 
 
+#: the combining marks of the Combining Diacritical Marks block, deleted in one C call
+_COMBINING_BLOCK = {c: None for c in range(0x300, 0x370) if unicodedata.combining(chr(c))}
+
+
 def _strip_accents(text: str) -> str:
     if text.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
         return text
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    decomposed = unicodedata.normalize("NFKD", text).translate(_COMBINING_BLOCK)
+    if decomposed.isascii():  # (the marks left, if any, are not ASCII)
+        return decomposed
+    return "".join([ch for ch in decomposed if not unicodedata.combining(ch)])
 
 
 @lru_cache(maxsize=200_000)
@@ -61,6 +67,8 @@ def tokens(name: str) -> tuple[str, ...]:
     """Lowercase, accent-free tokens of ``name`` with apostrophe-like marks removed."""
     if not isinstance(name, str):
         raise TypeError(f"a place name must be a string, got {type(name).__name__}: {name!r}")
+    if name.isascii() and name.isalnum():  # one plain word (a folded key): no mark, no separator
+        return (name.lower(),)
     text = _strip_accents(name).translate(_MARKS).casefold()
     text = text.replace("ı", "i").replace("ø", "o").replace("ß", "ss").replace("æ", "ae")
     return tuple(t for t in _SEPARATORS.split(text) if t)
