@@ -137,8 +137,6 @@ _SWAPS = (
     ("w", "u"),
     ("y", "i"),
 )
-_FINAL_H = re.compile(r"(?<=[aeiu])h$")
-_FINAL_E = re.compile(r"e$")
 _DOUBLE = re.compile(r"(.)\1+")
 
 
@@ -151,13 +149,20 @@ _NOT_ALNUM = re.compile(r"[\W_]+")
 
 @lru_cache(maxsize=200_000)
 def _fold_token(tok: str) -> str:
-    tok = _FINAL_H.sub("", tok)
+    # a final "h" after a vowel is dropped and a final "e" becomes "i" (tokens hold no whitespace)
+    if tok[-1:] == "h" and tok[-2:-1] in _HVOWELS:
+        tok = tok[:-1]
     for src, dst in _SWAPS:
         if src in tok:
             tok = tok.replace(src, dst)
-    tok = _FINAL_H.sub("", tok)
-    tok = _FINAL_E.sub("i", tok)
+    if tok[-1:] == "h" and tok[-2:-1] in _HVOWELS:
+        tok = tok[:-1]
+    if tok[-1:] == "e":
+        tok = tok[:-1] + "i"
     return _DOUBLE.sub(_FIRST, tok)
+
+
+_HVOWELS = frozenset("aeiu")
 
 
 @lru_cache(maxsize=500_000)
