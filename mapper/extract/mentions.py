@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -646,6 +646,10 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
     return bool(nxt) and nxt[0] in _PLACE_SLOT_AFTER
 
 
+#: the words that open a place slot in :func:`_unknown_names` (each branch there starts with one)
+_SLOT_CUES = frozenset({"of", "including", "namely", "are", "as", ":", "—", "–", "were", ",", "and"}) | _PLACE_SLOT_AFTER
+
+
 def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> None:
     """Capitalised names in place slots that the gazetteer lacks: "the villages of A and B",
     "the N district", "including A, B and C" after a plural place noun."""
@@ -719,8 +723,10 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
                 continue
             return
 
+    # only the words that open one of the slots below are looked at
+    cue_at = [q for q, w in enumerate(lows) if w in _SLOT_CUES]
     for s in layout.sentences:
-        for q in range(s.i, s.j):
+        for q in cue_at[bisect_left(cue_at, s.i):bisect_left(cue_at, s.j)]:
             low = lows[q]
             if low == "of" and q > s.i and lows[q - 1] in _PLACE_SLOT_BEFORE:
                 run_list(q + 1)
@@ -801,31 +807,30 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
         body = [False] * n
         for sent in layout.sentences:
             if sent.part == "body":
-                for t in range(sent.body_start, sent.j):
-                    body[t] = True
-        q = 0
-        while q < n:
-            if body[q] and q not in covered and _capital(words[q]) and words[q].isalpha() and lows[q] not in stop \
-                    and lows[q] not in _NOT_NAMES:
-                r = name_at(q)
-                if r > q:
-                    key = fold(text[starts[q]:ends[r - 1]])
-                    got = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=80) if len(key) >= 5 else None
-                    if got is not None and got[0][0] == key[0] and key not in named:
-                        add(q, r)
-                        q = r
-                        continue
-            q += 1
-    if keys:
-        q = 0
-        while q < n:
-            if q not in covered and (_capital(words[q]) or lows[q] in _CONNECT):
-                r = name_at(q)
-                if r > q and fold(text[starts[q]:ends[r - 1]]) in keys:
+                body[sent.body_start:sent.j] = [True] * (sent.j - sent.body_start)
+        # the tokens that can open a name (what "covered" holds changes as names are added)
+        opens = [q for q in range(n) if body[q] and _capital(words[q]) and words[q].isalpha() and lows[q] not in stop
+                 and lows[q] not in _NOT_NAMES]
+        resume = 0
+        for q in opens:
+            if q < resume or q in covered:
+                continue
+            r = name_at(q)
+            if r > q:
+                key = fold(text[starts[q]:ends[r - 1]])
+                got = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=80) if len(key) >= 5 else None
+                if got is not None and got[0][0] == key[0] and key not in named:
                     add(q, r)
-                    q = r
-                    continue
-            q += 1
+                    resume = r
+    if keys:
+        resume = 0
+        for q in [q for q in range(n) if _capital(words[q]) or lows[q] in _CONNECT]:
+            if q < resume or q in covered:
+                continue
+            r = name_at(q)
+            if r > q and fold(text[starts[q]:ends[r - 1]]) in keys:
+                add(q, r)
+                resume = r
     for p in found:
         sc.places.append(p)
         sc.place_at[p.i] = p
