@@ -259,6 +259,31 @@ _GATES = {
 }
 
 
+_DIGIT_BIT, _MONTH_BIT, _YEAR_BIT, _DASH_BIT, _FULL_MONTH_BIT, _WEEKDAY_BIT = 1, 2, 4, 8, 16, 32
+
+
+def _needs(kind: str) -> int:
+    """What a kind's pattern needs in the text before it is worth running (as bits)."""
+    bits = 0
+    if kind in ("iso", "week_of", "iso_month", "year", "numeric") or kind in _NEEDS_DIGIT:
+        bits |= _DIGIT_BIT
+    if kind in ("dmy", "mdy", "month_year", "rel_month", "month_rel_year"):
+        bits |= _MONTH_BIT
+    if kind in _NEEDS_YEAR:
+        bits |= _YEAR_BIT
+    if kind in _NEEDS_DASH:
+        bits |= _DASH_BIT
+    if kind in _NEEDS_FULL_MONTH:
+        bits |= _FULL_MONTH_BIT
+    if kind == "weekday":
+        bits |= _WEEKDAY_BIT
+    return bits
+
+
+#: the patterns in order, each with its needs, its stems and its gate
+_PLAN = [(kind, rx, _needs(kind), _KIND_STEMS.get(kind), _GATES.get(kind)) for kind, rx in _COMPILED]
+
+
 def _scan(text: str) -> list[tuple[str, re.Match]]:
     taken: list[tuple[int, int]] = []
     found: list[tuple[str, re.Match]] = []
@@ -276,22 +301,14 @@ def _scan(text: str) -> list[tuple[str, re.Match]]:
     plain = text.isascii() or not any(c in text for c in ("\u0130", "\u0131", "\u017f", "\u212a"))
     full_month = has_month and (not plain or any(m in lower for m in _MONTH_NAMES))
     weekday = not plain or any(w in lower for w in _WEEKDAY_NAMES)
-    for kind, rx in _COMPILED:
+    missing = ((not has_digit and _DIGIT_BIT) | (not has_month and _MONTH_BIT) | (not has_year and _YEAR_BIT)
+               | (not has_dash and _DASH_BIT) | (not full_month and _FULL_MONTH_BIT) | (not weekday and _WEEKDAY_BIT))
+    for kind, rx, needs, stems, gate in _PLAN:
         # cheap tests first: most sentences have no date at all
-        if kind in ("iso", "week_of", "iso_month", "year", "numeric") and not has_digit:
+        if needs & missing:
             continue
-        if kind in ("dmy", "mdy", "month_year", "rel_month", "month_rel_year") and not has_month:
-            continue
-        if kind in _NEEDS_YEAR and not has_year or kind in _NEEDS_DIGIT and not has_digit:
-            continue
-        if kind in _NEEDS_DASH and not has_dash or kind in _NEEDS_FULL_MONTH and not full_month:
-            continue
-        if kind == "weekday" and not weekday:
-            continue
-        stems = _KIND_STEMS.get(kind)
         if stems and not any(st in lower for st in stems):
             continue
-        gate = _GATES.get(kind)
         if gate is not None and gate.search(text) is None:
             continue
         for m in rx.finditer(text):
