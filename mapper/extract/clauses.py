@@ -79,6 +79,10 @@ class Chunk:
     head: int
 
 
+#: every word that one of the branches of :func:`chunk_sentence` starts with
+_CUT_WORDS = _HARD | SUBORDINATORS | RELATIVES | REPORT_VERBS | {"-", ",", "that"}
+
+
 def _is_ing(w: str) -> bool:
     return len(w) > 5 and w.endswith("ing") and w not in _NOT_PART_ING
 
@@ -91,8 +95,8 @@ def chunk_sentence(tk: Tokens, i: int, j: int, *, trigger_at: set[int], date_tok
     """
     lows = tk.lows
     cuts: list[int] = [i]
-    q = i
-    while q < j:
+    # only words that can cut a sentence are looked at
+    for q in [q for q in range(i, j) if lows[q] in _CUT_WORDS]:
         w = lows[q]
         if w in _HARD or (w == "-" and not tk.glued(q) and q + 1 < j and not tk.glued(q + 1)) or w == ",":
             cuts.append(q + 1)
@@ -104,7 +108,6 @@ def chunk_sentence(tk: Tokens, i: int, j: int, *, trigger_at: set[int], date_tok
         elif w in REPORT_VERBS and q > i and w not in ("claims", "claimed", "reports", "states", "declared", "announced") \
                 and q + 1 < j and lows[q + 1] in ("that", "it", "they", "he", "she", "its", "the", "on", "a"):
             cuts.append(q + 1)
-        q += 1
     cuts.append(j)
     chunks: list[Chunk] = []
     for a, b in zip(cuts, cuts[1:]):
