@@ -62,29 +62,36 @@ class Tokens:
 
     def __init__(self, text: str):
         self.text = text
-        starts: list[int] = []
-        ends: list[int] = []
-        words: list[str] = []
-        add_s, add_e, add_w = starts.append, ends.append, words.append
-        for m in _TOKEN.finditer(text):
-            w = m.group()
-            s, e = m.span()
-            if len(w) > 3:  # (shorter tokens are neither glued words nor possessives)
-                if len(w) > 6 and w[0].islower():
-                    cut = _GLUED.search(w)
-                    if cut is not None:  # "capitalBaghdad": two words run together
-                        add_s(s)
-                        add_e(s + cut.start() + 1)
-                        add_w(w[:cut.start() + 1])
-                        s, w = s + cut.start() + 1, w[cut.start() + 1:]
-                if len(w) > 3 and w[-2:] in _POSSESSIVE_TAIL:
-                    add_s(s)
-                    add_e(e - 2)
-                    add_w(w[:-2])
-                    s, w = e - 2, w[-2:]
-            add_s(s)
-            add_e(e)
-            add_w(w)
+        ms = list(_TOKEN.finditer(text))
+        words = [m.group() for m in ms]
+        starts = [m.start() for m in ms]
+        ends = [m.end() for m in ms]
+        # the few tokens to split: "capitalBaghdad" (two words run together), a possessive "'s"
+        odd = [k for k, w in enumerate(words) if len(w) > 3 and (
+            w[-2:] in _POSSESSIVE_TAIL or len(w) > 6 and w[0].islower() and _GLUED.search(w) is not None)]
+        for k in reversed(odd):
+            w, s, e = words[k], starts[k], ends[k]
+            ps: list[int] = []
+            pe: list[int] = []
+            pw: list[str] = []
+            if len(w) > 6 and w[0].islower():
+                cut = _GLUED.search(w)
+                if cut is not None:
+                    ps.append(s)
+                    pe.append(s + cut.start() + 1)
+                    pw.append(w[:cut.start() + 1])
+                    s, w = s + cut.start() + 1, w[cut.start() + 1:]
+            if len(w) > 3 and w[-2:] in _POSSESSIVE_TAIL:
+                ps.append(s)
+                pe.append(e - 2)
+                pw.append(w[:-2])
+                s, w = e - 2, w[-2:]
+            ps.append(s)
+            pe.append(e)
+            pw.append(w)
+            starts[k:k + 1] = ps
+            ends[k:k + 1] = pe
+            words[k:k + 1] = pw
         self.starts = starts
         self.ends = ends
         self.words = words
