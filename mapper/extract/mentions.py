@@ -146,6 +146,13 @@ class ActorTable:
             node = node.setdefault(k, {})
         node.setdefault(None, []).append((tuple(exact), label))
 
+    def openers(self) -> frozenset:
+        """The words that can open an actor phrase or a place name (trie roots and Arabic articles)."""
+        got = self.__dict__.get("_openers")
+        if got is None or got[0] != len(self._trie):
+            got = self._openers = (len(self._trie), frozenset(self._trie) | _CONNECT)
+        return got[1]
+
     @classmethod
     def default(cls) -> ActorTable:
         global _DEFAULT_ACTORS
@@ -311,6 +318,7 @@ _SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "base", 
                            "refinery", "district", "camp", "field", "oilfield", "basin", "air", "countryside",
                            "region", "canton"})
 _MARK_CHARS = ("‘", "ʿ", "'", "’", "`")
+_MARKS = frozenset(_MARK_CHARS)
 #: generic heads that are never a place on their own ("Tall" of "Tall Bia", "Deir" of "Deir Hafer")
 _GENERIC_HEADS = frozenset({"tall", "tell", "tel", "tal", "jabal", "jebel", "wadi", "ain", "ayn", "deir", "dayr",
                             "qasr", "kafr", "umm", "um", "ras", "bir", "khirbat", "khirbet", "sheikh", "shaykh",
@@ -404,8 +412,10 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
                 regex_hits[a] = (b, label)
     root = actors._trie
     # only tokens that can open an actor phrase or a place name are tried
-    cands = [i for i, (w, low) in enumerate(zip(words, lows))
-             if low in root or i in regex_hits or w[:1].isupper() or low in _CONNECT or (w[:1] in _MARK_CHARS)]
+    openers = actors.openers()
+    cands = [i for i, (w, low) in enumerate(zip(words, lows)) if w[0].isupper() or low in openers or w[0] in _MARKS]
+    if regex_hits:
+        cands = sorted(set(cands) | regex_hits.keys())
     bounds_i = [s.i for s in sentences]
     second: list[tuple] = []
     taken_upto = -1  # tokens before this index are inside a place or an actor already
