@@ -198,6 +198,9 @@ _DATE_ONLY = re.compile(
     r"^\s*(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})"
     r"(?:[\sT,\-–|:]*\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[AaPp]\.?[Mm]\.?|GMT|UTC|AMT|EDT|EST|[+-]\d{2}:?\d{2}))?)?\s*$"
 )
+#: what any dateline above must contain: a parenthesis, a long dash, "--", or a dash or a
+#: colon beside a space (a quick search before the slow pattern)
+_DATELINE_GATE = re.compile(r"[(–—]|--|\s[-:]|-\s")
 _ALLCAPS_LEAD = re.compile(r"^\s*((?:[A-Z\u00C0-\u00DE\u0130][A-Z\u00C0-\u00DE\u0130'’.\-]{2,}\s*,?\s*)+)(?=[A-Z][a-z])")
 
 
@@ -317,8 +320,7 @@ def _looks_like_headline(seg: str, line: str) -> bool:
 
 def _dateline_end(tk: Tokens, i: int, j: int, seg: str) -> int:
     """Index of the first token after a dateline opening the sentence (``i`` when none)."""
-    # a dateline ends at a parenthesis, a dash or a colon: without one it cannot match
-    m = _DATELINE.match(seg) if ("(" in seg or "-" in seg or "–" in seg or "—" in seg or ":" in seg) else None
+    m = _DATELINE.match(seg) if _DATELINE_GATE.search(seg) else None
     base = tk.starts[i]
     if m and m.end() < len(seg) - 10:
         head = m.group("head")
