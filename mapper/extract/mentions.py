@@ -172,7 +172,8 @@ class ActorTable:
             ends = node.get(None)
             if ends:
                 for exact, label in ends:
-                    if all(e is None or e == w for e, w in zip(exact, words[i:j])):
+                    # (a phrase with no exact-case word matches whatever the case)
+                    if exact.count(None) == len(exact) or all(e is None or e == w for e, w in zip(exact, words[i:j])):
                         best = (j, label)
                         break
             if j >= n:
