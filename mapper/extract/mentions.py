@@ -397,7 +397,8 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     sentences = layout.sentences
     # per sentence, with set operations in C: a trigger word? a date cue?
     cue_sentence = [not cue_words.isdisjoint(lows[s.i:s.j]) for s in sentences]
-    date_cue = [not _DATE_CUES.isdisjoint(lows[s.i:s.j]) or any(w[:1].isdigit() for w in words[s.i:s.j])
+    digit_at = [i for i, w in enumerate(words) if w[:1].isdigit()]  # tokens opening with a digit
+    date_cue = [not _DATE_CUES.isdisjoint(lows[s.i:s.j]) or bisect_left(digit_at, s.i) < bisect_left(digit_at, s.j)
                 for s in sentences]
     sc.demonym_countries.update(_DEMONYM_COUNTRY[w] for w in _DEMONYM_COUNTRY.keys() & set(lows))
     for i in [i for i, w in enumerate(lows) if w in table]:
