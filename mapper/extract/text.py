@@ -242,18 +242,16 @@ class Layout:
         for (i, j) in bounds:
             s_char, e_char = tokens.starts[i], tokens.ends[j - 1]
             line_no = bisect_right(line_starts, s_char) - 1
-            end = text.find("\n", s_char)
-            line_text = text[line_starts[line_no]:end if end >= 0 else len(text)]
             seg = text[s_char:e_char]
             part = "body"
             if line_no not in caption_line:
-                caption_line[line_no] = _is_caption(line_text)
+                caption_line[line_no] = _is_caption(_line(text, line_starts[line_no], s_char))
             if caption_line[line_no]:
                 part = "caption"
             elif _META.match(seg) or _DATE_ONLY.match(seg):
                 part = "meta"
             elif title_key and _same_key(seg, title_key, title_head) \
-                    or seen_body == 0 and _looks_like_headline(seg, line_text):
+                    or seen_body == 0 and _looks_like_headline(seg, _line(text, line_starts[line_no], s_char)):
                 part = "headline"
             body_start = i
             if part == "body":
@@ -290,6 +288,12 @@ def _is_caption(line: str) -> bool:
 
 
 _NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _line(text: str, start: int, at: int) -> str:
+    """The line that starts at ``start``, up to the line break after ``at``."""
+    end = text.find("\n", at)
+    return text[start:end if end >= 0 else len(text)]
 
 
 def _key(s: str) -> str:
