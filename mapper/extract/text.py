@@ -15,6 +15,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 __all__ = ["Tokens", "tokenize", "split_sentences", "Layout", "Sentence", "normalise", "MAX_SENTENCE_TOKENS"]
 
@@ -62,10 +63,16 @@ class Tokens:
 
     def __init__(self, text: str):
         self.text = text
-        ms = list(_TOKEN.finditer(text))
-        words = [m.group() for m in ms]
-        starts = [m.start() for m in ms]
-        ends = [m.end() for m in ms]
+        # the words, and their offsets from the lengths of the words and of the gaps between
+        # them (two C-level passes instead of a match object per token)
+        words = _TOKEN.findall(text)
+        n = len(words)
+        lengths = [0] * (2 * n + 1)
+        lengths[0::2] = map(len, _TOKEN.split(text))
+        lengths[1::2] = map(len, words)
+        offsets = list(accumulate(lengths))
+        starts = offsets[0:2 * n:2]
+        ends = offsets[1::2]
         # the few tokens to split: "capitalBaghdad" (two words run together), a possessive "'s"
         odd = [k for k, w in enumerate(words) if len(w) > 3 and (
             w[-2:] in _POSSESSIVE_TAIL or len(w) > 6 and w[0].islower() and _GLUED.search(w) is not None)]
