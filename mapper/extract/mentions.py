@@ -382,6 +382,17 @@ def _place_kind(gaz, rows: Mapping[int, float]) -> str:
     return "feature"
 
 
+def _kind_of(gaz, key: str) -> str:
+    """:func:`_place_kind` of the rows of a name key, worked out once per key and gazetteer."""
+    memo = gaz.__dict__.get("_mapper_kind_of")
+    if memo is None:
+        memo = gaz.__dict__["_mapper_kind_of"] = {}
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = _place_kind(gaz, gaz._index[key])
+    return got
+
+
 def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: ActorTable) -> Scan:
     """Find every place, actor, trigger and date cue of an article in one pass."""
     words, lows, starts, ends, text = tk.words, tk.lows, tk.starts, tk.ends, tk.text
@@ -460,7 +471,7 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
                 if i > 0 and words[i - 1] in _MARK_CHARS and ends[i - 1] == s0 and (i < 2 or ends[i - 2] < starts[i - 1]):
                     s0 = starts[i - 1]
                 p = PlaceM(i, j, s0, ends[j - 1], text[s0:ends[j - 1]], key, True, notable, cue)
-                p.kind = _place_kind(gazetteer, rows)
+                p.kind = _kind_of(gazetteer, key)
                 sc.places.append(p)
                 sc.place_at[i] = p
                 sc.place_end[j] = p
@@ -481,10 +492,10 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     for a in sc.actors:
         used.update(range(a.i, a.j))
     added = False
-    for i, j, key, notable, rows in second:
+    for i, j, key, notable, _rows in second:
         if key in kept and not any(q in used for q in range(i, j)):
             p = PlaceM(i, j, starts[i], ends[j - 1], text[starts[i]:ends[j - 1]], key, True, notable, False)
-            p.kind = _place_kind(gazetteer, rows)
+            p.kind = _kind_of(gazetteer, key)
             sc.places.append(p)
             sc.place_at[i] = p
             sc.place_end[j] = p
@@ -503,7 +514,7 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
                 if pm is not None and pm[0] <= a.j:
                     p = PlaceM(i, pm[0], starts[i], ends[pm[0] - 1], text[starts[i]:ends[pm[0] - 1]], pm[1], True, True,
                                False)
-                    p.kind = _place_kind(gazetteer, index[pm[1]])
+                    p.kind = _kind_of(gazetteer, pm[1])
                     p.in_actor = True
                     sc.places.append(p)
     sc.places.sort(key=lambda p: p.i)
