@@ -365,9 +365,12 @@ _DATE_CUES = frozenset({
 })
 
 
+_CAPITAL_MARKS = "‘ʿ'’"
+
+
 def _capital(word: str) -> bool:
     c = word[:1]
-    return c.isupper() or (c in "‘ʿ'’" and word[1:2].isupper())
+    return c.isupper() or (c in _CAPITAL_MARKS and word[1:2].isupper())
 
 
 def _place_kind(gaz, rows: Mapping[int, float]) -> str:
@@ -832,8 +835,9 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
             if sent.part == "body":
                 body[sent.body_start:sent.j] = [True] * (sent.j - sent.body_start)
         # the tokens that can open a name (what "covered" holds changes as names are added)
-        opens = [q for q in range(n) if body[q] and _capital(words[q]) and words[q].isalpha() and lows[q] not in stop
-                 and lows[q] not in _NOT_NAMES]
+        opens = [q for q, (w, low) in enumerate(zip(words, lows)) if body[q] and w.isalpha()
+                 and (w[0].isupper() or w[0] in _CAPITAL_MARKS and w[1:2].isupper())  # _capital(w)
+                 and low not in stop and low not in _NOT_NAMES]
         resume = 0
         for q in opens:
             if q < resume or q in covered:
@@ -847,7 +851,8 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
                     resume = r
     if keys:
         resume = 0
-        for q in [q for q in range(n) if _capital(words[q]) or lows[q] in _CONNECT]:
+        for q in [q for q, (w, low) in enumerate(zip(words, lows))
+                  if w[0].isupper() or w[0] in _CAPITAL_MARKS and w[1:2].isupper() or low in _CONNECT]:
             if q < resume or q in covered:
                 continue
             r = name_at(q)
