@@ -768,7 +768,7 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
         r = owners[idx]
         if held and pid[r] in held:
             continue
-        if not any(_km(lat[r], lon[r], a, b) <= 60 for a, b in points):  # (all over 60 km)
+        if min(_km(lat[r], lon[r], a, b) for a, b in points) > 60:
             continue
         if skeleton(kk) == sk:
             score += 8
