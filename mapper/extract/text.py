@@ -76,29 +76,34 @@ class Tokens:
         # the few tokens to split: "capitalBaghdad" (two words run together), a possessive "'s"
         odd = [k for k, w in enumerate(words) if len(w) > 3 and (
             w[-2:] in _POSSESSIVE_TAIL or len(w) > 6 and w[0].islower() and _GLUED.search(w) is not None)]
-        for k in reversed(odd):
-            w, s, e = words[k], starts[k], ends[k]
-            ps: list[int] = []
-            pe: list[int] = []
-            pw: list[str] = []
-            if len(w) > 6 and w[0].islower():
-                cut = _GLUED.search(w)
-                if cut is not None:
-                    ps.append(s)
-                    pe.append(s + cut.start() + 1)
-                    pw.append(w[:cut.start() + 1])
-                    s, w = s + cut.start() + 1, w[cut.start() + 1:]
-            if len(w) > 3 and w[-2:] in _POSSESSIVE_TAIL:
-                ps.append(s)
-                pe.append(e - 2)
-                pw.append(w[:-2])
-                s, w = e - 2, w[-2:]
-            ps.append(s)
-            pe.append(e)
-            pw.append(w)
-            starts[k:k + 1] = ps
-            ends[k:k + 1] = pe
-            words[k:k + 1] = pw
+        if odd:  # rebuilt in one pass (splicing each would be quadratic in a long text)
+            ws, ss, es = words, starts, ends
+            words, starts, ends = [], [], []
+            prev = 0
+            for k in odd:
+                words += ws[prev:k]
+                starts += ss[prev:k]
+                ends += es[prev:k]
+                prev = k + 1
+                w, s, e = ws[k], ss[k], es[k]
+                if len(w) > 6 and w[0].islower():
+                    cut = _GLUED.search(w)
+                    if cut is not None:  # "capitalBaghdad": two words run together
+                        starts.append(s)
+                        ends.append(s + cut.start() + 1)
+                        words.append(w[:cut.start() + 1])
+                        s, w = s + cut.start() + 1, w[cut.start() + 1:]
+                if len(w) > 3 and w[-2:] in _POSSESSIVE_TAIL:
+                    starts.append(s)
+                    ends.append(e - 2)
+                    words.append(w[:-2])
+                    s, w = e - 2, w[-2:]
+                starts.append(s)
+                ends.append(e)
+                words.append(w)
+            words += ws[prev:]
+            starts += ss[prev:]
+            ends += es[prev:]
         self.starts = starts
         self.ends = ends
         self.words = words
