@@ -102,7 +102,7 @@ def _num(text: str) -> str:
 
 def parse_extract(out: str) -> list[Row]:
     rows: list[Row] = []
-    m = re.search(r"corpus: (\d+) articles.*?([\d.]+) MB", out)
+    m = re.search(r"corpus: (\d+) (?:articles|distinct synthetic dispatches).*?([\d.]+) MB", out)
     if m:
         rows.append(("extract", "corpus", f"{int(m[1]):,} articles, {m[2]} MB JSON Lines"))
         n, mb = int(m[1]), float(m[2])
