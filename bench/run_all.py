@@ -102,7 +102,7 @@ def _num(text: str) -> str:
 
 def parse_extract(out: str) -> list[Row]:
     rows: list[Row] = []
-    m = re.search(r"corpus: (\d+) articles.*?([\d.]+) MB", out)
+    m = re.search(r"corpus: (\d+) (?:articles|distinct synthetic dispatches).*?([\d.]+) MB", out)
     if m:
         rows.append(("extract", "corpus", f"{int(m[1]):,} articles, {m[2]} MB JSON Lines"))
         n, mb = int(m[1]), float(m[2])
@@ -125,6 +125,12 @@ def parse_extract(out: str) -> list[Row]:
                 mbs = f", {mb * share / float(secs):.2f} MB/s" if mb and float(secs) > 0 else ""
                 rows.append(("extract", f"{label.strip()}: articles/s (one core)",
                              f"{float(rate):,.0f}{mbs}; x{float(x_tok):.3f} of tokenise, x{float(x_fg):.3f} of flashgeotext"))
+    m = re.search(r"dev set \((\d+) real reports, ([\d,]+) characters each, read once each\): mapper extract \(full\) "
+                  r"([\d,]+) articles/s; x([\d.]+) of tokenise \(([\d,]+)/s\)(?:, x([\d.]+) of flashgeotext)?", out)
+    if m:
+        fg = f", x{m[6]} of flashgeotext" if m[6] else ""
+        rows.append(("extract", f"mapper extract (full), dev set ({m[1]} reports, {m[2]} chars, once each): articles/s",
+                     f"{m[3]}; x{m[4]} of tokenise{fg} on the same texts"))
     for pat, what in [(r"peak RSS after 1,000 articles: ([\d.]+) MB", "peak RSS after 1k articles"),
                       (r"peak RSS after ([\d,]+) articles: ([\d.]+) MB", "peak RSS after all articles"),
                       (r"growth from [\d,k]+ to [\d,k]+ articles: ([+\-\d.]+) MB", "peak memory growth, 1k -> all"),

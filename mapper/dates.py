@@ -240,6 +240,48 @@ _KIND_STEMS = {
     "ordinal_day": ("st", "nd", "rd", "th"),
 }
 _DIGIT = re.compile(r"\d")
+_NEEDS_YEAR = frozenset({"week_of", "iso", "iso_month", "month_year", "numeric", "year"})
+_NEEDS_DIGIT = frozenset({"dmy", "mdy", "ordinal_day"})
+_NEEDS_DASH = frozenset({"week_of", "iso", "iso_month"})
+_NEEDS_FULL_MONTH = frozenset({"rel_month", "month_rel_year"})
+_MONTH_NAMES = tuple(m for m in _MONTHS if len(m) > 4 or m in ("march", "april", "may", "june", "july"))
+_WEEKDAY_NAMES = tuple(_WEEKDAYS)
+#: the stems of the kinds that need neither a digit nor a month: without any of them, a digit
+#: or a month stem, a text has no date expression
+_WORD_STEMS = tuple(dict.fromkeys(st for k in ("weekend", "weekday", "today", "yesterday", "ago", "last_unit", "earlier")
+                                  for st in _KIND_STEMS[k]))
+#: necessary conditions of the slowest patterns, as quick searches (a match contains one)
+_MON3 = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"
+_GATES = {
+    "ordinal_day": re.compile(r"\d(?:st|nd|rd|th)\b", re.IGNORECASE),
+    "mdy": re.compile(rf"{_MON3}[a-z]*\.?\s+\d", re.IGNORECASE),
+    "dmy": re.compile(rf"\d(?:st|nd|rd|th)?\s+(?:of\s+)?{_MON3}", re.IGNORECASE),
+}
+
+
+_DIGIT_BIT, _MONTH_BIT, _YEAR_BIT, _DASH_BIT, _FULL_MONTH_BIT, _WEEKDAY_BIT = 1, 2, 4, 8, 16, 32
+
+
+def _needs(kind: str) -> int:
+    """What a kind's pattern needs in the text before it is worth running (as bits)."""
+    bits = 0
+    if kind in ("iso", "week_of", "iso_month", "year", "numeric") or kind in _NEEDS_DIGIT:
+        bits |= _DIGIT_BIT
+    if kind in ("dmy", "mdy", "month_year", "rel_month", "month_rel_year"):
+        bits |= _MONTH_BIT
+    if kind in _NEEDS_YEAR:
+        bits |= _YEAR_BIT
+    if kind in _NEEDS_DASH:
+        bits |= _DASH_BIT
+    if kind in _NEEDS_FULL_MONTH:
+        bits |= _FULL_MONTH_BIT
+    if kind == "weekday":
+        bits |= _WEEKDAY_BIT
+    return bits
+
+
+#: the patterns in order, each with its needs, its stems and its gate
+_PLAN = [(kind, rx, _needs(kind), _KIND_STEMS.get(kind), _GATES.get(kind)) for kind, rx in _COMPILED]
 
 
 def _scan(text: str) -> list[tuple[str, re.Match]]:
@@ -248,14 +290,26 @@ def _scan(text: str) -> list[tuple[str, re.Match]]:
     lower = text.lower()
     has_digit = _DIGIT.search(text) is not None
     has_month = any(m in lower for m in _MONTH_STEMS)
-    for kind, rx in _COMPILED:
+    if not has_digit and not has_month and not any(st in lower for st in _WORD_STEMS):
+        return found
+    # exact screens: a kind whose pattern needs a year ("19"/"20"), a digit or a dash is not run
+    # without one; where IGNORECASE is plain lowercasing, month and weekday names are looked
+    # for whole
+    has_year = has_digit and ("19" in text or "20" in text)
+    has_dash = "-" in text
+    # (IGNORECASE matches only these four non-ASCII characters to ASCII letters)
+    plain = text.isascii() or not any(c in text for c in ("\u0130", "\u0131", "\u017f", "\u212a"))
+    full_month = has_month and (not plain or any(m in lower for m in _MONTH_NAMES))
+    weekday = not plain or any(w in lower for w in _WEEKDAY_NAMES)
+    missing = ((not has_digit and _DIGIT_BIT) | (not has_month and _MONTH_BIT) | (not has_year and _YEAR_BIT)
+               | (not has_dash and _DASH_BIT) | (not full_month and _FULL_MONTH_BIT) | (not weekday and _WEEKDAY_BIT))
+    for kind, rx, needs, stems, gate in _PLAN:
         # cheap tests first: most sentences have no date at all
-        if kind in ("iso", "week_of", "iso_month", "year", "numeric") and not has_digit:
+        if needs & missing:
             continue
-        if kind in ("dmy", "mdy", "month_year", "rel_month", "month_rel_year") and not has_month:
-            continue
-        stems = _KIND_STEMS.get(kind)
         if stems and not any(st in lower for st in stems):
+            continue
+        if gate is not None and gate.search(text) is None:
             continue
         for m in rx.finditer(text):
             s, e = m.span()

@@ -738,8 +738,9 @@ class Gazetteer:
         if len(ranked) > 1:
             second = ranked[1]
             lat, lon = self._col["lat"], self._col["lon"]
-            d = float(_haversine_km(lat[top[0]], lon[top[0]], lat[second[0]], lon[second[0]]))
             margin = top[1] - second[1]
+            # (the distance is worked out only when the margin is narrow: it is all it decides)
+            d = float(_haversine_km(lat[top[0]], lon[top[0]], lat[second[0]], lon[second[0]])) if margin < 0.03 else 0.0
             if d > 40 and margin < 0.03:
                 return None, (
                     f"ambiguous: {len(ranked)} candidates, the best two {d:.0f} km apart and "

@@ -49,9 +49,17 @@ _ASSIMILATED = re.compile(rf"^[ae]([{_SUN}])\1(?=[a-z]{{2}})")
 _BU_PREFIX = {"abu", "albu", "abou", "abo", "bu", "alabu"}
 
 
+#: the combining marks of the Combining Diacritical Marks block, deleted in one C call
+_COMBINING_BLOCK = {c: None for c in range(0x300, 0x370) if unicodedata.combining(chr(c))}
+
+
 def _strip_accents(text: str) -> str:
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+    if text.isascii():  # NFKD leaves ASCII as it is and it has no combining marks
+        return text
+    decomposed = unicodedata.normalize("NFKD", text).translate(_COMBINING_BLOCK)
+    if decomposed.isascii():  # (the marks left, if any, are not ASCII)
+        return decomposed
+    return "".join([ch for ch in decomposed if not unicodedata.combining(ch)])
 
 
 @lru_cache(maxsize=200_000)
@@ -59,6 +67,8 @@ def tokens(name: str) -> tuple[str, ...]:
     """Lowercase, accent-free tokens of ``name`` with apostrophe-like marks removed."""
     if not isinstance(name, str):
         raise TypeError(f"a place name must be a string, got {type(name).__name__}: {name!r}")
+    if name.isascii() and name.isalnum():  # one plain word (a folded key): no mark, no separator
+        return (name.lower(),)
     text = _strip_accents(name).translate(_MARKS).casefold()
     text = text.replace("ı", "i").replace("ø", "o").replace("ß", "ss").replace("æ", "ae")
     return tuple(t for t in _SEPARATORS.split(text) if t)
@@ -92,7 +102,7 @@ def _drop_articles(toks: tuple[str, ...]) -> list[str]:
         else:
             # "al" glued to its noun (Alqaim, Elqosh), judged on the de-doubled token so that
             # doubling a letter never changes the outcome
-            dd = _DOUBLE.sub(r"\1", tok)
+            dd = _DOUBLE.sub(_FIRST, tok)
             if len(dd) > 5 and dd.startswith(("al", "el") if out else ("al",)) and dd[2] not in "aeiouly":
                 tok = dd[2:]
         out.append(tok)
@@ -127,21 +137,32 @@ _SWAPS = (
     ("w", "u"),
     ("y", "i"),
 )
-_FINAL_H = re.compile(r"(?<=[aeiu])h$")
-_FINAL_E = re.compile(r"e$")
 _DOUBLE = re.compile(r"(.)\1+")
+
+
+def _FIRST(m: re.Match) -> str:  # same as the template r"\1", without re's template machinery per call
+    return m.group(1)
+
+
 _NOT_ALNUM = re.compile(r"[\W_]+")
 
 
 @lru_cache(maxsize=200_000)
 def _fold_token(tok: str) -> str:
-    tok = _FINAL_H.sub("", tok)
+    # a final "h" after a vowel is dropped and a final "e" becomes "i" (tokens hold no whitespace)
+    if tok[-1:] == "h" and tok[-2:-1] in _HVOWELS:
+        tok = tok[:-1]
     for src, dst in _SWAPS:
         if src in tok:
             tok = tok.replace(src, dst)
-    tok = _FINAL_H.sub("", tok)
-    tok = _FINAL_E.sub("i", tok)
-    return _DOUBLE.sub(r"\1", tok)
+    if tok[-1:] == "h" and tok[-2:-1] in _HVOWELS:
+        tok = tok[:-1]
+    if tok[-1:] == "e":
+        tok = tok[:-1] + "i"
+    return _DOUBLE.sub(_FIRST, tok)
+
+
+_HVOWELS = frozenset("aeiu")
 
 
 @lru_cache(maxsize=500_000)
@@ -178,7 +199,7 @@ def fold(name: str) -> str:
 def _fold_once(name: str) -> str:
     toks = _drop_articles(tokens(name))
     key = _NOT_ALNUM.sub("", "".join(map(_fold_token, toks)))
-    return _DOUBLE.sub(r"\1", key)
+    return _DOUBLE.sub(_FIRST, key)
 
 
 _VOWELS = re.compile(r"[aeiou]")
@@ -192,4 +213,4 @@ def skeleton(key: str) -> str:
     """
     if not key:
         return ""
-    return key[0] + _DOUBLE.sub(r"\1", _VOWELS.sub("", key[1:]))
+    return key[0] + _DOUBLE.sub(_FIRST, _VOWELS.sub("", key[1:]))

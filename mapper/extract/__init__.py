@@ -46,21 +46,23 @@ __all__ = [
     "split_sentences",
 ]
 
-_EXTRACTORS: dict[tuple, Extractor] = {}
+#: settings -> (extractor, lexicon, grammar): the entry keeps its lexicon and grammar alive, so
+#: their ids in the key cannot be reused by other objects while it is cached
+_EXTRACTORS: dict[tuple, tuple[Extractor, object, object]] = {}
 
 
 def extractor_for(gazetteer, lexicon=None, *, grammar: Grammar | None = None, keep_uncertain: bool = False,
                   min_confidence: float = 0.0) -> Extractor:
     """A cached :class:`Extractor` for these settings (the actor table is built once)."""
     key = (id(gazetteer), id(lexicon), id(grammar), keep_uncertain, min_confidence)
-    ex = _EXTRACTORS.get(key)
-    if ex is None or ex.gazetteer is not gazetteer:
+    got = _EXTRACTORS.get(key)
+    if got is None or got[0].gazetteer is not gazetteer or got[1] is not lexicon or got[2] is not grammar:
         if len(_EXTRACTORS) > 16:
             _EXTRACTORS.clear()
         ex = Extractor(gazetteer, grammar=grammar, actors=_user_actors(lexicon), keep_uncertain=keep_uncertain,
                        min_confidence=min_confidence)
-        _EXTRACTORS[key] = ex
-    return ex
+        got = _EXTRACTORS[key] = (ex, lexicon, grammar)
+    return got[0]
 
 
 def _user_actors(lexicon):

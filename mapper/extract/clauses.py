@@ -79,6 +79,10 @@ class Chunk:
     head: int
 
 
+#: every word that one of the branches of :func:`chunk_sentence` starts with
+_CUT_WORDS = _HARD | SUBORDINATORS | RELATIVES | REPORT_VERBS | {"-", ",", "that"}
+
+
 def _is_ing(w: str) -> bool:
     return len(w) > 5 and w.endswith("ing") and w not in _NOT_PART_ING
 
@@ -92,8 +96,8 @@ def chunk_sentence(tk: Tokens, i: int, j: int, *, trigger_at: set[int], date_tok
     """
     lows = tk.lows
     cuts: list[int] = [i]
-    q = i
-    while q < j:
+    # only words that can cut a sentence are looked at
+    for q in [q for q in range(i, j) if lows[q] in _CUT_WORDS]:
         w = lows[q]
         if w in _HARD or (w == "-" and not tk.glued(q) and q + 1 < j and not tk.glued(q + 1)) or w == ",":
             cuts.append(q + 1)
@@ -105,7 +109,6 @@ def chunk_sentence(tk: Tokens, i: int, j: int, *, trigger_at: set[int], date_tok
         elif w in REPORT_VERBS and q > i and w not in ("claims", "claimed", "reports", "states", "declared", "announced") \
                 and q + 1 < j and lows[q + 1] in ("that", "it", "they", "he", "she", "its", "the", "on", "a"):
             cuts.append(q + 1)
-        q += 1
     cuts.append(j)
     chunks: list[Chunk] = []
     for a, b in zip(cuts, cuts[1:]):
@@ -153,6 +156,9 @@ _LOCATORS = frozenset({"north", "south", "east", "west", "northeast", "northwest
                        "roughly", "nearly", "just", "located", "situated", "upstream", "downstream"})
 
 
+_AUX = PASSIVE_AUX | HAVE_AUX
+
+
 def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set[int],
               noun_at: frozenset[int] | set[int] = frozenset()) -> Chunk:
     lows, words = tk.lows, tk.words
@@ -164,7 +170,7 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
     if head >= b:
         return Chunk(a, b, "pp", head)
     w = lows[head]
-    has_trigger = any(t in trigger_at for t in range(head, b))
+    has_trigger = not trigger_at.isdisjoint(range(head, b))
     if w in RELATIVES or (w == "that" and head > a and lows[a - 1:a] != [","] and False):
         kind = "rel"
     elif w in SUBORDINATORS:
@@ -176,14 +182,14 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
     elif a > 0 and lows[a - 1] == "," and head in trigger_at and (w.endswith(("ed", "en")) or w in ("overrun", "won"))\
             and not {"by", "from"}.isdisjoint(lows[head + 1:min(b, head + 4)]):
         kind = "rpart"  # "Baiji, seized by IS in 2014, was retaken", "P, liberated from IS in 2017, ..."
-    elif any(lows[t] in REPORT_VERBS for t in range(head, b)) and not has_trigger:
+    elif not has_trigger and not REPORT_VERBS.isdisjoint(lows[head:b]):
         kind = "report"
     elif w in PREPOSITIONS and (not has_trigger or all(t in noun_at for t in range(head, b) if t in trigger_at)) \
             or all(t in date_tokens or lows[t] in (".", "on", "late", "early") for t in range(head, b)):
         # "With the capture of P on Sunday, ...": a phrase, its noun's doer the main clause's subject
         kind = "pp"
     elif not has_trigger and (w in _DETS or w[:1].isdigit() or w in _LOCATORS) \
-            and not any(lows[t] in PASSIVE_AUX | HAVE_AUX for t in range(head, b)):
+            and _AUX.isdisjoint(lows[head:b]):
         kind = "appos"  # "the province's second city", "south-west of Kirkuk", "40 km north of P"
     else:
         kind = "main"

@@ -1186,7 +1186,8 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
     from mapper.names import fold, skeleton
 
     key = p.key or fold(p.text)
-    points = [(q.place.lat, q.place.lon) for q in resolved if q.place is not None]
+    # each point once (a place named five times is one point: the nearest distance is the same)
+    points = list(dict.fromkeys((q.place.lat, q.place.lon) for q in resolved if q.place is not None))
     if len(key) < 4 or not points:
         return None
     keys = [key]
@@ -1243,7 +1244,7 @@ def _generic_head(text: str) -> str:
 def _keys_near(gaz, points: list[tuple[float, float]], initials: str) -> tuple[list[str], list[int]]:
     """The name keys (and rows) of places in the half-degree cells around the points whose
     keys start with one of ``initials``."""
-    cells = getattr(gaz, "_mapper_cells", None)
+    cells = getattr(gaz, "_mapper_cells2", None)  # (2: with the joined vowel buckets)
     if cells is None:
         cells = {}
         lat, lon, fc = gaz._col["lat"], gaz._col["lon"], gaz._col["feature_class"]
@@ -1254,23 +1255,30 @@ def _keys_near(gaz, points: list[tuple[float, float]], initials: str) -> tuple[l
                     bucket = cell.setdefault(key[0], ([], []))
                     bucket[0].append(key)
                     bucket[1].append(r)
-        gaz._mapper_cells = cells
+        for cell in cells.values():  # the five vowel buckets joined in order, for a vowel's initials
+            vowels = [cell[v] for v in "aeiou" if v in cell]
+            if vowels:
+                cell["aeiou"] = ([k for b in vowels for k in b[0]], [r for b in vowels for r in b[1]])
+        gaz._mapper_cells2 = cells
     wanted = set()
     for la, lo in points:
         ci, cj = int(math.floor(la * 2)), int(math.floor(lo * 2))
-        wanted.update((ci + di, cj + dj) for di in (-1, 0, 1) for dj in (-1, 0, 1))
+        wanted.update([(ci + di, cj + dj) for di, dj in _AROUND])
     choices: list[str] = []
     owners: list[int] = []
     for c in sorted(wanted):
         cell = cells.get(c)
         if not cell:
             continue
-        for letter in initials:
+        for letter in ((initials,) if len(initials) == 1 or initials == "aeiou" else initials):
             got = cell.get(letter)
             if got:
                 choices += got[0]
                 owners += got[1]
     return choices, owners
+
+
+_AROUND = [(di, dj) for di in (-1, 0, 1) for dj in (-1, 0, 1)]
 
 
 def _keys_by_row(gaz) -> dict[int, list[str]]:

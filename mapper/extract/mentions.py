@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from importlib import resources
@@ -146,6 +146,13 @@ class ActorTable:
             node = node.setdefault(k, {})
         node.setdefault(None, []).append((tuple(exact), label))
 
+    def openers(self) -> frozenset:
+        """The words that can open an actor phrase or a place name (trie roots and Arabic articles)."""
+        got = self.__dict__.get("_openers")
+        if got is None or got[0] != len(self._trie):
+            got = self._openers = (len(self._trie), frozenset(self._trie) | _CONNECT)
+        return got[1]
+
     @classmethod
     def default(cls) -> ActorTable:
         global _DEFAULT_ACTORS
@@ -165,7 +172,8 @@ class ActorTable:
             ends = node.get(None)
             if ends:
                 for exact, label in ends:
-                    if all(e is None or e == w for e, w in zip(exact, words[i:j])):
+                    # (a phrase with no exact-case word matches whatever the case)
+                    if exact.count(None) == len(exact) or all(e is None or e == w for e, w in zip(exact, words[i:j])):
                         best = (j, label)
                         break
             if j >= n:
@@ -311,6 +319,7 @@ _SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "base", 
                            "refinery", "district", "camp", "field", "oilfield", "basin", "air", "countryside",
                            "region", "canton"})
 _MARK_CHARS = ("‘", "ʿ", "'", "’", "`")
+_MARKS = frozenset(_MARK_CHARS)
 #: generic heads that are never a place on their own ("Tall" of "Tall Bia", "Deir" of "Deir Hafer")
 _GENERIC_HEADS = frozenset({"tall", "tell", "tel", "tal", "jabal", "jebel", "wadi", "ain", "ayn", "deir", "dayr",
                             "qasr", "kafr", "umm", "um", "ras", "bir", "khirbat", "khirbet", "sheikh", "shaykh",
@@ -363,9 +372,12 @@ _DATE_CUES = frozenset({
 })
 
 
+_CAPITAL_MARKS = "‘ʿ'’"
+
+
 def _capital(word: str) -> bool:
     c = word[:1]
-    return c.isupper() or (c in "‘ʿ'’" and word[1:2].isupper())
+    return c.isupper() or (c in _CAPITAL_MARKS and word[1:2].isupper())
 
 
 def _place_kind(gaz, rows: Mapping[int, float]) -> str:
@@ -378,6 +390,17 @@ def _place_kind(gaz, rows: Mapping[int, float]) -> str:
     if "P" in classes:
         return "settlement"
     return "feature"
+
+
+def _kind_of(gaz, key: str) -> str:
+    """:func:`_place_kind` of the rows of a name key, worked out once per key and gazetteer."""
+    memo = gaz.__dict__.get("_mapper_kind_of")
+    if memo is None:
+        memo = gaz.__dict__["_mapper_kind_of"] = {}
+    got = memo.get(key)
+    if got is None:
+        got = memo[key] = _place_kind(gaz, gaz._index[key])
+    return got
 
 
 def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: ActorTable) -> Scan:
@@ -395,7 +418,8 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     sentences = layout.sentences
     # per sentence, with set operations in C: a trigger word? a date cue?
     cue_sentence = [not cue_words.isdisjoint(lows[s.i:s.j]) for s in sentences]
-    date_cue = [not _DATE_CUES.isdisjoint(lows[s.i:s.j]) or any(w[:1].isdigit() for w in words[s.i:s.j])
+    digit_at = [i for i, w in enumerate(words) if w[:1].isdigit()]  # tokens opening with a digit
+    date_cue = [not _DATE_CUES.isdisjoint(lows[s.i:s.j]) or bisect_left(digit_at, s.i) < bisect_left(digit_at, s.j)
                 for s in sentences]
     sc.demonym_countries.update(_DEMONYM_COUNTRY[w] for w in _DEMONYM_COUNTRY.keys() & set(lows))
     for i in [i for i, w in enumerate(lows) if w in table]:
@@ -411,8 +435,10 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
                 regex_hits[a] = (b, label)
     root = actors._trie
     # only tokens that can open an actor phrase or a place name are tried
-    cands = [i for i, (w, low) in enumerate(zip(words, lows))
-             if low in root or i in regex_hits or w[:1].isupper() or low in _CONNECT or (w[:1] in _MARK_CHARS)]
+    openers = actors.openers()
+    cands = [i for i, (w, low) in enumerate(zip(words, lows)) if w[0].isupper() or low in openers or w[0] in _MARKS]
+    if regex_hits:
+        cands = sorted(set(cands) | regex_hits.keys())
     bounds_i = [s.i for s in sentences]
     second: list[tuple] = []
     taken_upto = -1  # tokens before this index are inside a place or an actor already
@@ -432,9 +458,12 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
         if pm is not None:
             j, key = pm
             rows = index[key]
-            rows_idx = list(rows)
-            notable = bool(notable_arr[rows_idx].any())
-            strong = bool(strong_arr[rows_idx].any())
+            notable = strong = False
+            for r in rows:  # (a few rows: plain indexing beats a numpy gather)
+                if notable_arr[r]:
+                    notable = True
+                if strong_arr[r]:
+                    strong = True
             if j - i == 1 and low.lstrip("‘ʿ") in given:
                 notable = strong = False
             prev = lows[i - 1] if i > 0 else ""
@@ -452,7 +481,7 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
                 if i > 0 and words[i - 1] in _MARK_CHARS and ends[i - 1] == s0 and (i < 2 or ends[i - 2] < starts[i - 1]):
                     s0 = starts[i - 1]
                 p = PlaceM(i, j, s0, ends[j - 1], text[s0:ends[j - 1]], key, True, notable, cue)
-                p.kind = _place_kind(gazetteer, rows)
+                p.kind = _kind_of(gazetteer, key)
                 sc.places.append(p)
                 sc.place_at[i] = p
                 sc.place_end[j] = p
@@ -473,10 +502,10 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     for a in sc.actors:
         used.update(range(a.i, a.j))
     added = False
-    for i, j, key, notable, rows in second:
+    for i, j, key, notable, _rows in second:
         if key in kept and not any(q in used for q in range(i, j)):
             p = PlaceM(i, j, starts[i], ends[j - 1], text[starts[i]:ends[j - 1]], key, True, notable, False)
-            p.kind = _place_kind(gazetteer, rows)
+            p.kind = _kind_of(gazetteer, key)
             sc.places.append(p)
             sc.place_at[i] = p
             sc.place_end[j] = p
@@ -495,7 +524,7 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
                 if pm is not None and pm[0] <= a.j:
                     p = PlaceM(i, pm[0], starts[i], ends[pm[0] - 1], text[starts[i]:ends[pm[0] - 1]], pm[1], True, True,
                                False)
-                    p.kind = _place_kind(gazetteer, index[pm[1]])
+                    p.kind = _kind_of(gazetteer, pm[1])
                     p.in_actor = True
                     sc.places.append(p)
     sc.places.sort(key=lambda p: p.i)
@@ -674,6 +703,9 @@ def _title_cased(words: list[str], i: int, j: int) -> bool:
     """A headline written in title case (most words of four letters or more capitalised)."""
     long = [w for w in words[i:j] if len(w) > 3 and w.isalpha()]
     return len(long) >= 3 and sum(w[0].isupper() for w in long) >= 0.8 * len(long)
+#: the words that open a place slot in :func:`_unknown_names` (each branch there starts with one)
+_SLOT_CUES = frozenset({"of", "including", "namely", "are", "as", ":", "—", "–", "were", ",", "and",
+                        "border"}) | _PLACE_SLOT_AFTER
 
 
 def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> None:
@@ -749,10 +781,12 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
                 continue
             return
 
+    # only the words that open one of the slots below are looked at
+    cue_at = [q for q, w in enumerate(lows) if w in _SLOT_CUES]
     for s in layout.sentences:
         if _title_cased(words, s.i, s.j):
             continue  # "Iraq Forces Retake Key Town": capitals there are no sign of a name
-        for q in range(s.i, s.j):
+        for q in cue_at[bisect_left(cue_at, s.i):bisect_left(cue_at, s.j)]:
             low = lows[q]
             if low == "of" and q > s.i and lows[q - 1] in _PLACE_SLOT_BEFORE:
                 run_list(q + 1)
@@ -843,31 +877,32 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
         body = [False] * n
         for sent in layout.sentences:
             if sent.part == "body":
-                for t in range(sent.body_start, sent.j):
-                    body[t] = True
-        q = 0
-        while q < n:
-            if body[q] and q not in covered and _capital(words[q]) and words[q].isalpha() and lows[q] not in stop \
-                    and lows[q] not in _NOT_NAMES:
-                r = name_at(q)
-                if r > q:
-                    key = fold(text[starts[q]:ends[r - 1]])
-                    got = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=80) if len(key) >= 5 else None
-                    if got is not None and got[0][0] == key[0] and key not in named:
-                        add(q, r)
-                        q = r
-                        continue
-            q += 1
-    if keys:
-        q = 0
-        while q < n:
-            if q not in covered and (_capital(words[q]) or lows[q] in _CONNECT):
-                r = name_at(q)
-                if r > q and fold(text[starts[q]:ends[r - 1]]) in keys:
+                body[sent.body_start:sent.j] = [True] * (sent.j - sent.body_start)
+        # the tokens that can open a name (what "covered" holds changes as names are added)
+        opens = [q for q, (w, low) in enumerate(zip(words, lows)) if body[q] and w.isalpha()
+                 and (w[0].isupper() or w[0] in _CAPITAL_MARKS and w[1:2].isupper())  # _capital(w)
+                 and low not in stop and low not in _NOT_NAMES]
+        resume = 0
+        for q in opens:
+            if q < resume or q in covered:
+                continue
+            r = name_at(q)
+            if r > q:
+                key = fold(text[starts[q]:ends[r - 1]])
+                got = process.extractOne(key, names, scorer=fuzz.ratio, score_cutoff=80) if len(key) >= 5 else None
+                if got is not None and got[0][0] == key[0] and key not in named:
                     add(q, r)
-                    q = r
-                    continue
-            q += 1
+                    resume = r
+    if keys:
+        resume = 0
+        for q in [q for q, (w, low) in enumerate(zip(words, lows))
+                  if w[0].isupper() or w[0] in _CAPITAL_MARKS and w[1:2].isupper() or low in _CONNECT]:
+            if q < resume or q in covered:
+                continue
+            r = name_at(q)
+            if r > q and fold(text[starts[q]:ends[r - 1]]) in keys:
+                add(q, r)
+                resume = r
     for p in found:
         sc.places.append(p)
         sc.place_at[p.i] = p

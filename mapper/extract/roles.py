@@ -132,14 +132,23 @@ def read_sentence(st: ArticleState, k: int) -> list[Claim]:
             got = _verbal(st, k, t)
             out += got
             st.claimed.update(c.place.i for c in got if c.event != "held")  # "pushed IS from P ... the town": P
-    out += _control(st, k)
-    out += _symbolic(st, k)
-    out += _adjective(st, k)
+    # each strategy below reads only around its own words: one without them in the sentence
+    # finds nothing and is not run
+    g = st.grammar
+    words = set(st.tk.lows[s.body_start:s.j])
+    if "hands" in words or not words.isdisjoint(g.control_nouns):
+        out += _control(st, k)
+    if not words.isdisjoint(_SYMBOLIC_WORDS):
+        out += _symbolic(st, k)
+    if not (words.isdisjoint(g.adj_held) and words.isdisjoint(g.adj_besieged)):
+        out += _adjective(st, k)
     taken = {c.place.i for c in out if c.event in ("captured", "entered")}
-    out += [c for c in _stronghold(st, k) if c.place.i not in taken]
+    if not words.isdisjoint(g.stronghold_nouns):
+        out += [c for c in _stronghold(st, k) if c.place.i not in taken]
     held = {c.place.i for c in out}
-    out += [c for c in _left_as_last(st, k) if c.place.i not in held]
-    if not any("handover" in c.flags for c in out):
+    if not words.isdisjoint(_LEAVE_WORDS):
+        out += [c for c in _left_as_last(st, k) if c.place.i not in held]
+    if not any("handover" in c.flags for c in out) and not words.isdisjoint(_HANDOVER_HEADS):
         out += [c for c in _left_to(st, k) if c.place.i not in taken]
     out += _exceptions(st, k, out)
     out = _before_the_change(out)
@@ -148,6 +157,11 @@ def read_sentence(st: ArticleState, k: int) -> list[Claim]:
         for c in out:
             c.flags.add("headline")
     return out
+
+
+#: the words the loops of _left_as_last and _left_to start from (_symbolic's: _SYMBOLIC_WORDS)
+_LEAVE_WORDS = frozenset({"leaving", "leaves", "left", "leave"})
+_HANDOVER_HEADS = frozenset({"leaving", "handing", "ceding", "abandoning", "surrendering"})
 
 
 # ------------------------------------------------------------------------------ helpers
@@ -2128,6 +2142,9 @@ _BREAK_SIEGE = frozenset({"broke", "break", "breaks", "breaking", "broken", "lif
                           "breached", "breach", "smashed", "punched",
                           "ended", "end", "ends", "ending", "relieved", "relieve", "relieving"})
 _DECLARED = frozenset({"declared", "declare", "declares", "declaring", "announced", "pronounced", "proclaimed"})
+#: the words the loop of _symbolic starts from
+_SYMBOLIC_WORDS = frozenset({"flag", "flags", "siege", "blockade", "encirclement", "victory", "free", "cleared", "rid",
+                             "purged", "besieged", "encircled", "surrounded"}) | _DECLARED | _ENDED
 _FREED = frozenset({"liberated", "freed", "recaptured", "captured", "retaken", "cleared", "secured", "free",
                     "fully", "completely", "totally"})
 
@@ -2381,7 +2398,7 @@ def _left_to(st: ArticleState, k: int) -> list[Claim]:
     out: list[Claim] = []
     chunks = st.chunks(k)
     for idx, c in enumerate(chunks):
-        if idx == 0 or lows[c.head] not in ("leaving", "handing", "ceding", "abandoning", "surrendering"):
+        if idx == 0 or lows[c.head] not in _HANDOVER_HEADS:
             continue
         before = [t for t in st.scan.triggers if chunks[0].i <= t.i < c.i and t.form.frame.name in ("withdraw", "lose")
                   and not t.form.is_noun]
@@ -2415,7 +2432,7 @@ def _left_as_last(st: ArticleState, k: int) -> list[Claim]:
     s = st.layout.sentences[k]
     out: list[Claim] = []
     for q in range(s.body_start, s.j):
-        if lows[q] not in ("leaving", "leaves", "left", "leave"):
+        if lows[q] not in _LEAVE_WORDS:
             continue
         p = st.place_at.get(q + 1)
         if p is None or not p.eligible:

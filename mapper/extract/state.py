@@ -79,8 +79,8 @@ class ArticleState:
         n = tokens.n
         self.sent_of = [0] * n
         for k, s in enumerate(layout.sentences):
-            for t in range(s.i, s.j):
-                self.sent_of[t] = k
+            if s.j > s.i:
+                self.sent_of[s.i:s.j] = [k] * (s.j - s.i)
         self.place_at = scan.place_at
         self.place_end = scan.place_end
         self.actor_at = scan.actor_at

@@ -15,6 +15,7 @@ import re
 import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
+from itertools import accumulate
 
 __all__ = ["Tokens", "tokenize", "split_sentences", "Layout", "Sentence", "normalise", "MAX_SENTENCE_TOKENS"]
 
@@ -22,7 +23,7 @@ __all__ = ["Tokens", "tokenize", "split_sentences", "Layout", "Sentence", "norma
 MAX_SENTENCE_TOKENS = 160
 
 _TOKEN = re.compile(
-    r"[^\W\d_](?:[^\W_]|['’ʼ](?=[^\W\d_]))*"  # a word, with inner apostrophes (Qa'im, Shu'ayfah)
+    r"[^\W\d_][^\W_]*(?:['’ʼ][^\W\d_][^\W_]*)*"  # a word, with inner apostrophes (Qa'im, Shu'ayfah)
     r"|\d+(?:[.,:/]\d+)*(?:st|nd|rd|th|s)?"  # a number, an ordinal, a time
     r"|[^\w\s]"  # one punctuation mark
 )
@@ -62,27 +63,47 @@ class Tokens:
 
     def __init__(self, text: str):
         self.text = text
-        starts: list[int] = []
-        ends: list[int] = []
-        words: list[str] = []
-        for m in _TOKEN.finditer(text):
-            w = m.group()
-            s, e = m.span()
-            if len(w) > 6 and w[0].islower():
-                cut = _GLUED.search(w)
-                if cut is not None:  # "capitalBaghdad": two words run together
+        # the words, and their offsets from the lengths of the words and of the gaps between
+        # them (two C-level passes instead of a match object per token)
+        words = _TOKEN.findall(text)
+        n = len(words)
+        lengths = [0] * (2 * n + 1)
+        lengths[0::2] = map(len, _TOKEN.split(text))
+        lengths[1::2] = map(len, words)
+        offsets = list(accumulate(lengths))
+        starts = offsets[0:2 * n:2]
+        ends = offsets[1::2]
+        # the few tokens to split: "capitalBaghdad" (two words run together), a possessive "'s"
+        odd = [k for k, w in enumerate(words) if len(w) > 3 and (
+            w[-2:] in _POSSESSIVE_TAIL or len(w) > 6 and w[0].islower() and _GLUED.search(w) is not None)]
+        if odd:  # rebuilt in one pass (splicing each would be quadratic in a long text)
+            ws, ss, es = words, starts, ends
+            words, starts, ends = [], [], []
+            prev = 0
+            for k in odd:
+                words += ws[prev:k]
+                starts += ss[prev:k]
+                ends += es[prev:k]
+                prev = k + 1
+                w, s, e = ws[k], ss[k], es[k]
+                if len(w) > 6 and w[0].islower():
+                    cut = _GLUED.search(w)
+                    if cut is not None:  # "capitalBaghdad": two words run together
+                        starts.append(s)
+                        ends.append(s + cut.start() + 1)
+                        words.append(w[:cut.start() + 1])
+                        s, w = s + cut.start() + 1, w[cut.start() + 1:]
+                if len(w) > 3 and w[-2:] in _POSSESSIVE_TAIL:
                     starts.append(s)
-                    ends.append(s + cut.start() + 1)
-                    words.append(w[:cut.start() + 1])
-                    s, w = s + cut.start() + 1, w[cut.start() + 1:]
-            if len(w) > 3 and w[-2:] in _POSSESSIVE_TAIL:
+                    ends.append(e - 2)
+                    words.append(w[:-2])
+                    s, w = e - 2, w[-2:]
                 starts.append(s)
-                ends.append(e - 2)
-                words.append(w[:-2])
-                s, w = e - 2, w[-2:]
-            starts.append(s)
-            ends.append(e)
-            words.append(w)
+                ends.append(e)
+                words.append(w)
+            words += ws[prev:]
+            starts += ss[prev:]
+            ends += es[prev:]
         self.starts = starts
         self.ends = ends
         self.words = words
@@ -110,13 +131,27 @@ def tokenize(text: str) -> Tokens:
     return Tokens(text)
 
 
+_ENDERS = frozenset({".", "!", "?", "\"", "”", "’", "'", ")"})
+
+
 def _sentence_bounds(tk: Tokens) -> list[tuple[int, int]]:
     """Token ranges of the sentences of ``tk``: a line break always ends one."""
     text, starts, ends, words, lows = tk.text, tk.starts, tk.ends, tk.words, tk.lows
     n = tk.n
     out: list[tuple[int, int]] = []
     begin = 0
-    for i in range(n):
+    # a sentence can end only after a stop, a closing quote or bracket, a line break or the
+    # last token: only those tokens are looked at
+    at = {i for i, w in enumerate(words) if w in _ENDERS}
+    pos = text.find("\n")
+    while pos >= 0:
+        i = bisect_right(ends, pos) - 1  # the token before the line break
+        if i >= 0:
+            at.add(i)
+        pos = text.find("\n", pos + 1)
+    if n:
+        at.add(n - 1)
+    for i in sorted(at):
         cut = False
         if i + 1 < n:
             gap = text[ends[i]:starts[i + 1]]
@@ -178,6 +213,9 @@ _DATE_ONLY = re.compile(
     r"^\s*(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})"
     r"(?:[\sT,\-–|:]*\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[AaPp]\.?[Mm]\.?|GMT|UTC|AMT|EDT|EST|[+-]\d{2}:?\d{2}))?)?\s*$"
 )
+#: what any dateline above must contain: a parenthesis, a long dash, "--", or a dash or a
+#: colon beside a space (a quick search before the slow pattern)
+_DATELINE_GATE = re.compile(r"[(–—]|--|\s[-:]|-\s")
 _ALLCAPS_LEAD = re.compile(r"^\s*((?:[A-Z\u00C0-\u00DE\u0130][A-Z\u00C0-\u00DE\u0130'’.\-]{2,}\s*,?\s*)+)(?=[A-Z][a-z])")
 
 
@@ -210,6 +248,7 @@ class Layout:
         bounds = _sentence_bounds(tokens)
         line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
         title_key = _key(title)
+        title_head = title_key.split(" ", 1)[0]
         sentences: list[Sentence] = []
         lead = None
         datelines: list[tuple[int, int]] = []
@@ -218,17 +257,16 @@ class Layout:
         for (i, j) in bounds:
             s_char, e_char = tokens.starts[i], tokens.ends[j - 1]
             line_no = bisect_right(line_starts, s_char) - 1
-            end = text.find("\n", s_char)
-            line_text = text[line_starts[line_no]:end if end >= 0 else len(text)]
             seg = text[s_char:e_char]
             part = "body"
             if line_no not in caption_line:
-                caption_line[line_no] = _CAPTION.search(line_text) is not None
+                caption_line[line_no] = _is_caption(_line(text, line_starts[line_no], s_char))
             if caption_line[line_no]:
                 part = "caption"
             elif _META.match(seg) or _DATE_ONLY.match(seg):
                 part = "meta"
-            elif title_key and _key(seg) == title_key or seen_body == 0 and _looks_like_headline(seg, line_text):
+            elif title_key and _same_key(seg, title_key, title_head) \
+                    or seen_body == 0 and _looks_like_headline(seg, _line(text, line_starts[line_no], s_char)):
                 part = "headline"
             body_start = i
             if part == "body":
@@ -246,8 +284,47 @@ class Layout:
         return [k for k, s in enumerate(self.sentences) if s.part == "headline"]
 
 
+#: every alternative of :data:`_CAPTION` contains one of these (lowercase); an ASCII line with
+#: none of them is not a caption, without running the regular expression
+_CAPTION_NEEDS = ("photo", "afp", "[", "/", "getty", "pic.twitter.com", "image", "credit")
+
+
+#: the only characters that IGNORECASE matches to an ASCII letter besides the letters
+#: themselves (a text without them can be screened on its lowercase form)
+ASCII_CASE_TWINS = ("\u0130", "\u0131", "\u017f", "\u212a")
+
+
+def _is_caption(line: str) -> bool:
+    if line.isascii() or not any(c in line for c in ASCII_CASE_TWINS):
+        low = line.lower()
+        if not any(w in low for w in _CAPTION_NEEDS):
+            return False
+    return _CAPTION.search(line) is not None
+
+
+_NOT_WORD = re.compile(r"[\W_]+")
+
+
+def _line(text: str, start: int, at: int) -> str:
+    """The line that starts at ``start``, up to the line break after ``at``."""
+    end = text.find("\n", at)
+    return text[start:end if end >= 0 else len(text)]
+
+
 def _key(s: str) -> str:
-    return re.sub(r"[\W_]+", " ", s).strip().lower()
+    return _NOT_WORD.sub(" ", s).strip().lower()
+
+
+_FIRST_WORD = re.compile(r"[\W_]*([^\W_]*)")
+
+
+def _same_key(seg: str, key: str, head: str) -> bool:
+    """``_key(seg) == key``, where ``head`` is the first word of ``key``: a first word that
+    differs settles it without making the key (an ASCII word lowercases the same alone)."""
+    w = _FIRST_WORD.match(seg).group(1)
+    if w.isascii() and w.lower() != head:
+        return False
+    return _key(seg) == key
 
 
 def _looks_like_headline(seg: str, line: str) -> bool:
@@ -262,7 +339,7 @@ def _looks_like_headline(seg: str, line: str) -> bool:
 
 def _dateline_end(tk: Tokens, i: int, j: int, seg: str) -> int:
     """Index of the first token after a dateline opening the sentence (``i`` when none)."""
-    m = _DATELINE.match(seg)
+    m = _DATELINE.match(seg) if _DATELINE_GATE.search(seg) else None
     base = tk.starts[i]
     if m and m.end() < len(seg) - 10:
         head = m.group("head")
