@@ -407,8 +407,13 @@ def _person_spans(tk, given: frozenset) -> tuple[list[tuple[int, int]], set[str]
             r += 1
         return r
 
-    q = 0
-    while q < n - 1:
+    starters = _TITLES | given | _ROLE_NOUNS | {"abu", "umm"}
+    # only the words that can open a person's name are looked at
+    cands = [q for q, w in enumerate(lows) if w in starters or (w.endswith(".") and w.rstrip(".") in starters)]
+    upto = 0
+    for q in cands:
+        if q < upto or q >= n - 1:
+            continue
         low = lows[q].rstrip(".")
         start = None
         if low in _TITLES and q + 1 < n and _capital(words[q + 1]) and spaced(q + 1):
@@ -438,9 +443,7 @@ def _person_spans(tk, given: frozenset) -> tuple[list[tuple[int, int]], set[str]
                 for t in range(start, end):
                     if _capital(words[t]) and len(lows[t]) > 2:
                         names.add(fold(words[t]))
-                q = end
-                continue
-        q += 1
+                upto = end
     return spans, names
 
 
@@ -792,9 +795,7 @@ def _stated_offsets(st: ArticleState) -> None:
     col = gaz._col
     lows, n = st.tk.lows, st.tk.n
     by_end = st.scan.place_end
-    for q in range(1, n - 4):
-        if not lows[q][:1].isdigit():
-            continue
+    for q in [q for q in range(1, n - 4) if lows[q][:1].isdigit()]:
         got = _read_offset(lows, q, n)
         if got is None:
             continue
@@ -1213,14 +1214,17 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
                     continue
             if held and pid[r] in held:
                 continue
-            if min(_km(lat[r], lon[r], a, b) for a, b in points) > 60:
-                continue
-            km = min(_km(lat[r], lon[r], a, b) for a, b in near_to)
-            if within and min(_km(lat[r], lon[r], a, b) for a, b in within) > LOOSE_READING_KM:
-                continue  # far from every town of the name's own sentence
             if skeleton(kk) == sk:
                 score += 8
-            if score > best_score or (score == best_score and km < best_km):
+            if score < best_score:
+                continue  # cannot win: no distance needed
+            d = min(_km(lat[r], lon[r], a, b) for a, b in points)
+            if d > 60:
+                continue
+            km = d if near_to is points else min(_km(lat[r], lon[r], a, b) for a, b in near_to)
+            if within and min(_km(lat[r], lon[r], a, b) for a, b in within) > LOOSE_READING_KM:
+                continue  # far from every town of the name's own sentence
+            if score > best_score or km < best_km:
                 best, best_score, best_km = r, score, km
     if best is None or best_score < (90 if len(key) <= 6 else 84):
         return None

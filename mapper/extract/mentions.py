@@ -784,9 +784,10 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
     # only the words that open one of the slots below are looked at
     cue_at = [q for q, w in enumerate(lows) if w in _SLOT_CUES]
     for s in layout.sentences:
-        if _title_cased(words, s.i, s.j):
+        here = cue_at[bisect_left(cue_at, s.i):bisect_left(cue_at, s.j)]
+        if not here or _title_cased(words, s.i, s.j):
             continue  # "Iraq Forces Retake Key Town": capitals there are no sign of a name
-        for q in cue_at[bisect_left(cue_at, s.i):bisect_left(cue_at, s.j)]:
+        for q in here:
             low = lows[q]
             if low == "of" and q > s.i and lows[q - 1] in _PLACE_SLOT_BEFORE:
                 run_list(q + 1)
