@@ -1184,3 +1184,14 @@ def test_the_state_a_sentence_gives_a_town_it_reports_taken_is_the_state_before(
     df = read(ex, "Iraqi forces seized Rawa, the last town under IS control in Iraq, on Friday, the military said.",
               published=dt.date(2017, 11, 18))
     assert list(zip(df["event_type"], df["gainer"])) == [("captured", "Iraqi government")]
+
+
+def test_in_an_article_about_rebels_that_never_names_is_the_terrorists_are_the_rebels(ex):
+    text = ("Jaish al-Islam fighters began leaving Douma on Sunday under a deal. Army units restored security and "
+            "stability to Douma after the exit of the last terrorists from the town.")
+    df = read(ex, text, published=dt.date(2018, 4, 14))
+    assert set(df["loser"]) == {"Syrian rebels"} and set(df["gainer"]) == {"Syrian government"}
+    # an article that names IS keeps IS as the insurgent its "terrorists" are
+    df = read(ex, "IS fighters dug in around Maskanah. The army liberated Maskanah from the terrorists on Sunday.",
+              published=dt.date(2017, 6, 5))
+    assert set(df["loser"]) == {"IS"}

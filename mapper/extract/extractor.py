@@ -590,6 +590,11 @@ def _article_sides(st: ArticleState) -> None:
                 partners.add(frozenset({lab, other}))
     st.side_counts = counts
     st.partner_pairs = frozenset(partners)
+    if main_country == "SY" and "IS" not in labels and ("Syrian rebels" in counts or "Turkish-backed rebels" in counts):
+        # an article about rebels that never names IS: its "militants" and "terrorists" are the rebels
+        st.main_insurgent = "Turkish-backed rebels" if "Turkish-backed rebels" in counts else "Syrian rebels"
+        counts = Counter({(st.main_insurgent if lab == "IS" else lab): n for lab, n in counts.items()})
+        st.side_counts = counts
 
 
 def _place_unknowns(st: ArticleState) -> None:
