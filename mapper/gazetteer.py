@@ -134,6 +134,8 @@ class ResolutionContext:
     admin1: set[str] = field(default_factory=set)
     points: list[tuple[float, float]] = field(default_factory=list)  # (lat, lon)
     names: set[str] = field(default_factory=set)  # folded keys of names in the text
+    #: places read earlier in the text, which lift a nearby reading but never rule one out
+    near: list[tuple[float, float]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -625,8 +627,9 @@ class Gazetteer:
                 if a1 and a1 in context.admin1:
                     score += 0.1 * m
                     why.append(f"governorate {a1} named in text")
-                if context.points and self._col["feature_code"][i] not in ("PCLI", "ADM1", "ADMD"):
-                    d = _nearest_km(self._col["lat"][i], self._col["lon"][i], context.points)
+                pts = context.points + context.near if context.near else context.points
+                if pts and self._col["feature_code"][i] not in ("PCLI", "ADM1", "ADMD"):
+                    d = _nearest_km(self._col["lat"][i], self._col["lon"][i], pts)
                     if d < 100:
                         # near the text's other places; very near (a neighbouring village) counts more
                         bonus = 0.15 * m * (1 - d / 100) + (0.05 * m * (1 - d / 20) if d < 20 else 0.0)
@@ -749,10 +752,11 @@ class Gazetteer:
             reason = f"best score, ahead by {margin:.2f}"
         if ranked[0][1] < 0.2:
             return None, f"best candidate too weak (score {ranked[0][1]:.2f})"
-        if context is not None and context.points and not self._notable[top[0]]:
+        pts = (context.points + context.near if context.near else context.points) if context is not None else []
+        if pts and (len(pts) >= 2 or not context.near) and not self._notable[top[0]]:
             # an obscure village far from everything else the text names is more likely a
-            # namesake than the place meant
-            far = _nearest_km(place.lat, place.lon, context.points)
+            # namesake than the place meant (one other place read so far is not enough to say)
+            far = _nearest_km(place.lat, place.lon, pts)
             if far > 250:
                 return None, (
                     f"best candidate is an obscure place {far:.0f} km from every other place the "

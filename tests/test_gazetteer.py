@@ -92,6 +92,24 @@ def test_ambiguity_without_context_returns_none_with_candidates():
     assert len(res.candidates) == 2
     near = ResolutionContext(points=[(33.1, 44.1)])
     assert gaz.resolve("Qasrin", context=near).place_id == "t:2"
+    # places read earlier in a text (``near``) lift the reading near them too
+    assert gaz.resolve("Qasrin", context=ResolutionContext(near=[(33.1, 44.1)])).place_id == "t:2"
+
+
+def test_one_place_read_earlier_never_rules_an_obscure_village_out():
+    places = pd.DataFrame(
+        {
+            "place_id": ["t:1"], "geonameid": [1], "name": ["Tall Qasrin"], "country": ["SY"],
+            "admin1": [""], "feature_class": ["P"], "feature_code": ["PPL"], "population": [0],
+            "lat": [36.0], "lon": [38.0], "n_names": [1], "names": [["Tall Qasrin"]],
+        }
+    )
+    gaz = Gazetteer(places, source="test")
+    far = (32.0, 45.0)  # about 500 km away
+    # a text that names one other place: not enough to call the village a namesake
+    assert gaz.resolve("Tall Qasrin", context=ResolutionContext(near=[far])).place_id == "t:1"
+    # a text whose places all lie far from it: the village is more likely another one
+    assert gaz.resolve("Tall Qasrin", context=ResolutionContext(points=[far, (32.2, 45.1)])) is None
 
 
 def test_find_mentions_longest_first_and_skips_person_names(gazetteer):

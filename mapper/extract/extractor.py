@@ -346,12 +346,12 @@ def _resolve_places(gaz, sc, tk) -> None:
         if p.place is not None:
             held.setdefault(p.place.place_id, p.key)
             if p.kind in ("settlement", "feature") and p.place.feature_code != "PPLC" and len(seen_points) < 40:
-                # a place read here is context for the names after it; a capital is often its
-                # government's name ("in Damascus control"), so it pulls nothing towards itself
+                # a place read here lifts the readings near it for the names after it (but rules
+                # none out); a capital is often its government's name ("in Damascus control")
                 pt = (float(p.place.lat), float(p.place.lon))
                 if pt not in seen_points:
                     seen_points.add(pt)
-                    ctx.points.append(pt)
+                    ctx.near.append(pt)
     for p in sc.places:
         if p.j < tk.n and tk.lows[p.j] in _DISTRICT_NOUNS:
             p.subplace = True
