@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import base64
 import bisect
+import hashlib
 import html as _html
 import io
 import json
@@ -58,6 +59,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from mapper import assets as _assets
+from mapper.areas import AreaStore
 from mapper.basemap import (
     ATTRIBUTION_HTML,
     BASEMAP_KINDS,
@@ -413,8 +415,13 @@ def _days(values) -> list[str | None]:
     return [t if isinstance(t, str) else None for t in text]
 
 
-def _areas_frame(areas: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+def _areas_frame(areas: gpd.GeoDataFrame | AreaStore | None) -> pd.DataFrame:
     cols = ["date", "actor", "state", "geometry", "area_km2", "n_places", "n_events", "day"]
+    if isinstance(areas, AreaStore):  # the light table: polygons stay on disk (column geom)
+        a = areas.table
+        a.attrs = {}
+        a["day"] = _days(a["date"])
+        return a[a["day"].notna()]
     if areas is None or len(areas) == 0:
         return gpd.GeoDataFrame(
             {c: pd.Series([], dtype=object) for c in cols}, geometry="geometry", crs=WGS84
@@ -473,7 +480,7 @@ def _control_for(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def map_data(
-    areas: gpd.GeoDataFrame | None,
+    areas: gpd.GeoDataFrame | AreaStore | None,
     events: pd.DataFrame | None,
     control: pd.DataFrame | None = None,
     *,
@@ -489,9 +496,12 @@ def map_data(
 
     Parameters
     ----------
-    areas : GeoDataFrame
-        ``schema.AREA_COLUMNS`` (from ``territory.held_areas``); ``attrs`` give the reach
-        (``radius_km``), the cell size and the stale window named in the captions.
+    areas : GeoDataFrame or AreaStore
+        ``schema.AREA_COLUMNS`` (from ``territory.held_areas``), or the
+        :class:`~mapper.areas.AreaStore` of ``territory.spool_held_areas``, whose polygons are
+        read from disk one distinct polygon at a time (the same data, in bounded memory);
+        ``attrs`` give the reach (``radius_km``), the cell size and the stale window named in
+        the captions.
     events : DataFrame
         ``schema.EVENT_COLUMNS``. Dated point events are drawn (at their place, in the step
         they fall in) and listed in the popups of their control point; region-level claims
@@ -571,7 +581,17 @@ def map_data(
     # -- polygons, stored once ----------------------------------------------------------------
     area_actors = _actor_order(a["actor"].astype(str))
     group_of = {x: i for i, x in enumerate(area_actors)}
-    web = _web_geometries(a.geometry, tolerance)
+    if isinstance(areas, AreaStore):
+        # one distinct polygon at a time, read back from the store: nothing holds them all
+        row_keys = a["geom"].tolist()
+
+        def web_of(key: Any) -> Any:
+            return _web_geometries([areas.geometry(key)], tolerance)[0]
+    else:
+        web = _web_geometries(a.geometry, tolerance)
+        row_keys = [None if g is None else id(g) for g in web]
+        web_by_id = {id(g): g for g in web if g is not None}
+        web_of = web_by_id.__getitem__
     geom_ids: dict[bytes, int] = {}
     geoms: list[list[list[int]]] = []
     piece_ids: dict[tuple, int] = {}
@@ -583,25 +603,27 @@ def map_data(
     frames: dict[str, list[int]] = {d: [] for d in days}
     km2: dict[str, dict[tuple[str, str], float]] = {d: {} for d in days}
     cols = {c: a[c].tolist() for c in ("actor", "state", "area_km2", "n_places", "n_events", "day")}
-    part_ids: dict[int, tuple[int, ...]] = {}
-    for r, g in enumerate(web):
+    part_ids: dict[Any, tuple[int, ...]] = {}
+    for r, g_key in enumerate(row_keys):
         who, state, row_day = str(cols["actor"][r]), str(cols["state"][r]), cols["day"][r]
         val = float(cols["area_km2"][r]) if pd.notna(cols["area_km2"][r]) else float("nan")
         if not math.isnan(val):
             km2[row_day][(who, state)] = km2[row_day].get((who, state), 0.0) + val
-        if g is None:
+        if g_key is None:
             continue
-        ids = part_ids.get(id(g))
+        ids = part_ids.get(g_key)
         if ids is None:  # each distinct polygon once, even inside changing multipolygons
-            parts = _polygon_parts(g)
+            g = web_of(g_key)
+            parts = _polygon_parts(g) if g is not None else []
             ids = []
             for part, wkb in zip(parts, shapely.to_wkb(np.array(parts, dtype=object)) if parts else []):
-                gi = geom_ids.get(wkb)
+                digest = hashlib.blake2b(wkb, digest_size=16).digest()  # not the WKB: it can be large
+                gi = geom_ids.get(digest)
                 if gi is None:
-                    gi = geom_ids[wkb] = len(geoms)
+                    gi = geom_ids[digest] = len(geoms)
                     geoms.append(_encode_polygon(part))
                 ids.append(gi)
-            ids = part_ids[id(g)] = tuple(ids)
+            ids = part_ids[g_key] = tuple(ids)
         if not ids:
             continue
         npl = int(cols["n_places"][r]) if pd.notna(cols["n_places"][r]) else None

@@ -41,6 +41,7 @@ from matplotlib.path import Path as MplPath
 
 from mapper import assets as _assets
 from mapper import figures, maps
+from mapper.areas import AreaStore
 from mapper.basemap import basemap_layers
 from mapper.errors import InputError
 from mapper.outputs import atomic_write, atomic_write_text
@@ -138,7 +139,7 @@ def _render_page(j: int) -> tuple[bytes | None, tuple[int, int] | None]:
 
 def write_site(
     out: str | os.PathLike,
-    areas: gpd.GeoDataFrame | None,
+    areas: gpd.GeoDataFrame | AreaStore | None,
     events: pd.DataFrame | None,
     dates: Sequence[Any] | pd.DatetimeIndex,
     *,
@@ -159,8 +160,11 @@ def write_site(
     ----------
     out : path
         The output folder (the build's staging folder); created if missing.
-    areas : GeoDataFrame
-        ``territory.held_areas`` output for ``dates`` (its ``attrs`` name the reach).
+    areas : GeoDataFrame or AreaStore
+        ``territory.held_areas`` output for ``dates`` (its ``attrs`` name the reach), or the
+        ``AreaStore`` of ``territory.spool_held_areas`` (what ``mapper build`` passes): its
+        polygons are read back from disk as the shared polygon store is made, and the chart
+        and index use its light table.
     events : DataFrame
         The events of the run, undated ones included (listed as undated evidence).
     dates : sequence of date-like
@@ -217,16 +221,18 @@ def write_site(
     timings = site.timings
     timings["data"] = round(time.perf_counter() - t0, 3)
 
+    # the chart and the index need no polygons
+    table = areas.table if isinstance(areas, AreaStore) else areas
     # chart first: the index page shows it whatever else happens
     chart = None
-    if areas is not None and len(areas):
-        fig = figures.area_chart(areas, reference=reference, reference_actor=actor, actor=actor)
+    if table is not None and len(table):
+        fig = figures.area_chart(table, reference=reference, reference_actor=actor, actor=actor)
         figures.save_figure(fig, out / "area_chart.png")
         chart = "area_chart.png"
     skipped_rows = _skipped_dicts(skipped)
     if data is None or not data.dates:
         site.no_map_reason = _no_map_reason(events, data)
-        page = maps.index_page(areas, events, snapshots=(), timeline=None, summary=summary,
+        page = maps.index_page(table, events, snapshots=(), timeline=None, summary=summary,
                                reference=reference, chart_href=chart, actor=actor,
                                skipped=skipped_rows, undated=site.undated,
                                no_map_reason=site.no_map_reason)
@@ -313,7 +319,7 @@ def write_site(
         items.append({"label": p["date"], "until": p["until"], "href": p["html"], "km2": km2,
                       "change": None if prev_km2 is None else km2 - prev_km2})
         prev_km2 = km2
-    page = maps.index_page(areas, events, snapshots=items, timeline="timeline.html", summary=summary,
+    page = maps.index_page(table, events, snapshots=items, timeline="timeline.html", summary=summary,
                            reference=reference, chart_href=chart, actor=actor, skipped=skipped_rows,
                            undated=site.undated)
     maps.write_html(page, out / "index.html")
