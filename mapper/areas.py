@@ -200,11 +200,16 @@ def _validate_control(control: pd.DataFrame) -> pd.DataFrame:
 
 
 class _LRU(dict):
-    """A dict that forgets its least recently used entries beyond ``size``."""
+    """A dict that forgets its least recently used entries beyond ``size`` entries or, with
+    ``weigh``, beyond ``budget`` (the sum of ``weigh(value)`` over the entries)."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, *, budget: float = math.inf, weigh=None):
         super().__init__()
         self.size = size
+        self.budget = budget
+        self.weigh = weigh
+        self._weights: dict = {}
+        self.total = 0.0
 
     def get(self, key, default=None):
         if key in self:
@@ -216,9 +221,26 @@ class _LRU(dict):
     def __setitem__(self, key, value) -> None:
         if key in self:
             super().pop(key)
+            self.total -= self._weights.pop(key, 0.0)
         super().__setitem__(key, value)
-        while len(self) > self.size:
-            super().pop(next(iter(self)))
+        if self.weigh is not None:
+            self._weights[key] = w = float(self.weigh(value))
+            self.total += w
+        while len(self) > 1 and (len(self) > self.size or self.total > self.budget):
+            old = next(iter(self))
+            super().pop(old)
+            self.total -= self._weights.pop(old, 0.0)
+
+
+def _coords_bytes(*geoms) -> int:
+    """About the memory of some geometries: 16 bytes per vertex."""
+    return 16 * sum(int(shapely.get_num_coordinates(g)) for g in geoms if g is not None)
+
+
+#: memory (bytes, by vertices) the caches of merged cells may hold: bounded whatever the corpus
+_UNION_CACHE_BYTES = 96 << 20
+_PIECE_CACHE_BYTES = 64 << 20
+_OWNER_CACHE_BYTES = 32 << 20
 
 
 class _Cells:
@@ -264,9 +286,11 @@ class _Cells:
         self.cells = self._voronoi(np.vstack([real, grid[keep]]), land)[: len(real)]
         # small LRU caches: dates come in order, so only recent states are asked for again;
         # memory stays bounded however many dates there are
-        self._owner_cache: _LRU = _LRU(64)
-        self._union_cache: _LRU = _LRU(48)
-        self._piece_cache: _LRU = _LRU(4096)
+        self._owner_cache: _LRU = _LRU(64, budget=_OWNER_CACHE_BYTES,
+                                       weigh=lambda hit: hit[0].nbytes + hit[1].nbytes)
+        self._union_cache: _LRU = _LRU(48, budget=_UNION_CACHE_BYTES,
+                                       weigh=lambda hit: _coords_bytes(hit[0], hit[3]))
+        self._piece_cache: _LRU = _LRU(4096, budget=_PIECE_CACHE_BYTES, weigh=_coords_bytes)
 
     @staticmethod
     def _voronoi(sites: np.ndarray, land) -> np.ndarray:
@@ -597,12 +621,15 @@ class AreaStore:
 
     def __init__(self, workdir: str | os.PathLike | None = None, *, attrs: dict | None = None):
         import tempfile
+        import weakref
 
         self._file = tempfile.TemporaryFile(dir=workdir, prefix="areas-")  # noqa: SIM115 - closed by close() or on collection
+        self._closer = weakref.finalize(self, self._file.close)
         self._size = 0
         self._offsets: list[int] = [0]
         self._bounds: list[np.ndarray] = []
         self._keys: dict[bytes, int] = {}
+        self._types: set[str] = set()
         self._cols: dict[str, list] = {c: [] for c in AREA_TABLE_COLUMNS}
         self._table: pd.DataFrame | None = None
         self.attrs: dict = dict(attrs or {})
@@ -624,6 +651,7 @@ class AreaStore:
                 self._size += len(wkb)
                 self._offsets.append(self._size)
                 self._bounds.append(shapely.bounds(r["geometry"]))
+                self._types.add(r["geometry"].geom_type)
             for c in AREA_TABLE_COLUMNS[:-1]:
                 self._cols[c].append(r[c])
             self._cols["geom"].append(key)
@@ -670,6 +698,19 @@ class AreaStore:
             return np.array([np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]),
                              np.nanmax(b[:, 3])])
 
+    @property
+    def layer_type(self) -> tuple[str | None, bool | None]:
+        """``(geometry_type, promote_to_multi)`` of the GeoPackage layer, as geopandas infers
+        them from the whole table when it is written at once (Polygon and MultiPolygon rows
+        make a MultiPolygon layer), so that writing it part by part makes the same layer."""
+        if not self._types:
+            return None, None
+        if len(self._types) == 1:
+            return next(iter(self._types)), None
+        if self._types == {"Polygon", "MultiPolygon"}:
+            return "MultiPolygon", True
+        return "Unknown", None
+
     def wkb(self, key: int) -> bytes:
         """The polygon ``key`` as WKB."""
         self._file.flush()
@@ -684,6 +725,9 @@ class AreaStore:
         """The areas table (``AREA_COLUMNS``, WGS84) in row order, a part at a time: each part
         holds at most about ``max_bytes`` of polygons (at least one row)."""
         table = self.table
+        if not len(table):
+            yield _to_wgs84_rows([], WGS84)
+            return
         keys = table["geom"].to_numpy()
         sizes = np.diff(np.asarray(self._offsets, dtype=np.int64))[keys] if len(keys) else keys
         start = 0
@@ -707,7 +751,14 @@ class AreaStore:
         return out
 
     def close(self) -> None:
-        self._file.close()
+        """Close (and so delete) the store's file."""
+        self._closer()
+
+    def __enter__(self) -> AreaStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
 
 
 def spool_held_areas(
@@ -922,9 +973,13 @@ def write_areas(
     is written to a temporary name in its folder and moved into place, so a reader never sees
     half a file. Either path may be ``None`` to skip that file.
     """
+    layer_kw: dict = {}
     if isinstance(areas, AreaStore):
         parts: Iterable[gpd.GeoDataFrame] = areas.chunks()
         table = areas.table.drop(columns="geom")
+        kind, promote = areas.layer_type
+        if kind is not None:
+            layer_kw = {"geometry_type": kind, "promote_to_multi": promote}
     elif isinstance(areas, gpd.GeoDataFrame):
         out = areas[AREA_COLUMNS].to_crs(WGS84)
         parts = [out]
@@ -936,7 +991,7 @@ def write_areas(
             for i, part in enumerate(parts):
                 gpkg = part.copy()
                 gpkg["date"] = gpkg["date"].dt.strftime("%Y-%m-%d")
-                gpkg.to_file(path, layer=layer, driver="GPKG", **({"mode": "a"} if i else {}))
+                gpkg.to_file(path, layer=layer, driver="GPKG", **layer_kw, **({"mode": "a"} if i else {}))
 
         atomic_write(Path(gpkg_path), write_gpkg)
     if csv_path is not None:
