@@ -44,7 +44,7 @@ import math
 import os
 import re
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -385,7 +385,7 @@ class MapData:
 
     ``dates`` are the frames (``YYYY-MM-DD``); ``frames[k]`` lists the piece ids drawn on
     ``dates[k]``; ``stats[k]`` holds its numbers (km² per actor and state, control points per
-    state, events and sources up to the date); ``signature[k]`` is equal for two dates whose
+    state, events and sources up to the date); ``signature[k]`` (a digest) is equal for two dates whose
     maps draw the same thing. ``polygons``, ``events`` and ``basemap`` are the three shared
     stores (see :func:`site_stores`).
     """
@@ -393,7 +393,7 @@ class MapData:
     dates: list[str]
     frames: list[list[int]]
     stats: list[dict]
-    signature: list[tuple]
+    signature: list[bytes]
     polygons: dict
     events: dict
     basemap: dict
@@ -562,7 +562,7 @@ def map_data(
                            POINT_STATES.index(r.state)])
             intervals.append(iv)
     ev_items = []
-    for row in ev.to_dict("records"):
+    for row in _records(ev):
         pid = str(row.get("place_id"))
         if pid not in place_idx:
             place_idx[pid] = len(places)
@@ -673,7 +673,7 @@ def map_data(
                 pts.append((i, k))
         stats.append({"km2": km2[d], "points": counts, "n_points": sum(counts.values()),
                       "events": j, "sources": len(seen_sources)})
-        signature.append((tuple(sorted(frames[d])), tuple(pts)))
+        signature.append(_signature(frames[d], pts))
 
     # -- shared stores --------------------------------------------------------------------------
     layers = basemap_layers(basemap)
@@ -724,6 +724,24 @@ def map_data(
         labels=labels,
         event_days=[e[0] for e in ev_items],
     )
+
+
+def _records(frame: pd.DataFrame, size: int = 4096) -> Iterator[dict[str, Any]]:
+    """``frame.to_dict("records")``, made a part at a time (a dict per row of a whole event
+    table would hold several times the table)."""
+    for start in range(0, len(frame), size):
+        yield from frame.iloc[start:start + size].to_dict("records")
+
+
+def _signature(frame: Sequence[int], points: Sequence[tuple[int, int]]) -> bytes:
+    """A digest of what a date draws: its pieces and its control points with their intervals
+    (equal digests, equal maps; 16 bytes instead of a tuple per control point and date)."""
+    h = hashlib.blake2b(digest_size=16)
+    pieces = np.sort(np.asarray(frame, dtype=np.int64))
+    h.update(len(pieces).to_bytes(8, "little"))
+    h.update(pieces.tobytes())
+    h.update(np.asarray(points, dtype=np.int64).reshape(-1, 2).tobytes())
+    return h.digest()
 
 
 def _area_style(color: str, state: str) -> dict[str, Any]:
@@ -1222,7 +1240,7 @@ def _events_table(events: pd.DataFrame | None) -> str:
         ev = events.copy()
         ev.attrs = {}
         ev["_day"] = [day(d) or "" for d in ev["date"]] if "date" in ev else ""
-        for row in ev.sort_values("_day", kind="stable").to_dict("records"):
+        for row in _records(ev.sort_values("_day", kind="stable")):
             conf = row.get("confidence")
             conf_ok = isinstance(conf, (int, float)) and not math.isnan(conf)
             links = []

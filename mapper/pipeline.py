@@ -48,6 +48,7 @@ import pandas as pd
 from mapper import resources
 from mapper.articles import Article, Skipped, note_duplicates, read_articles
 from mapper.errors import GazetteerError, InputError, MapperWarning, RunError
+from mapper.memory import release_memory
 from mapper.outputs import StagedOutput, check_output_dir, write_csv
 from mapper.progress import NullTask, Progress
 from mapper.runreport import RunReport
@@ -947,12 +948,15 @@ def _run_stages(plan: Plan, lookups: Lookups, report: RunReport, stage: StagedOu
     report.undated = extraction.undated
     with report.stage("events"):
         events = make_events(plan, extraction, lookups, report)
+    release_memory()
     with report.stage("territory"):
         terr = model_territory(plan, events, lookups, bars=bars, workdir=out / ".work")
+    release_memory()
     report.no_map = _no_map_reason(plan, extraction, events, terr, report.outside_window)
     report.undated_evidence = _undated_evidence(events)
     with report.stage("tables"):
         write_tables(out, extraction, events, terr)
+    release_memory()
     ref = None
     ref_path = c.reference if c.reference is not None else resources.reference_file()
     if ref_path is not None and Path(ref_path).is_file():

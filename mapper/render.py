@@ -44,6 +44,7 @@ from mapper import figures, maps
 from mapper.areas import AreaStore
 from mapper.basemap import basemap_layers
 from mapper.errors import InputError
+from mapper.memory import release_memory
 from mapper.outputs import atomic_write, atomic_write_text
 
 __all__ = ["Site", "write_site"]
@@ -291,6 +292,7 @@ def write_site(
     states = ("held", "contested", "stale", "unknown")
     legend = sorted(set(data.piece_keys), key=lambda k: (order.index(k[0]), states.index(k[1])))
     setup = (out, data, pages, snap_text, extent, layers, labels, legend, gif)
+    release_memory()  # before the pool forks: its processes start with this one's pages
     stream = figures.GifStream(out / "snapshots.gif") if gif else contextlib.nullcontext()
     try:
         with stream as gif_out:
