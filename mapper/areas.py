@@ -721,7 +721,7 @@ class AreaStore:
         """The polygon ``key`` (WGS84), read from disk."""
         return shapely.from_wkb(self.wkb(key))
 
-    def chunks(self, max_bytes: int = 64 << 20) -> Iterator[gpd.GeoDataFrame]:
+    def chunks(self, max_bytes: int = 32 << 20) -> Iterator[gpd.GeoDataFrame]:
         """The areas table (``AREA_COLUMNS``, WGS84) in row order, a part at a time: each part
         holds at most about ``max_bytes`` of polygons (at least one row)."""
         table = self.table
@@ -968,7 +968,7 @@ def write_areas(
     """Write held areas to a GeoPackage (one layer, WGS84) and a CSV without geometry.
 
     ``areas`` is the GeoDataFrame of :func:`held_areas` or the :class:`AreaStore` of
-    :func:`spool_held_areas`; a store is written a part at a time (64 MB of polygons at most
+    :func:`spool_held_areas`; a store is written a part at a time (32 MB of polygons at most
     in memory), appended to the layer in row order, so the file holds the same rows. Each file
     is written to a temporary name in its folder and moved into place, so a reader never sees
     half a file. Either path may be ``None`` to skip that file.

@@ -309,6 +309,7 @@ def write_site(
     finally:
         _WORKER.clear()
         _PATHS.clear()
+        _PATH_VERTICES[0] = 0
         figures.clear_caches()
     timings["snapshots"] = round(time.perf_counter() - t, 3)
 
@@ -371,6 +372,9 @@ def _frame_spec(data: maps.MapData, k: int, previous: int | None, title: str, ca
 
 
 _PATHS: dict[tuple, Any] = {}
+#: vertices the cached paths hold (about 17 bytes each), and the most they may hold
+_PATH_VERTICES = [0]
+_MAX_PATH_VERTICES = 3_000_000
 
 
 def _piece_path(data: maps.MapData, pi: int):
@@ -378,8 +382,9 @@ def _piece_path(data: maps.MapData, pi: int):
     key = (id(data), pi)
     hit = _PATHS.get(key)
     if hit is None:
-        if len(_PATHS) > 50_000:
-            _PATHS.clear()
+        if len(_PATHS) > 50_000 or _PATH_VERTICES[0] > _MAX_PATH_VERTICES:
+            _PATHS.clear()  # frames come in date order: the pieces of the next ones are made again
+            _PATH_VERTICES[0] = 0
         scale = data.polygons["scale"]
         verts, codes = [], []
         for gi in data.polygons["pieces"][pi]["g"]:
@@ -392,4 +397,5 @@ def _piece_path(data: maps.MapData, pi: int):
                 verts.append(xy)
                 codes.append(c)
         hit = _PATHS[key] = MplPath(np.concatenate(verts), np.concatenate(codes)) if verts else None
+        _PATH_VERTICES[0] += sum(len(v) for v in verts)
     return hit
