@@ -43,6 +43,7 @@ import json
 import math
 import os
 import re
+import secrets
 import warnings
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -96,6 +97,7 @@ __all__ = [
     "safe_url",
     "save_map",
     "site_stores",
+    "write_js_store",
     "snapshot_map",
     "timeline_map",
     "write_html",
@@ -168,10 +170,103 @@ def json_for_html(obj: Any) -> str:
     ``\\u007b``. Structural JSON braces are always followed by ``"`` or ``}``, so such a ``{`` is
     always inside a string, where the escape is valid JSON.
     """
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                      default=_json_default)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return _JINJA_OPEN.sub("\\\\u007b", text)
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, SpooledText):
+        return str(obj)
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+class TextSpool:
+    """Strings kept on disk, in an anonymous temporary file, each read back when asked for.
+
+    The popups of a large event table (hundreds of megabytes of HTML) stay out of memory: the
+    map data holds a :class:`SpooledText` per popup, which JSON writers read back one at a
+    time. The file is read with ``pread``, so forked processes can share it; it goes when the
+    spool is collected.
+    """
+
+    def __init__(self) -> None:
+        import tempfile
+        import weakref
+
+        self._file = tempfile.TemporaryFile(prefix="mapper-text-")  # noqa: SIM115 - closed on collection
+        weakref.finalize(self, self._file.close)
+        self._size = 0
+
+    def add(self, text: str) -> SpooledText:
+        data = text.encode("utf-8")
+        self._file.write(data)
+        ref = SpooledText(self, self._size, len(data))
+        self._size += len(data)
+        return ref
+
+    def read(self, offset: int, size: int) -> str:
+        self._file.flush()
+        return os.pread(self._file.fileno(), size, offset).decode("utf-8")
+
+
+class SpooledText:
+    """A string of a :class:`TextSpool`: ``str(x)`` reads it back; compares as that string;
+    :func:`json_for_html` writes it as a JSON string."""
+
+    __slots__ = ("_spool", "_offset", "_size")
+
+    def __init__(self, spool: TextSpool, offset: int, size: int):
+        self._spool, self._offset, self._size = spool, offset, size
+
+    def __str__(self) -> str:
+        return self._spool.read(self._offset, self._size)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (SpooledText, str)):
+            return str(self) == str(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return f"SpooledText({str(self)!r})"
+
+
+def write_js_store(path: str | os.PathLike, name: str, obj: Mapping[str, Any], *, stream_min: int = 1000) -> Path:
+    """Write a shared store as ``data/<name>.js`` (``window.mapperData.<name> = {...};``),
+    atomically, a list element at a time.
+
+    The text is the same as ``json_for_html(obj)`` written whole, but a top-level list of
+    ``stream_min`` or more elements is encoded element by element (the events store of a
+    large corpus is hundreds of megabytes of JSON; whole, with the escaping passes, several
+    times that).
+    """
+    streamed = [k for k, v in obj.items() if isinstance(v, list) and len(v) >= stream_min]
+    token = secrets.token_hex(12)  # a mark no text of the store can hold
+    marks = {k: f"@@mapper-stream-{i}-{token}@@" for i, k in enumerate(streamed)}
+    head = json_for_html({k: ([marks[k]] if k in marks else v) for k, v in obj.items()})
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(f"(window.mapperData = window.mapperData || ({{}})).{name} = ")
+            rest = head
+            for k in streamed:
+                before, rest = rest.split(json_for_html([marks[k]]), 1)
+                fh.write(before)
+                fh.write("[")
+                for i, item in enumerate(obj[k]):
+                    if i:
+                        fh.write(",")
+                    fh.write(json_for_html(item))
+                fh.write("]")
+            fh.write(rest)
+            fh.write(";\n")
+
+    return atomic_write(Path(path), write)
 
 
 _json_for_html = json_for_html  # the name the tests and tools used before
@@ -562,6 +657,7 @@ def map_data(
                            POINT_STATES.index(r.state)])
             intervals.append(iv)
     ev_items = []
+    popups = TextSpool()  # the popups' HTML stays on disk until a store is written
     for row in _records(ev):
         pid = str(row.get("place_id"))
         if pid not in place_idx:
@@ -573,7 +669,7 @@ def map_data(
         g = gainer.strip() if isinstance(gainer, str) else ""
         ev_items.append([
             row["day"], place_idx[pid], actor_idx.get(g, -1) if g else -1,
-            event_popup_html(row),
+            popups.add(event_popup_html(row)),
             escape_html(f"{row.get('place') or row.get('name_as_written') or '?'}: "
                         f"{row.get('event_type') or '?'} by {g or '?'} ({row['day']})"),
         ])

@@ -73,10 +73,6 @@ class Site:
     no_map_reason: str | None = None
 
 
-def _store_js(name: str, obj: Any) -> str:
-    return f"(window.mapperData = window.mapperData || ({{}})).{name} = {maps.json_for_html(obj)};\n"
-
-
 def _skipped_dicts(skipped: Sequence[Any]) -> list[dict]:
     out = []
     for s in skipped or ():
@@ -248,7 +244,7 @@ def write_site(
     atomic_write_text(assets_dir / _assets.MAPPER_JS_NAME, _assets.MAP_JS.lstrip("\n"))
     atomic_write_text(assets_dir / _assets.MAPPER_CSS_NAME, _assets.MAP_CSS.lstrip("\n"))
     for name, obj in maps.site_stores(data).items():
-        atomic_write_text(out / "data" / f"{name}.js", _store_js(name, obj))
+        maps.write_js_store(out / "data" / f"{name}.js", name, obj)
     timings["shared"] = round(time.perf_counter() - t, 3)
 
     # -- one page per distinct state -----------------------------------------------------------

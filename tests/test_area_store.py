@@ -208,3 +208,15 @@ def test_memory_of_the_territory_step_does_not_grow_with_the_dates():
     # spooled: ten times the dates and polygons, not twice the memory
     assert large["grew_kb"] < 2 * max(small["grew_kb"], 4_000)
     assert large["grew_kb"] < frame["grew_kb"] / 2
+
+
+def test_a_store_written_element_by_element_is_the_same_text(case, tmp_path):
+    events, control, dates, _, store = case
+    hostile = events.assign(place=[f"{{{{ 7*7 }}}} <script>{i}</script>\u2028" for i in range(len(events))])
+    data = maps.map_data(store, hostile, control, dates=dates)
+    assert isinstance(data.events["events"][0][3], maps.SpooledText)  # popups stay on disk
+    for name, obj in maps.site_stores(data).items():
+        whole = f"(window.mapperData = window.mapperData || ({{}})).{name} = {maps.json_for_html(obj)};\n"
+        streamed = maps.write_js_store(tmp_path / f"{name}.js", name, obj, stream_min=1)
+        assert streamed.read_text(encoding="utf-8") == whole
+    assert "{{" not in (tmp_path / "events.js").read_text() and "<script>" not in whole
