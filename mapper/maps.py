@@ -180,6 +180,8 @@ def json_for_html(obj: Any) -> str:
 def _json_default(obj: Any) -> Any:
     if isinstance(obj, SpooledText):
         return str(obj)
+    if isinstance(obj, EncodedPolygon):
+        return obj.tolist()
     raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
 
 
@@ -432,6 +434,55 @@ def _encode_polygon(poly: Any) -> list[list[int]]:
         xy = np.rint(np.asarray(ring.coords)[:, :2] * scale).astype(np.int64)
         out.append(np.vstack([xy[:1], np.diff(xy, axis=0)]).ravel().tolist())
     return out
+
+
+class EncodedPolygon(Sequence):
+    """The rings of one encoded polygon (see :func:`_encode_polygon`), packed as 32-bit
+    integers: 4 bytes a number where lists of Python ints take 8 to 36. Reads as the list of
+    rings (lists of ints); :func:`json_for_html` writes it as that list."""
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self, rings: Sequence[np.ndarray]):
+        self._data = np.concatenate(rings).astype(np.int32).tobytes() if len(rings) else b""
+        self._ends = np.cumsum([len(r) for r in rings], dtype=np.int64).astype(np.int32).tobytes()
+
+    def arrays(self) -> list[np.ndarray]:
+        """The rings as int32 arrays."""
+        ends = np.frombuffer(self._ends, dtype=np.int32)
+        return np.split(np.frombuffer(self._data, dtype=np.int32), ends[:-1]) if len(ends) else []
+
+    def tolist(self) -> list[list[int]]:
+        return [a.tolist() for a in self.arrays()]
+
+    def __getitem__(self, i):
+        return self.tolist()[i]
+
+    def __len__(self) -> int:
+        return len(self._ends) // 4
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EncodedPolygon):
+            return self._data == other._data and self._ends == other._ends
+        if isinstance(other, list):
+            return self.tolist() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self._data, self._ends))
+
+    def __repr__(self) -> str:
+        return f"EncodedPolygon({self.tolist()!r})"
+
+
+def _encode_packed(poly: Any) -> EncodedPolygon:
+    """:func:`_encode_polygon`, packed (what the map data keeps)."""
+    scale = 10**COORD_DECIMALS
+    rings = []
+    for ring in (poly.exterior, *poly.interiors):
+        xy = np.rint(np.asarray(ring.coords)[:, :2] * scale).astype(np.int64)
+        rings.append(np.vstack([xy[:1], np.diff(xy, axis=0)]).ravel())
+    return EncodedPolygon(rings)
 
 
 def decode_polygon(rings: Sequence[Sequence[int]]) -> Any:
@@ -717,7 +768,7 @@ def map_data(
                 gi = geom_ids.get(digest)
                 if gi is None:
                     gi = geom_ids[digest] = len(geoms)
-                    geoms.append(_encode_polygon(part))
+                    geoms.append(_encode_packed(part))
                 ids.append(gi)
             ids = part_ids[g_key] = tuple(ids)
         if not ids:

@@ -384,7 +384,8 @@ def _piece_path(data: maps.MapData, pi: int):
         scale = data.polygons["scale"]
         verts, codes = [], []
         for gi in data.polygons["pieces"][pi]["g"]:
-            for ring in data.polygons["geoms"][gi]:
+            geom = data.polygons["geoms"][gi]
+            for ring in geom.arrays() if isinstance(geom, maps.EncodedPolygon) else geom:
                 xy = np.cumsum(np.asarray(ring, dtype=np.int64).reshape(-1, 2), axis=0) / scale
                 if len(xy) < 3:
                     continue
