@@ -255,9 +255,11 @@ class _Cells:
         self.point_xy = point_xy
         # only the settlements that can matter: within the reach (plus the cells' margin)
         if len(point_xy) and len(settle_xy):
+            # the nearest point of each settlement, not every pair within reach: a dense corpus
+            # has hundreds of points around each settlement (pairs would take gigabytes)
             pts_tree = shapely.STRtree(shapely.points(point_xy))
-            near = pts_tree.query(shapely.points(settle_xy), predicate="dwithin",
-                                  distance=radius_m + 3 * cell_m)[0]
+            near = pts_tree.query_nearest(shapely.points(settle_xy), max_distance=radius_m + 3 * cell_m,
+                                          all_matches=False)[0]
             settle_xy = settle_xy[np.unique(near)]
         else:
             settle_xy = settle_xy[:0]
@@ -279,8 +281,8 @@ class _Cells:
         x1, y1 = real.max(axis=0) + 3 * cell_m
         gx, gy = np.meshgrid(np.arange(x0, x1 + cell_m, cell_m), np.arange(y0, y1 + cell_m, cell_m))
         grid = np.column_stack([gx.ravel(), gy.ravel()])
-        close = shapely.STRtree(self.site_points).query(
-            shapely.points(grid), predicate="dwithin", distance=2 * cell_m)[0]
+        close = shapely.STRtree(self.site_points).query_nearest(
+            shapely.points(grid), max_distance=2 * cell_m, all_matches=False)[0]
         keep = np.ones(len(grid), bool)
         keep[close] = False
         self.cells = self._voronoi(np.vstack([real, grid[keep]]), land)[: len(real)]
