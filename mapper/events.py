@@ -220,12 +220,13 @@ def corroborate_parts(parts: Callable[[], Iterable[pd.DataFrame]], *, workdir: s
         which = pid.map(bucket_of)
         for i, sub in part[which.notna()].groupby(which[which.notna()].astype(int), sort=True):
             spools[int(i)].add_frame(sub)
-    events: list[dict] = []
+    frames: list[pd.DataFrame] = []
     n = 0
     for spool in spools:
         got, n = _events_of(_place_batches(spool.frame()), day_window=day_window, n0=n)
-        events.extend(got)
-    return _events_frame(events)
+        frames.append(_bucket_frame(got))  # a bucket's dicts at a time, not the corpus'
+        del got
+    return _events_frame_of(frames)
 
 
 def _events_of(batches, *, day_window: int, n0: int) -> tuple[list[dict], int]:
@@ -256,6 +257,25 @@ def _events_frame(events: list[dict]) -> pd.DataFrame:
     out = pd.DataFrame(events, columns=EVENT_COLUMNS)
     out = out.sort_values(["date", "place", "event_type"], na_position="last", kind="stable")
     return _normalise(out, EVENT_COLUMNS)
+
+
+def _bucket_frame(events: list[dict]) -> pd.DataFrame:
+    """The events of one bucket as a normalised table (its text in Arrow strings, so the
+    bucket's Python objects can all go), with the NA marks :func:`_events_frame_of` sorts by."""
+    raw = pd.DataFrame(events, columns=EVENT_COLUMNS)
+    na = {c: raw[c].isna().to_numpy() for c in ("place", "event_type")}
+    out = _normalise(raw, EVENT_COLUMNS)
+    out["_na_place"], out["_na_type"] = na["place"], na["event_type"]
+    return out
+
+
+def _events_frame_of(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """:func:`_events_frame` of the buckets' tables: the same rows in the same order (a missing
+    place or type sorts last, as the raw values do)."""
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    out = out.sort_values(["date", "_na_place", "place", "_na_type", "event_type"], na_position="last",
+                          kind="stable")
+    return out.drop(columns=["_na_place", "_na_type"]).reset_index(drop=True)
 
 
 _BATCH_ROWS = 20_000
