@@ -760,9 +760,11 @@ def write_tables(out: Path, extraction: Extraction, events: pd.DataFrame, terr: 
 
     _write_csv_parts(extraction.reports.parts(), out / "reports.csv")
     _write_csv_parts(extraction.places.parts(), out / "places.csv")
-    write_csv(events, out / "events.csv")
-    ev_mod.to_geojson(events, out / "events.geojson")
-    write_csv(terr.control, out / "control.csv")
+    # the corpus' tables a part at a time: whole, their text (and a GeoJSON's dicts) would
+    # take several times the table
+    _write_csv_parts(_row_parts(events), out / "events.csv")
+    ev_mod.write_geojson(events, out / "events.geojson")
+    _write_csv_parts(_row_parts(terr.control), out / "control.csv")
     with _gpkg_stamp(terr.dates[-1] if len(terr.dates) else None):
         territory.write_areas(terr.store if terr.store is not None else terr.areas, out / "territory.gpkg", None)
     table = pd.DataFrame(terr.areas[[c for c in AREA_COLUMNS if c != "geometry"]])
@@ -784,6 +786,13 @@ def _read_areas(path: Path, table: pd.DataFrame) -> gpd.GeoDataFrame:
         out = _to_wgs84_rows(got[AREA_COLUMNS].to_dict("records"), WGS84)
     out.attrs = dict(table.attrs)
     return out
+
+
+def _row_parts(df: pd.DataFrame, rows: int = 20_000) -> Iterator[pd.DataFrame]:
+    """``df`` a slice of ``rows`` rows at a time (at least one part, for the header)."""
+    yield df.iloc[:rows]
+    for start in range(rows, len(df), rows):
+        yield df.iloc[start:start + rows]
 
 
 def _write_csv_parts(parts, path: Path) -> None:

@@ -220,3 +220,23 @@ def test_a_store_written_element_by_element_is_the_same_text(case, tmp_path):
         streamed = maps.write_js_store(tmp_path / f"{name}.js", name, obj, stream_min=1)
         assert streamed.read_text(encoding="utf-8") == whole
     assert "{{" not in (tmp_path / "events.js").read_text() and "<script>" not in whole
+
+
+def test_event_tables_written_a_part_at_a_time_are_the_same_bytes(case, tmp_path):
+    from mapper import events as ev
+    from mapper.outputs import write_csv
+    from mapper.pipeline import _row_parts, _write_csv_parts
+
+    events, control = case[0], case[1]
+    odd = events.assign(place=[f"P{i} \u2028 \x85 line\nbreak \"q\" =1+1" for i in range(len(events))])
+    for name, table in (("events", odd), ("control", control), ("empty", odd.iloc[:0])):
+        write_csv(table, tmp_path / f"{name}-whole.csv")
+        _write_csv_parts(_row_parts(table, 5), tmp_path / f"{name}-parts.csv")
+        assert (tmp_path / f"{name}-whole.csv").read_bytes() == (tmp_path / f"{name}-parts.csv").read_bytes()
+    for name, table in (("events", odd), ("empty", odd.iloc[:0])):
+        ev.to_geojson(table, tmp_path / f"{name}-whole.geojson")
+        ev.write_geojson(table, tmp_path / f"{name}-parts.geojson", rows=4)
+        assert (tmp_path / f"{name}-whole.geojson").read_bytes() == (tmp_path / f"{name}-parts.geojson").read_bytes()
+    with pytest.raises(ValueError, match="no coordinates"):
+        ev.write_geojson(odd.assign(lat=np.nan), tmp_path / "bad.geojson")
+    assert not (tmp_path / "bad.geojson").exists()
