@@ -796,15 +796,17 @@ def _row_parts(df: pd.DataFrame, rows: int = 20_000) -> Iterator[pd.DataFrame]:
 
 
 def _write_csv_parts(parts, path: Path) -> None:
-    """A CSV written part by part (the header once), spreadsheet-safe; inside the staging
-    folder, so the file appears only with the whole run."""
-    from mapper.outputs import csv_text
+    """A CSV written part by part (the header once), spreadsheet-safe, atomically
+    (``outputs.atomic_write``); inside the staging folder, so the file appears only with the
+    whole run."""
+    from mapper import outputs
 
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        for i, part in enumerate(parts):
-            fh.write(csv_text(part, header=i == 0))
-    os.replace(tmp, path)
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            for i, part in enumerate(parts):
+                fh.write(outputs.csv_text(part, header=i == 0))
+
+    outputs.atomic_write(path, write)
 
 
 # ---------------------------------------------------------------------------- the run
