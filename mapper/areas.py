@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import os
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import geopandas as gpd
@@ -50,9 +50,11 @@ from mapper.schema import AREA_COLUMNS, EQUAL_AREA, WGS84
 
 __all__ = [
     "AREA_STATES",
+    "AREA_TABLE_COLUMNS",
     "DEFAULT_CELL_KM",
     "DEFAULT_RADIUS_KM",
     "STUDY_COUNTRIES",
+    "AreaStore",
     "calibrate_reach",
     "compare_areas",
     "default_settlements",
@@ -60,6 +62,7 @@ __all__ = [
     "load_countries",
     "read_reference",
     "settlements_from_geonames",
+    "spool_held_areas",
     "write_areas",
 ]
 
@@ -197,11 +200,16 @@ def _validate_control(control: pd.DataFrame) -> pd.DataFrame:
 
 
 class _LRU(dict):
-    """A dict that forgets its least recently used entries beyond ``size``."""
+    """A dict that forgets its least recently used entries beyond ``size`` entries or, with
+    ``weigh``, beyond ``budget`` (the sum of ``weigh(value)`` over the entries)."""
 
-    def __init__(self, size: int):
+    def __init__(self, size: int, *, budget: float = math.inf, weigh=None):
         super().__init__()
         self.size = size
+        self.budget = budget
+        self.weigh = weigh
+        self._weights: dict = {}
+        self.total = 0.0
 
     def get(self, key, default=None):
         if key in self:
@@ -213,9 +221,26 @@ class _LRU(dict):
     def __setitem__(self, key, value) -> None:
         if key in self:
             super().pop(key)
+            self.total -= self._weights.pop(key, 0.0)
         super().__setitem__(key, value)
-        while len(self) > self.size:
-            super().pop(next(iter(self)))
+        if self.weigh is not None:
+            self._weights[key] = w = float(self.weigh(value))
+            self.total += w
+        while len(self) > 1 and (len(self) > self.size or self.total > self.budget):
+            old = next(iter(self))
+            super().pop(old)
+            self.total -= self._weights.pop(old, 0.0)
+
+
+def _coords_bytes(*geoms) -> int:
+    """About the memory of some geometries: 16 bytes per vertex."""
+    return 16 * sum(int(shapely.get_num_coordinates(g)) for g in geoms if g is not None)
+
+
+#: memory (bytes, by vertices) the caches of merged cells may hold: bounded whatever the corpus
+_UNION_CACHE_BYTES = 96 << 20
+_PIECE_CACHE_BYTES = 64 << 20
+_OWNER_CACHE_BYTES = 32 << 20
 
 
 class _Cells:
@@ -230,9 +255,11 @@ class _Cells:
         self.point_xy = point_xy
         # only the settlements that can matter: within the reach (plus the cells' margin)
         if len(point_xy) and len(settle_xy):
+            # the nearest point of each settlement, not every pair within reach: a dense corpus
+            # has hundreds of points around each settlement (pairs would take gigabytes)
             pts_tree = shapely.STRtree(shapely.points(point_xy))
-            near = pts_tree.query(shapely.points(settle_xy), predicate="dwithin",
-                                  distance=radius_m + 3 * cell_m)[0]
+            near = pts_tree.query_nearest(shapely.points(settle_xy), max_distance=radius_m + 3 * cell_m,
+                                          all_matches=False)[0]
             settle_xy = settle_xy[np.unique(near)]
         else:
             settle_xy = settle_xy[:0]
@@ -254,16 +281,18 @@ class _Cells:
         x1, y1 = real.max(axis=0) + 3 * cell_m
         gx, gy = np.meshgrid(np.arange(x0, x1 + cell_m, cell_m), np.arange(y0, y1 + cell_m, cell_m))
         grid = np.column_stack([gx.ravel(), gy.ravel()])
-        close = shapely.STRtree(self.site_points).query(
-            shapely.points(grid), predicate="dwithin", distance=2 * cell_m)[0]
+        close = shapely.STRtree(self.site_points).query_nearest(
+            shapely.points(grid), max_distance=2 * cell_m, all_matches=False)[0]
         keep = np.ones(len(grid), bool)
         keep[close] = False
         self.cells = self._voronoi(np.vstack([real, grid[keep]]), land)[: len(real)]
         # small LRU caches: dates come in order, so only recent states are asked for again;
         # memory stays bounded however many dates there are
-        self._owner_cache: _LRU = _LRU(64)
-        self._union_cache: _LRU = _LRU(48)
-        self._piece_cache: _LRU = _LRU(4096)
+        self._owner_cache: _LRU = _LRU(64, budget=_OWNER_CACHE_BYTES,
+                                       weigh=lambda hit: hit[0].nbytes + hit[1].nbytes)
+        self._union_cache: _LRU = _LRU(48, budget=_UNION_CACHE_BYTES,
+                                       weigh=lambda hit: _coords_bytes(hit[0], hit[3]))
+        self._piece_cache: _LRU = _LRU(4096, budget=_PIECE_CACHE_BYTES, weigh=_coords_bytes)
 
     @staticmethod
     def _voronoi(sites: np.ndarray, land) -> np.ndarray:
@@ -437,59 +466,91 @@ def held_areas(
         ``attrs`` holds ``radius_km``, ``cell_km``, ``area_crs`` and, from the control
         table, ``stale_days`` and ``backfill_days``.
     """
-    radius = DEFAULT_RADIUS_KM if radius_km is None else radius_km
-    cell = DEFAULT_CELL_KM if cell_km is None else cell_km
-    for name, value, default in (("radius_km", radius, DEFAULT_RADIUS_KM),
-                                 ("cell_km", cell, DEFAULT_CELL_KM)):
-        if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-            raise InputError(f"held_areas: {name}={value!r} must be a positive number of km "
-                             f"(default {default}).")
-    if CRS.from_user_input(area_crs).is_geographic:
-        warnings.warn(f"held_areas: area_crs={area_crs!r} is geographic (degrees); areas and "
-                      f"distances are computed in {EQUAL_AREA!r} instead.", DegreeAreaWarning,
-                      stacklevel=2)
-        area_crs = EQUAL_AREA
-    ctl = _validate_control(control)
-    dates_idx = pd.DatetimeIndex(pd.to_datetime(list(dates))).normalize().unique().sort_values()
-    if places is None:
-        places = default_settlements()
-    elif not isinstance(places, gpd.GeoDataFrame) and callable(getattr(places, "settlements", None)):
-        if countries is None and isinstance(getattr(places, "countries", None), gpd.GeoDataFrame):
-            countries = places.countries
-        places = places.settlements()  # a Gazetteer
-    settle = _to_equal_area(places, "places", area_crs)
-    settle = settle[settle.geometry.notna() & ~settle.geometry.is_empty]
-    settle_xy = shapely.get_coordinates(shapely.centroid(settle.geometry.values))
-    land = _land(countries, country_codes, area_crs)
+    run = _AreaRun(control, places, dates, radius_km=radius_km, cell_km=cell_km, countries=countries,
+                   country_codes=country_codes, include_unknown=include_unknown, area_crs=area_crs)
+    records = [r for _, rows in run for r in rows]
+    out = _to_wgs84_rows(records, run.area_crs)
+    out.attrs.update(run.attrs)
+    return out
 
-    ctl = ctl.reset_index(drop=True)
-    reported = ctl[ctl["state"] != "unreported"]
-    pts = reported.drop_duplicates("place_id")[["place_id", "lat", "lon"]].reset_index(drop=True)
-    ctl = ctl[(ctl["state"] != "unreported") & ctl["place_id"].isin(pts["place_id"])]
-    pts_xy = gpd.GeoSeries(gpd.points_from_xy(pts["lon"], pts["lat"]), crs=WGS84).to_crs(area_crs)
-    point_xy = np.column_stack([pts_xy.x.to_numpy(), pts_xy.y.to_numpy()]) if len(pts) \
-        else np.zeros((0, 2))
-    # one key per location (1 m grid): coincident places share one control point
-    coord_key = np.unique(np.round(point_xy), axis=0, return_inverse=True)[1].ravel() \
-        if len(point_xy) else np.zeros(0, dtype=np.int64)
-    site_xy = np.zeros((coord_key.max() + 1 if len(coord_key) else 0, 2))
-    site_xy[coord_key] = point_xy
-    geo = _Cells(settle_xy, site_xy, land, radius * 1000.0, cell * 1000.0, area_crs) if len(site_xy) else None
-    rows = _Intervals(ctl, pd.Series(coord_key, index=pts["place_id"]))
 
-    records = []
-    for t in dates_idx if geo is not None else []:
+class _AreaRun:
+    """One held-areas computation, date by date: iterate it for ``(date, records)``.
+
+    The date-independent work (settlement cells, control intervals) is done on creation; each
+    date's records (``AREA_COLUMNS`` dicts, geometry in WGS84) are made only when that date is
+    reached, so a caller that writes them away (:class:`AreaStore`) holds one date at a time.
+    ``attrs`` are the areas table's ``attrs``.
+    """
+
+    def __init__(self, control, places, dates, *, radius_km, cell_km, countries, country_codes,
+                 include_unknown, area_crs):
+        radius = DEFAULT_RADIUS_KM if radius_km is None else radius_km
+        cell = DEFAULT_CELL_KM if cell_km is None else cell_km
+        for name, value, default in (("radius_km", radius, DEFAULT_RADIUS_KM),
+                                     ("cell_km", cell, DEFAULT_CELL_KM)):
+            if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+                raise InputError(f"held_areas: {name}={value!r} must be a positive number of km "
+                                 f"(default {default}).")
+        if CRS.from_user_input(area_crs).is_geographic:
+            warnings.warn(f"held_areas: area_crs={area_crs!r} is geographic (degrees); areas and "
+                          f"distances are computed in {EQUAL_AREA!r} instead.", DegreeAreaWarning,
+                          stacklevel=3)
+            area_crs = EQUAL_AREA
+        ctl = _validate_control(control)
+        self.dates = pd.DatetimeIndex(pd.to_datetime(list(dates))).normalize().unique().sort_values()
+        if places is None:
+            places = default_settlements()
+        elif not isinstance(places, gpd.GeoDataFrame) and callable(getattr(places, "settlements", None)):
+            if countries is None and isinstance(getattr(places, "countries", None), gpd.GeoDataFrame):
+                countries = places.countries
+            places = places.settlements()  # a Gazetteer
+        settle = _to_equal_area(places, "places", area_crs)
+        settle = settle[settle.geometry.notna() & ~settle.geometry.is_empty]
+        settle_xy = shapely.get_coordinates(shapely.centroid(settle.geometry.values))
+        land = _land(countries, country_codes, area_crs)
+
+        ctl = ctl.reset_index(drop=True)
+        reported = ctl[ctl["state"] != "unreported"]
+        pts = reported.drop_duplicates("place_id")[["place_id", "lat", "lon"]].reset_index(drop=True)
+        ctl = ctl[(ctl["state"] != "unreported") & ctl["place_id"].isin(pts["place_id"])]
+        pts_xy = gpd.GeoSeries(gpd.points_from_xy(pts["lon"], pts["lat"]), crs=WGS84).to_crs(area_crs)
+        point_xy = np.column_stack([pts_xy.x.to_numpy(), pts_xy.y.to_numpy()]) if len(pts) \
+            else np.zeros((0, 2))
+        # one key per location (1 m grid): coincident places share one control point
+        coord_key = np.unique(np.round(point_xy), axis=0, return_inverse=True)[1].ravel() \
+            if len(point_xy) else np.zeros(0, dtype=np.int64)
+        site_xy = np.zeros((coord_key.max() + 1 if len(coord_key) else 0, 2))
+        site_xy[coord_key] = point_xy
+        self.geo = _Cells(settle_xy, site_xy, land, radius * 1000.0, cell * 1000.0, area_crs) \
+            if len(site_xy) else None
+        self.rows = _Intervals(ctl, pd.Series(coord_key, index=pts["place_id"]))
+        self.include_unknown = include_unknown
+        self.area_crs = area_crs
+        self.attrs = {"radius_km": float(radius), "cell_km": float(cell), "area_crs": area_crs}
+        for key in ("stale_days", "backfill_days"):
+            if key in control.attrs:
+                self.attrs[key] = control.attrs[key]
+
+    def __iter__(self) -> Iterator[tuple[pd.Timestamp, list[dict]]]:
+        for t in self.dates if self.geo is not None else []:
+            yield t, self.records(t)
+
+    def records(self, t: pd.Timestamp) -> list[dict]:
+        """The rows of date ``t``: one per actor and state, sorted by them."""
+        geo, rows = self.geo, self.rows
         idx = rows.active(t)  # one interval per location: the most recent change there
-        if not len(idx):
-            continue
+        if geo is None or not len(idx):
+            return []
         active = tuple(rows.coord[idx].tolist())
         order, bounds = geo.owners(active)
         groups: dict[tuple[str, str], list[int]] = {}
         for k, i in enumerate(idx):
             state = rows.state[i]
-            if state == "unknown" and not include_unknown:
+            if state == "unknown" and not self.include_unknown:
                 continue
             groups.setdefault((rows.actor[i], state), []).append(k)
+        out = []
         for (actor, state), ks in sorted(groups.items()):
             parts = [order[bounds[k]:bounds[k + 1]] for k in ks]
             if not sum(len(p) for p in parts):
@@ -498,18 +559,11 @@ def held_areas(
             if geom.is_empty:
                 continue
             basis = set().union(*(rows.basis[idx[k]] for k in ks))
-            records.append({
+            out.append({
                 "date": t, "actor": actor, "state": state, "geometry": geom,
                 "area_km2": km2, "n_places": n_places, "n_events": len(basis),
             })
-    out = _to_wgs84_rows(records, area_crs)
-    out.attrs["radius_km"] = float(radius)
-    out.attrs["cell_km"] = float(cell)
-    out.attrs["area_crs"] = area_crs
-    for key in ("stale_days", "backfill_days"):
-        if key in control.attrs:
-            out.attrs[key] = control.attrs[key]
-    return out
+        return out
 
 
 def _land(countries, country_codes, area_crs):
@@ -539,6 +593,205 @@ def _to_wgs84_rows(records: list[dict], area_crs: str) -> gpd.GeoDataFrame:
     out["n_places"] = out["n_places"].astype("int64")
     out["n_events"] = out["n_events"].astype("int64")
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# the held areas of a build, on disk
+# ---------------------------------------------------------------------------------------------
+
+#: the columns of :attr:`AreaStore.table`: the areas table without its polygons, and the key of
+#: each row's polygon in the store
+AREA_TABLE_COLUMNS = [c for c in AREA_COLUMNS if c != "geometry"] + ["geom"]
+
+
+class AreaStore:
+    """Held areas written to disk as they are made: a light table in memory, each distinct
+    polygon once in a file.
+
+    What :func:`held_areas` returns, in a form whose memory does not grow with the polygons:
+    :attr:`table` has one row per date, actor and state (``AREA_COLUMNS`` without ``geometry``,
+    plus ``geom``, the row's polygon key), and :meth:`geometry` reads a polygon back (WGS84).
+    A polygon that recurs (an area unchanged over many dates) is stored once. The file is an
+    anonymous temporary file in ``workdir`` (gone when the store is closed or collected); it
+    is read with ``pread``, so forked processes can share it.
+
+    ``len(store)``, ``store.crs``, ``store.attrs`` and ``store.total_bounds`` behave as on the
+    areas GeoDataFrame.
+    """
+
+    crs = WGS84
+
+    def __init__(self, workdir: str | os.PathLike | None = None, *, attrs: dict | None = None):
+        import tempfile
+        import weakref
+
+        self._file = tempfile.TemporaryFile(dir=workdir, prefix="areas-")  # noqa: SIM115 - closed by close() or on collection
+        self._closer = weakref.finalize(self, self._file.close)
+        self._size = 0
+        self._offsets: list[int] = [0]
+        self._bounds: list[np.ndarray] = []
+        self._keys: dict[bytes, int] = {}
+        self._types: set[str] = set()
+        self._cols: dict[str, list] = {c: [] for c in AREA_TABLE_COLUMNS}
+        self._table: pd.DataFrame | None = None
+        self.attrs: dict = dict(attrs or {})
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def add(self, records: Iterable[dict]) -> None:
+        """Append rows (``AREA_COLUMNS`` dicts, geometry in WGS84); each polygon is written
+        unless the store holds the same one already."""
+        import hashlib
+
+        for r in records:
+            wkb = shapely.to_wkb(r["geometry"])
+            digest = hashlib.blake2b(wkb, digest_size=16).digest()
+            key = self._keys.get(digest)
+            if key is None:
+                key = self._keys[digest] = len(self._offsets) - 1
+                self._file.write(wkb)
+                self._size += len(wkb)
+                self._offsets.append(self._size)
+                self._bounds.append(shapely.bounds(r["geometry"]))
+                self._types.add(r["geometry"].geom_type)
+            for c in AREA_TABLE_COLUMNS[:-1]:
+                self._cols[c].append(r[c])
+            self._cols["geom"].append(key)
+        self._table = None
+
+    # -- reading ---------------------------------------------------------------------------
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """The rows without their polygons (``AREA_TABLE_COLUMNS``; ``attrs`` as the store's)."""
+        if self._table is None:
+            self._file.flush()
+            t = pd.DataFrame(self._cols, columns=AREA_TABLE_COLUMNS)
+            t["date"] = pd.to_datetime(t["date"])
+            t["area_km2"] = t["area_km2"].astype(float)
+            for c in ("n_places", "n_events", "geom"):
+                t[c] = t[c].astype("int64")
+            self._table = t
+        out = self._table.copy()
+        out.attrs = dict(self.attrs)
+        return out
+
+    def __len__(self) -> int:
+        return len(self._cols["geom"])
+
+    @property
+    def n_polygons(self) -> int:
+        """How many distinct polygons the store holds."""
+        return len(self._offsets) - 1
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes of WKB on disk."""
+        return self._size
+
+    @property
+    def total_bounds(self) -> np.ndarray:
+        """``(xmin, ymin, xmax, ymax)`` of every polygon, as ``GeoDataFrame.total_bounds``."""
+        if not self._bounds:
+            return np.full(4, np.nan)
+        b = np.vstack(self._bounds)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-NaN columns: NaN, as geopandas
+            return np.array([np.nanmin(b[:, 0]), np.nanmin(b[:, 1]), np.nanmax(b[:, 2]),
+                             np.nanmax(b[:, 3])])
+
+    @property
+    def layer_type(self) -> tuple[str | None, bool | None]:
+        """``(geometry_type, promote_to_multi)`` of the GeoPackage layer, as geopandas infers
+        them from the whole table when it is written at once (Polygon and MultiPolygon rows
+        make a MultiPolygon layer), so that writing it part by part makes the same layer."""
+        if not self._types:
+            return None, None
+        if len(self._types) == 1:
+            return next(iter(self._types)), None
+        if self._types == {"Polygon", "MultiPolygon"}:
+            return "MultiPolygon", True
+        return "Unknown", None
+
+    def wkb(self, key: int) -> bytes:
+        """The polygon ``key`` as WKB."""
+        self._file.flush()
+        lo, hi = self._offsets[key], self._offsets[key + 1]
+        return os.pread(self._file.fileno(), hi - lo, lo)
+
+    def geometry(self, key: int):
+        """The polygon ``key`` (WGS84), read from disk."""
+        return shapely.from_wkb(self.wkb(key))
+
+    def chunks(self, max_bytes: int = 32 << 20) -> Iterator[gpd.GeoDataFrame]:
+        """The areas table (``AREA_COLUMNS``, WGS84) in row order, a part at a time: each part
+        holds at most about ``max_bytes`` of polygons (at least one row)."""
+        table = self.table
+        if not len(table):
+            yield _to_wgs84_rows([], WGS84)
+            return
+        keys = table["geom"].to_numpy()
+        sizes = np.diff(np.asarray(self._offsets, dtype=np.int64))[keys] if len(keys) else keys
+        start = 0
+        while start < len(table):
+            stop, total = start + 1, int(sizes[start])
+            while stop < len(table) and total + sizes[stop] <= max_bytes:
+                total += int(sizes[stop])
+                stop += 1
+            part = table.iloc[start:stop]
+            geoms = {k: self.geometry(k) for k in dict.fromkeys(part["geom"].tolist())}
+            yield _to_wgs84_rows(
+                [{**r, "geometry": geoms[r["geom"]]} for r in part.to_dict("records")], WGS84)
+            start = stop
+
+    def to_geodataframe(self) -> gpd.GeoDataFrame:
+        """The whole areas table with its polygons: what :func:`held_areas` returns."""
+        parts = list(self.chunks())
+        out = pd.concat(parts, ignore_index=True) if parts else _to_wgs84_rows([], WGS84)
+        out = gpd.GeoDataFrame(out, geometry="geometry", crs=WGS84)
+        out.attrs = dict(self.attrs)
+        return out
+
+    def close(self) -> None:
+        """Close (and so delete) the store's file."""
+        self._closer()
+
+    def __enter__(self) -> AreaStore:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+def spool_held_areas(
+    control: pd.DataFrame,
+    places: gpd.GeoDataFrame | None,
+    dates: Iterable,
+    *,
+    workdir: str | os.PathLike | None = None,
+    radius_km: float | None = None,
+    cell_km: float | None = None,
+    countries: gpd.GeoDataFrame | None = None,
+    country_codes: Sequence[str] | None = STUDY_COUNTRIES,
+    include_unknown: bool = False,
+    area_crs: str = EQUAL_AREA,
+    progress=None,
+) -> AreaStore:
+    """:func:`held_areas`, written to an :class:`AreaStore` date by date (the build's path).
+
+    The same rows, in the same order, as :func:`held_areas` (``store.to_geodataframe()``
+    equals its result); only one date's polygons are in memory at a time, so memory does not
+    grow with the number of dates. ``workdir`` holds the store's file; ``progress`` is called
+    with 1 after each date.
+    """
+    run = _AreaRun(control, places, dates, radius_km=radius_km, cell_km=cell_km, countries=countries,
+                   country_codes=country_codes, include_unknown=include_unknown, area_crs=area_crs)
+    store = AreaStore(workdir, attrs=run.attrs)
+    for _, rows in run:
+        store.add(rows)
+        if progress is not None:
+            progress(1)
+    return store
 
 
 # ---------------------------------------------------------------------------------------------
@@ -708,7 +961,7 @@ def calibrate_reach(
 
 
 def write_areas(
-    areas: gpd.GeoDataFrame,
+    areas: gpd.GeoDataFrame | AreaStore,
     gpkg_path: str | os.PathLike | None,
     csv_path: str | os.PathLike | None,
     *,
@@ -716,17 +969,34 @@ def write_areas(
 ) -> None:
     """Write held areas to a GeoPackage (one layer, WGS84) and a CSV without geometry.
 
-    Each file is written to a temporary name in its folder and moved into place, so a reader
-    never sees half a file. Either path may be ``None`` to skip that file.
+    ``areas`` is the GeoDataFrame of :func:`held_areas` or the :class:`AreaStore` of
+    :func:`spool_held_areas`; a store is written a part at a time (32 MB of polygons at most
+    in memory), appended to the layer in row order, so the file holds the same rows. Each file
+    is written to a temporary name in its folder and moved into place, so a reader never sees
+    half a file. Either path may be ``None`` to skip that file.
     """
-    if not isinstance(areas, gpd.GeoDataFrame):
-        raise InputError("areas: expected the GeoDataFrame of held_areas().")
-    out = areas[AREA_COLUMNS].to_crs(WGS84)
-    if gpkg_path is not None:
-        gpkg = out.copy()
-        gpkg["date"] = gpkg["date"].dt.strftime("%Y-%m-%d")
-        atomic_write(Path(gpkg_path), lambda p: gpkg.to_file(p, layer=layer, driver="GPKG"))
-    if csv_path is not None:
+    layer_kw: dict = {}
+    if isinstance(areas, AreaStore):
+        parts: Iterable[gpd.GeoDataFrame] = areas.chunks()
+        table = areas.table.drop(columns="geom")
+        kind, promote = areas.layer_type
+        if kind is not None:
+            layer_kw = {"geometry_type": kind, "promote_to_multi": promote}
+    elif isinstance(areas, gpd.GeoDataFrame):
+        out = areas[AREA_COLUMNS].to_crs(WGS84)
+        parts = [out]
         table = pd.DataFrame(out.drop(columns="geometry"))
+    else:
+        raise InputError("areas: expected the GeoDataFrame of held_areas().")
+    if gpkg_path is not None:
+        def write_gpkg(path: Path) -> None:
+            for i, part in enumerate(parts):
+                gpkg = part.copy()
+                gpkg["date"] = gpkg["date"].dt.strftime("%Y-%m-%d")
+                gpkg.to_file(path, layer=layer, driver="GPKG", **layer_kw, **({"mode": "a"} if i else {}))
+
+        atomic_write(Path(gpkg_path), write_gpkg)
+    if csv_path is not None:
+        table = table.copy()
         table["date"] = table["date"].dt.strftime("%Y-%m-%d")
         atomic_write(Path(csv_path), lambda p: table.to_csv(p, index=False, float_format="%.1f"))

@@ -61,6 +61,7 @@ __all__ = [
     "read_overrides",
     "to_csv",
     "to_geojson",
+    "write_geojson",
     "to_gpkg",
 ]
 
@@ -220,12 +221,13 @@ def corroborate_parts(parts: Callable[[], Iterable[pd.DataFrame]], *, workdir: s
         which = pid.map(bucket_of)
         for i, sub in part[which.notna()].groupby(which[which.notna()].astype(int), sort=True):
             spools[int(i)].add_frame(sub)
-    events: list[dict] = []
+    frames: list[pd.DataFrame] = []
     n = 0
     for spool in spools:
         got, n = _events_of(_place_batches(spool.frame()), day_window=day_window, n0=n)
-        events.extend(got)
-    return _events_frame(events)
+        frames.append(_bucket_frame(got))  # a bucket's dicts at a time, not the corpus'
+        del got
+    return _events_frame_of(frames)
 
 
 def _events_of(batches, *, day_window: int, n0: int) -> tuple[list[dict], int]:
@@ -256,6 +258,25 @@ def _events_frame(events: list[dict]) -> pd.DataFrame:
     out = pd.DataFrame(events, columns=EVENT_COLUMNS)
     out = out.sort_values(["date", "place", "event_type"], na_position="last", kind="stable")
     return _normalise(out, EVENT_COLUMNS)
+
+
+def _bucket_frame(events: list[dict]) -> pd.DataFrame:
+    """The events of one bucket as a normalised table (its text in Arrow strings, so the
+    bucket's Python objects can all go), with the NA marks :func:`_events_frame_of` sorts by."""
+    raw = pd.DataFrame(events, columns=EVENT_COLUMNS)
+    na = {c: raw[c].isna().to_numpy() for c in ("place", "event_type")}
+    out = _normalise(raw, EVENT_COLUMNS)
+    out["_na_place"], out["_na_type"] = na["place"], na["event_type"]
+    return out
+
+
+def _events_frame_of(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """:func:`_events_frame` of the buckets' tables: the same rows in the same order (a missing
+    place or type sorts last, as the raw values do)."""
+    out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+    out = out.sort_values(["date", "_na_place", "place", "_na_type", "event_type"], na_position="last",
+                          kind="stable")
+    return out.drop(columns=["_na_place", "_na_type"]).reset_index(drop=True)
 
 
 _BATCH_ROWS = 20_000
@@ -760,6 +781,32 @@ def to_geojson(df: pd.DataFrame, path: str | os.PathLike | None = None) -> dict:
         text = json.dumps(fc, ensure_ascii=False, indent=1)
         _atomic_write(Path(path), lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
     return fc
+
+
+def write_geojson(df: pd.DataFrame, path: str | os.PathLike, *, rows: int = 10_000) -> Path:
+    """:func:`to_geojson` written to ``path`` (atomically) ``rows`` events at a time: the same
+    text, without the whole collection in memory (242,000 events are about a gigabyte of
+    feature dicts)."""
+    lat = pd.to_numeric(df["lat"], errors="coerce") if "lat" in df.columns else None
+    lon = pd.to_numeric(df["lon"], errors="coerce") if "lon" in df.columns else None
+    if lat is None or lon is None or bool((lat.isna() | lon.isna()).any()):
+        _feature_collection(df)  # raises the error naming the rows without coordinates
+    head = '{\n "type": "FeatureCollection",\n "features": ['
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8") as fh:
+            fh.write(head)
+            n = 0
+            for start in range(0, len(df), rows):
+                for feat in _feature_collection(df.iloc[start:start + rows])["features"]:
+                    text = json.dumps(feat, ensure_ascii=False, indent=1)
+                    # two levels in: JSON strings hold no raw newline, so lines are safe to indent
+                    fh.write(("," if n else "") + "\n" + "\n".join("  " + line for line in text.split("\n")))
+                    n += 1
+            fh.write("\n ]\n}" if n else "]\n}")
+
+    _atomic_write(Path(path), write)
+    return Path(path)
 
 
 def read_geojson(source: str | os.PathLike | dict) -> pd.DataFrame:

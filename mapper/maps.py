@@ -36,14 +36,16 @@ from __future__ import annotations
 
 import base64
 import bisect
+import hashlib
 import html as _html
 import io
 import json
 import math
 import os
 import re
+import secrets
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -58,6 +60,7 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from mapper import assets as _assets
+from mapper.areas import AreaStore
 from mapper.basemap import (
     ATTRIBUTION_HTML,
     BASEMAP_KINDS,
@@ -94,6 +97,7 @@ __all__ = [
     "safe_url",
     "save_map",
     "site_stores",
+    "write_js_store",
     "snapshot_map",
     "timeline_map",
     "write_html",
@@ -166,10 +170,105 @@ def json_for_html(obj: Any) -> str:
     ``\\u007b``. Structural JSON braces are always followed by ``"`` or ``}``, so such a ``{`` is
     always inside a string, where the escape is valid JSON.
     """
-    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"), allow_nan=False,
+                      default=_json_default)
     text = text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
     text = text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
     return _JINJA_OPEN.sub("\\\\u007b", text)
+
+
+def _json_default(obj: Any) -> Any:
+    if isinstance(obj, SpooledText):
+        return str(obj)
+    if isinstance(obj, EncodedPolygon):
+        return obj.tolist()
+    raise TypeError(f"Object of type {type(obj).__name__} is not JSON serializable")
+
+
+class TextSpool:
+    """Strings kept on disk, in an anonymous temporary file, each read back when asked for.
+
+    The popups of a large event table (hundreds of megabytes of HTML) stay out of memory: the
+    map data holds a :class:`SpooledText` per popup, which JSON writers read back one at a
+    time. The file is read with ``pread``, so forked processes can share it; it goes when the
+    spool is collected.
+    """
+
+    def __init__(self) -> None:
+        import tempfile
+        import weakref
+
+        self._file = tempfile.TemporaryFile(prefix="mapper-text-")  # noqa: SIM115 - closed on collection
+        weakref.finalize(self, self._file.close)
+        self._size = 0
+
+    def add(self, text: str) -> SpooledText:
+        data = text.encode("utf-8")
+        self._file.write(data)
+        ref = SpooledText(self, self._size, len(data))
+        self._size += len(data)
+        return ref
+
+    def read(self, offset: int, size: int) -> str:
+        self._file.flush()
+        return os.pread(self._file.fileno(), size, offset).decode("utf-8")
+
+
+class SpooledText:
+    """A string of a :class:`TextSpool`: ``str(x)`` reads it back; compares as that string;
+    :func:`json_for_html` writes it as a JSON string."""
+
+    __slots__ = ("_spool", "_offset", "_size")
+
+    def __init__(self, spool: TextSpool, offset: int, size: int):
+        self._spool, self._offset, self._size = spool, offset, size
+
+    def __str__(self) -> str:
+        return self._spool.read(self._offset, self._size)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (SpooledText, str)):
+            return str(self) == str(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(str(self))
+
+    def __repr__(self) -> str:
+        return f"SpooledText({str(self)!r})"
+
+
+def write_js_store(path: str | os.PathLike, name: str, obj: Mapping[str, Any], *, stream_min: int = 1000) -> Path:
+    """Write a shared store as ``data/<name>.js`` (``window.mapperData.<name> = {...};``),
+    atomically, a list element at a time.
+
+    The text is the same as ``json_for_html(obj)`` written whole, but a top-level list of
+    ``stream_min`` or more elements is encoded element by element (the events store of a
+    large corpus is hundreds of megabytes of JSON; whole, with the escaping passes, several
+    times that).
+    """
+    streamed = [k for k, v in obj.items() if isinstance(v, list) and len(v) >= stream_min]
+    token = secrets.token_hex(12)  # a mark no text of the store can hold
+    marks = {k: f"@@mapper-stream-{i}-{token}@@" for i, k in enumerate(streamed)}
+    head = json_for_html({k: ([marks[k]] if k in marks else v) for k, v in obj.items()})
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            fh.write(f"(window.mapperData = window.mapperData || ({{}})).{name} = ")
+            rest = head
+            for k in streamed:
+                before, rest = rest.split(json_for_html([marks[k]]), 1)
+                fh.write(before)
+                fh.write("[")
+                for i, item in enumerate(obj[k]):
+                    if i:
+                        fh.write(",")
+                    fh.write(json_for_html(item))
+                fh.write("]")
+            fh.write(rest)
+            fh.write(";\n")
+
+    return atomic_write(Path(path), write)
 
 
 _json_for_html = json_for_html  # the name the tests and tools used before
@@ -337,6 +436,55 @@ def _encode_polygon(poly: Any) -> list[list[int]]:
     return out
 
 
+class EncodedPolygon(Sequence):
+    """The rings of one encoded polygon (see :func:`_encode_polygon`), packed as 32-bit
+    integers: 4 bytes a number where lists of Python ints take 8 to 36. Reads as the list of
+    rings (lists of ints); :func:`json_for_html` writes it as that list."""
+
+    __slots__ = ("_data", "_ends")
+
+    def __init__(self, rings: Sequence[np.ndarray]):
+        self._data = np.concatenate(rings).astype(np.int32).tobytes() if len(rings) else b""
+        self._ends = np.cumsum([len(r) for r in rings], dtype=np.int64).astype(np.int32).tobytes()
+
+    def arrays(self) -> list[np.ndarray]:
+        """The rings as int32 arrays."""
+        ends = np.frombuffer(self._ends, dtype=np.int32)
+        return np.split(np.frombuffer(self._data, dtype=np.int32), ends[:-1]) if len(ends) else []
+
+    def tolist(self) -> list[list[int]]:
+        return [a.tolist() for a in self.arrays()]
+
+    def __getitem__(self, i):
+        return self.tolist()[i]
+
+    def __len__(self) -> int:
+        return len(self._ends) // 4
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, EncodedPolygon):
+            return self._data == other._data and self._ends == other._ends
+        if isinstance(other, list):
+            return self.tolist() == other
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self._data, self._ends))
+
+    def __repr__(self) -> str:
+        return f"EncodedPolygon({self.tolist()!r})"
+
+
+def _encode_packed(poly: Any) -> EncodedPolygon:
+    """:func:`_encode_polygon`, packed (what the map data keeps)."""
+    scale = 10**COORD_DECIMALS
+    rings = []
+    for ring in (poly.exterior, *poly.interiors):
+        xy = np.rint(np.asarray(ring.coords)[:, :2] * scale).astype(np.int64)
+        rings.append(np.vstack([xy[:1], np.diff(xy, axis=0)]).ravel())
+    return EncodedPolygon(rings)
+
+
 def decode_polygon(rings: Sequence[Sequence[int]]) -> Any:
     """Inverse of the payload's polygon encoding (for tests and tools): a shapely Polygon."""
     scale = 10**COORD_DECIMALS
@@ -383,7 +531,7 @@ class MapData:
 
     ``dates`` are the frames (``YYYY-MM-DD``); ``frames[k]`` lists the piece ids drawn on
     ``dates[k]``; ``stats[k]`` holds its numbers (km² per actor and state, control points per
-    state, events and sources up to the date); ``signature[k]`` is equal for two dates whose
+    state, events and sources up to the date); ``signature[k]`` (a digest) is equal for two dates whose
     maps draw the same thing. ``polygons``, ``events`` and ``basemap`` are the three shared
     stores (see :func:`site_stores`).
     """
@@ -391,7 +539,7 @@ class MapData:
     dates: list[str]
     frames: list[list[int]]
     stats: list[dict]
-    signature: list[tuple]
+    signature: list[bytes]
     polygons: dict
     events: dict
     basemap: dict
@@ -413,8 +561,13 @@ def _days(values) -> list[str | None]:
     return [t if isinstance(t, str) else None for t in text]
 
 
-def _areas_frame(areas: gpd.GeoDataFrame | None) -> gpd.GeoDataFrame:
+def _areas_frame(areas: gpd.GeoDataFrame | AreaStore | None) -> pd.DataFrame:
     cols = ["date", "actor", "state", "geometry", "area_km2", "n_places", "n_events", "day"]
+    if isinstance(areas, AreaStore):  # the light table: polygons stay on disk (column geom)
+        a = areas.table
+        a.attrs = {}
+        a["day"] = _days(a["date"])
+        return a[a["day"].notna()]
     if areas is None or len(areas) == 0:
         return gpd.GeoDataFrame(
             {c: pd.Series([], dtype=object) for c in cols}, geometry="geometry", crs=WGS84
@@ -473,7 +626,7 @@ def _control_for(events: pd.DataFrame) -> pd.DataFrame:
 
 
 def map_data(
-    areas: gpd.GeoDataFrame | None,
+    areas: gpd.GeoDataFrame | AreaStore | None,
     events: pd.DataFrame | None,
     control: pd.DataFrame | None = None,
     *,
@@ -489,9 +642,12 @@ def map_data(
 
     Parameters
     ----------
-    areas : GeoDataFrame
-        ``schema.AREA_COLUMNS`` (from ``territory.held_areas``); ``attrs`` give the reach
-        (``radius_km``), the cell size and the stale window named in the captions.
+    areas : GeoDataFrame or AreaStore
+        ``schema.AREA_COLUMNS`` (from ``territory.held_areas``), or the
+        :class:`~mapper.areas.AreaStore` of ``territory.spool_held_areas``, whose polygons are
+        read from disk one distinct polygon at a time (the same data, in bounded memory);
+        ``attrs`` give the reach (``radius_km``), the cell size and the stale window named in
+        the captions.
     events : DataFrame
         ``schema.EVENT_COLUMNS``. Dated point events are drawn (at their place, in the step
         they fall in) and listed in the popups of their control point; region-level claims
@@ -552,7 +708,8 @@ def map_data(
                            POINT_STATES.index(r.state)])
             intervals.append(iv)
     ev_items = []
-    for row in ev.to_dict("records"):
+    popups = TextSpool()  # the popups' HTML stays on disk until a store is written
+    for row in _records(ev):
         pid = str(row.get("place_id"))
         if pid not in place_idx:
             place_idx[pid] = len(places)
@@ -563,7 +720,7 @@ def map_data(
         g = gainer.strip() if isinstance(gainer, str) else ""
         ev_items.append([
             row["day"], place_idx[pid], actor_idx.get(g, -1) if g else -1,
-            event_popup_html(row),
+            popups.add(event_popup_html(row)),
             escape_html(f"{row.get('place') or row.get('name_as_written') or '?'}: "
                         f"{row.get('event_type') or '?'} by {g or '?'} ({row['day']})"),
         ])
@@ -571,7 +728,17 @@ def map_data(
     # -- polygons, stored once ----------------------------------------------------------------
     area_actors = _actor_order(a["actor"].astype(str))
     group_of = {x: i for i, x in enumerate(area_actors)}
-    web = _web_geometries(a.geometry, tolerance)
+    if isinstance(areas, AreaStore):
+        # one distinct polygon at a time, read back from the store: nothing holds them all
+        row_keys = a["geom"].tolist()
+
+        def web_of(key: Any) -> Any:
+            return _web_geometries([areas.geometry(key)], tolerance)[0]
+    else:
+        web = _web_geometries(a.geometry, tolerance)
+        row_keys = [None if g is None else id(g) for g in web]
+        web_by_id = {id(g): g for g in web if g is not None}
+        web_of = web_by_id.__getitem__
     geom_ids: dict[bytes, int] = {}
     geoms: list[list[list[int]]] = []
     piece_ids: dict[tuple, int] = {}
@@ -583,25 +750,27 @@ def map_data(
     frames: dict[str, list[int]] = {d: [] for d in days}
     km2: dict[str, dict[tuple[str, str], float]] = {d: {} for d in days}
     cols = {c: a[c].tolist() for c in ("actor", "state", "area_km2", "n_places", "n_events", "day")}
-    part_ids: dict[int, tuple[int, ...]] = {}
-    for r, g in enumerate(web):
+    part_ids: dict[Any, tuple[int, ...]] = {}
+    for r, g_key in enumerate(row_keys):
         who, state, row_day = str(cols["actor"][r]), str(cols["state"][r]), cols["day"][r]
         val = float(cols["area_km2"][r]) if pd.notna(cols["area_km2"][r]) else float("nan")
         if not math.isnan(val):
             km2[row_day][(who, state)] = km2[row_day].get((who, state), 0.0) + val
-        if g is None:
+        if g_key is None:
             continue
-        ids = part_ids.get(id(g))
+        ids = part_ids.get(g_key)
         if ids is None:  # each distinct polygon once, even inside changing multipolygons
-            parts = _polygon_parts(g)
+            g = web_of(g_key)
+            parts = _polygon_parts(g) if g is not None else []
             ids = []
             for part, wkb in zip(parts, shapely.to_wkb(np.array(parts, dtype=object)) if parts else []):
-                gi = geom_ids.get(wkb)
+                digest = hashlib.blake2b(wkb, digest_size=16).digest()  # not the WKB: it can be large
+                gi = geom_ids.get(digest)
                 if gi is None:
-                    gi = geom_ids[wkb] = len(geoms)
-                    geoms.append(_encode_polygon(part))
+                    gi = geom_ids[digest] = len(geoms)
+                    geoms.append(_encode_packed(part))
                 ids.append(gi)
-            ids = part_ids[id(g)] = tuple(ids)
+            ids = part_ids[g_key] = tuple(ids)
         if not ids:
             continue
         npl = int(cols["n_places"][r]) if pd.notna(cols["n_places"][r]) else None
@@ -651,7 +820,7 @@ def map_data(
                 pts.append((i, k))
         stats.append({"km2": km2[d], "points": counts, "n_points": sum(counts.values()),
                       "events": j, "sources": len(seen_sources)})
-        signature.append((tuple(sorted(frames[d])), tuple(pts)))
+        signature.append(_signature(frames[d], pts))
 
     # -- shared stores --------------------------------------------------------------------------
     layers = basemap_layers(basemap)
@@ -702,6 +871,24 @@ def map_data(
         labels=labels,
         event_days=[e[0] for e in ev_items],
     )
+
+
+def _records(frame: pd.DataFrame, size: int = 4096) -> Iterator[dict[str, Any]]:
+    """``frame.to_dict("records")``, made a part at a time (a dict per row of a whole event
+    table would hold several times the table)."""
+    for start in range(0, len(frame), size):
+        yield from frame.iloc[start:start + size].to_dict("records")
+
+
+def _signature(frame: Sequence[int], points: Sequence[tuple[int, int]]) -> bytes:
+    """A digest of what a date draws: its pieces and its control points with their intervals
+    (equal digests, equal maps; 16 bytes instead of a tuple per control point and date)."""
+    h = hashlib.blake2b(digest_size=16)
+    pieces = np.sort(np.asarray(frame, dtype=np.int64))
+    h.update(len(pieces).to_bytes(8, "little"))
+    h.update(pieces.tobytes())
+    h.update(np.asarray(points, dtype=np.int64).reshape(-1, 2).tobytes())
+    return h.digest()
 
 
 def _area_style(color: str, state: str) -> dict[str, Any]:
@@ -1200,7 +1387,7 @@ def _events_table(events: pd.DataFrame | None) -> str:
         ev = events.copy()
         ev.attrs = {}
         ev["_day"] = [day(d) or "" for d in ev["date"]] if "date" in ev else ""
-        for row in ev.sort_values("_day", kind="stable").to_dict("records"):
+        for row in _records(ev.sort_values("_day", kind="stable")):
             conf = row.get("confidence")
             conf_ok = isinstance(conf, (int, float)) and not math.isnan(conf)
             links = []

@@ -41,18 +41,25 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from mapper import resources
 from mapper.articles import Article, Skipped, note_duplicates, read_articles
 from mapper.errors import GazetteerError, InputError, MapperWarning, RunError
+from mapper.memory import release_memory
 from mapper.outputs import StagedOutput, check_output_dir, write_csv
 from mapper.progress import NullTask, Progress
 from mapper.runreport import RunReport
-from mapper.schema import ACTORS, AREA_COLUMNS
+from mapper.schema import ACTORS, AREA_COLUMNS, WGS84
 from mapper.spool import RowSpool
 from mapper.workers import iter_extracted, load_gazetteer, load_lexicon
+
+if TYPE_CHECKING:  # geopandas is imported where it is used (start-up time)
+    import geopandas as gpd
+
+    from mapper.areas import AreaStore
 
 __all__ = ["BuildConfig", "BuildResult", "DEMO_DIR", "build", "demo_inputs", "run"]
 #: the demo corpus (``data/examples``; package data in an installed wheel)
@@ -184,10 +191,15 @@ class Extraction:
 
 @dataclass
 class Territory:
+    """The territory stage's result. ``areas`` is the light areas table (``AREA_COLUMNS``
+    without ``geometry``; ``attrs`` as ``held_areas`` sets them); the polygons are in
+    ``store`` (an ``AreaStore`` on disk), which the tables and maps read back."""
+
     control: pd.DataFrame
     dates: pd.DatetimeIndex
     areas: pd.DataFrame
     radius_km: float
+    store: AreaStore | None = None
 
 
 @dataclass
@@ -197,7 +209,7 @@ class BuildResult:
     out_dir: Path
     events: pd.DataFrame
     control: pd.DataFrame
-    areas: pd.DataFrame
+    area_table: pd.DataFrame
     skipped: list[Skipped] = field(default_factory=list)
     unresolved: list[dict] = field(default_factory=list)
     summary: dict = field(default_factory=dict)
@@ -226,6 +238,16 @@ class BuildResult:
 
             path = self.out_dir / "reports.csv"
             got = self.__dict__["_reports"] = ev_mod.read_csv(path) if path.is_file() else empty_reports()
+        return got
+
+    @property
+    def areas(self) -> gpd.GeoDataFrame:
+        """The held areas with their polygons (``territory.gpkg``, as ``held_areas`` returns
+        them), read from the output when first asked for: a build holds only
+        :attr:`area_table` (the same rows without polygons) in memory."""
+        got = self.__dict__.get("_areas")
+        if got is None:
+            got = self.__dict__["_areas"] = _read_areas(self.out_dir / "territory.gpkg", self.area_table)
         return got
 
     @property
@@ -658,8 +680,14 @@ def make_events(plan: Plan, extraction: Extraction, lookups: Lookups, report: Ru
 # ---------------------------------------------------------------------------- stage 5: territory
 
 
-def model_territory(plan: Plan, events: pd.DataFrame, lookups: Lookups, *, bars=None) -> Territory:
-    """Stage 5: control timeline per place, snapshot dates and held areas per date."""
+def model_territory(plan: Plan, events: pd.DataFrame, lookups: Lookups, *, bars=None,
+                    workdir: Path | None = None) -> Territory:
+    """Stage 5: control timeline per place, snapshot dates and held areas per date.
+
+    The held areas are written date by date to an ``AreaStore`` (its file in ``workdir``, by
+    default the system's temporary folder): memory holds one date's polygons at a time and
+    the light table of every date.
+    """
     from mapper import territory
 
     c = plan.config
@@ -670,11 +698,12 @@ def model_territory(plan: Plan, events: pd.DataFrame, lookups: Lookups, *, bars=
     else:
         dates = pd.DatetimeIndex([])
     task = bars.task("territory", total=len(dates)) if bars is not None else NullTask()
-    areas = territory.held_areas(control, lookups.gazetteer.settlements(), dates, radius_km=plan.radius_km,
-                                 countries=lookups.gazetteer.countries)
-    task.advance(len(dates))
+    store = territory.spool_held_areas(control, lookups.gazetteer.settlements(), dates, workdir=workdir,
+                                       radius_km=plan.radius_km, countries=lookups.gazetteer.countries,
+                                       progress=task.advance)
     task.done()
-    return Territory(control=control, dates=dates, areas=areas, radius_km=plan.radius_km)
+    areas = store.table.drop(columns="geom")
+    return Territory(control=control, dates=dates, areas=areas, radius_km=plan.radius_km, store=store)
 
 
 def _no_map_reason(plan: Plan, extraction: Extraction, events: pd.DataFrame, terr: Territory,
@@ -731,26 +760,53 @@ def write_tables(out: Path, extraction: Extraction, events: pd.DataFrame, terr: 
 
     _write_csv_parts(extraction.reports.parts(), out / "reports.csv")
     _write_csv_parts(extraction.places.parts(), out / "places.csv")
-    write_csv(events, out / "events.csv")
-    ev_mod.to_geojson(events, out / "events.geojson")
-    write_csv(terr.control, out / "control.csv")
+    # the corpus' tables a part at a time: whole, their text (and a GeoJSON's dicts) would
+    # take several times the table
+    _write_csv_parts(_row_parts(events), out / "events.csv")
+    ev_mod.write_geojson(events, out / "events.geojson")
+    _write_csv_parts(_row_parts(terr.control), out / "control.csv")
     with _gpkg_stamp(terr.dates[-1] if len(terr.dates) else None):
-        territory.write_areas(terr.areas, out / "territory.gpkg", None)
+        territory.write_areas(terr.store if terr.store is not None else terr.areas, out / "territory.gpkg", None)
     table = pd.DataFrame(terr.areas[[c for c in AREA_COLUMNS if c != "geometry"]])
     table["area_km2"] = table["area_km2"].astype(float).round(1)
     write_csv(table, out / "areas.csv")
 
 
-def _write_csv_parts(parts, path: Path) -> None:
-    """A CSV written part by part (the header once), spreadsheet-safe; inside the staging
-    folder, so the file appears only with the whole run."""
-    from mapper.outputs import csv_text
+def _read_areas(path: Path, table: pd.DataFrame) -> gpd.GeoDataFrame:
+    """``territory.gpkg`` as the areas GeoDataFrame (``AREA_COLUMNS``, dates as timestamps,
+    ``attrs`` of ``table``); an empty table when the file is missing or has no rows."""
+    import geopandas as gpd
 
-    tmp = path.with_name(f".{path.name}.part")
-    with open(tmp, "w", encoding="utf-8", newline="") as fh:
-        for i, part in enumerate(parts):
-            fh.write(csv_text(part, header=i == 0))
-    os.replace(tmp, path)
+    from mapper.areas import _to_wgs84_rows
+
+    if not len(table) or not path.is_file():
+        out = _to_wgs84_rows([], WGS84)
+    else:
+        got = gpd.read_file(path, layer="territory")
+        out = _to_wgs84_rows(got[AREA_COLUMNS].to_dict("records"), WGS84)
+    out.attrs = dict(table.attrs)
+    return out
+
+
+def _row_parts(df: pd.DataFrame, rows: int = 20_000) -> Iterator[pd.DataFrame]:
+    """``df`` a slice of ``rows`` rows at a time (at least one part, for the header)."""
+    yield df.iloc[:rows]
+    for start in range(rows, len(df), rows):
+        yield df.iloc[start:start + rows]
+
+
+def _write_csv_parts(parts, path: Path) -> None:
+    """A CSV written part by part (the header once), spreadsheet-safe, atomically
+    (``outputs.atomic_write``); inside the staging folder, so the file appears only with the
+    whole run."""
+    from mapper import outputs
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w", encoding="utf-8", newline="") as fh:
+            for i, part in enumerate(parts):
+                fh.write(outputs.csv_text(part, header=i == 0))
+
+    outputs.atomic_write(path, write)
 
 
 # ---------------------------------------------------------------------------- the run
@@ -903,12 +959,15 @@ def _run_stages(plan: Plan, lookups: Lookups, report: RunReport, stage: StagedOu
     report.undated = extraction.undated
     with report.stage("events"):
         events = make_events(plan, extraction, lookups, report)
+    release_memory()
     with report.stage("territory"):
-        terr = model_territory(plan, events, lookups, bars=bars)
+        terr = model_territory(plan, events, lookups, bars=bars, workdir=out / ".work")
+    release_memory()
     report.no_map = _no_map_reason(plan, extraction, events, terr, report.outside_window)
     report.undated_evidence = _undated_evidence(events)
     with report.stage("tables"):
         write_tables(out, extraction, events, terr)
+    release_memory()
     ref = None
     ref_path = c.reference if c.reference is not None else resources.reference_file()
     if ref_path is not None and Path(ref_path).is_file():
@@ -928,7 +987,7 @@ def _run_stages(plan: Plan, lookups: Lookups, report: RunReport, stage: StagedOu
         from mapper.render import write_site
 
         task = bars.task("maps", total=len(terr.dates))
-        site = write_site(out, terr.areas, events, terr.dates, actor=c.actor, gazetteer=lookups.gazetteer,
+        site = write_site(out, terr.store if terr.store is not None else terr.areas, events, terr.dates, actor=c.actor, gazetteer=lookups.gazetteer,
                           summary=summary, reference=ref, control=terr.control, jobs=c.jobs, cdn=c.cdn, gif=c.gif,
                           skipped=skipped, progress=task.advance)
         task.done()
@@ -940,10 +999,12 @@ def _run_stages(plan: Plan, lookups: Lookups, report: RunReport, stage: StagedOu
     report.write(out / "run.json")
     from mapper.outputs import remove_tree
 
+    if terr.store is not None:
+        terr.store.close()
     remove_tree(out / ".work")
     final = stage.commit()
     return BuildResult(out_dir=final, events=events, control=terr.control,
-                       areas=terr.areas, skipped=skipped, unresolved=report.unresolved,
+                       area_table=terr.areas, skipped=skipped, unresolved=report.unresolved,
                        summary=summary, timings=report.timings, report=report)
 
 

@@ -41,8 +41,10 @@ from matplotlib.path import Path as MplPath
 
 from mapper import assets as _assets
 from mapper import figures, maps
+from mapper.areas import AreaStore
 from mapper.basemap import basemap_layers
 from mapper.errors import InputError
+from mapper.memory import release_memory
 from mapper.outputs import atomic_write, atomic_write_text
 
 __all__ = ["Site", "write_site"]
@@ -69,10 +71,6 @@ class Site:
     undated: list[dict] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
     no_map_reason: str | None = None
-
-
-def _store_js(name: str, obj: Any) -> str:
-    return f"(window.mapperData = window.mapperData || ({{}})).{name} = {maps.json_for_html(obj)};\n"
 
 
 def _skipped_dicts(skipped: Sequence[Any]) -> list[dict]:
@@ -138,7 +136,7 @@ def _render_page(j: int) -> tuple[bytes | None, tuple[int, int] | None]:
 
 def write_site(
     out: str | os.PathLike,
-    areas: gpd.GeoDataFrame | None,
+    areas: gpd.GeoDataFrame | AreaStore | None,
     events: pd.DataFrame | None,
     dates: Sequence[Any] | pd.DatetimeIndex,
     *,
@@ -159,8 +157,11 @@ def write_site(
     ----------
     out : path
         The output folder (the build's staging folder); created if missing.
-    areas : GeoDataFrame
-        ``territory.held_areas`` output for ``dates`` (its ``attrs`` name the reach).
+    areas : GeoDataFrame or AreaStore
+        ``territory.held_areas`` output for ``dates`` (its ``attrs`` name the reach), or the
+        ``AreaStore`` of ``territory.spool_held_areas`` (what ``mapper build`` passes): its
+        polygons are read back from disk as the shared polygon store is made, and the chart
+        and index use its light table.
     events : DataFrame
         The events of the run, undated ones included (listed as undated evidence).
     dates : sequence of date-like
@@ -217,16 +218,18 @@ def write_site(
     timings = site.timings
     timings["data"] = round(time.perf_counter() - t0, 3)
 
+    # the chart and the index need no polygons
+    table = areas.table if isinstance(areas, AreaStore) else areas
     # chart first: the index page shows it whatever else happens
     chart = None
-    if areas is not None and len(areas):
-        fig = figures.area_chart(areas, reference=reference, reference_actor=actor, actor=actor)
+    if table is not None and len(table):
+        fig = figures.area_chart(table, reference=reference, reference_actor=actor, actor=actor)
         figures.save_figure(fig, out / "area_chart.png")
         chart = "area_chart.png"
     skipped_rows = _skipped_dicts(skipped)
     if data is None or not data.dates:
         site.no_map_reason = _no_map_reason(events, data)
-        page = maps.index_page(areas, events, snapshots=(), timeline=None, summary=summary,
+        page = maps.index_page(table, events, snapshots=(), timeline=None, summary=summary,
                                reference=reference, chart_href=chart, actor=actor,
                                skipped=skipped_rows, undated=site.undated,
                                no_map_reason=site.no_map_reason)
@@ -241,7 +244,7 @@ def write_site(
     atomic_write_text(assets_dir / _assets.MAPPER_JS_NAME, _assets.MAP_JS.lstrip("\n"))
     atomic_write_text(assets_dir / _assets.MAPPER_CSS_NAME, _assets.MAP_CSS.lstrip("\n"))
     for name, obj in maps.site_stores(data).items():
-        atomic_write_text(out / "data" / f"{name}.js", _store_js(name, obj))
+        maps.write_js_store(out / "data" / f"{name}.js", name, obj)
     timings["shared"] = round(time.perf_counter() - t, 3)
 
     # -- one page per distinct state -----------------------------------------------------------
@@ -285,6 +288,7 @@ def write_site(
     states = ("held", "contested", "stale", "unknown")
     legend = sorted(set(data.piece_keys), key=lambda k: (order.index(k[0]), states.index(k[1])))
     setup = (out, data, pages, snap_text, extent, layers, labels, legend, gif)
+    release_memory()  # before the pool forks: its processes start with this one's pages
     stream = figures.GifStream(out / "snapshots.gif") if gif else contextlib.nullcontext()
     try:
         with stream as gif_out:
@@ -301,6 +305,7 @@ def write_site(
     finally:
         _WORKER.clear()
         _PATHS.clear()
+        _PATH_VERTICES[0] = 0
         figures.clear_caches()
     timings["snapshots"] = round(time.perf_counter() - t, 3)
 
@@ -313,7 +318,7 @@ def write_site(
         items.append({"label": p["date"], "until": p["until"], "href": p["html"], "km2": km2,
                       "change": None if prev_km2 is None else km2 - prev_km2})
         prev_km2 = km2
-    page = maps.index_page(areas, events, snapshots=items, timeline="timeline.html", summary=summary,
+    page = maps.index_page(table, events, snapshots=items, timeline="timeline.html", summary=summary,
                            reference=reference, chart_href=chart, actor=actor, skipped=skipped_rows,
                            undated=site.undated)
     maps.write_html(page, out / "index.html")
@@ -363,6 +368,9 @@ def _frame_spec(data: maps.MapData, k: int, previous: int | None, title: str, ca
 
 
 _PATHS: dict[tuple, Any] = {}
+#: vertices the cached paths hold (about 17 bytes each), and the most they may hold
+_PATH_VERTICES = [0]
+_MAX_PATH_VERTICES = 3_000_000
 
 
 def _piece_path(data: maps.MapData, pi: int):
@@ -370,12 +378,14 @@ def _piece_path(data: maps.MapData, pi: int):
     key = (id(data), pi)
     hit = _PATHS.get(key)
     if hit is None:
-        if len(_PATHS) > 50_000:
-            _PATHS.clear()
+        if len(_PATHS) > 50_000 or _PATH_VERTICES[0] > _MAX_PATH_VERTICES:
+            _PATHS.clear()  # frames come in date order: the pieces of the next ones are made again
+            _PATH_VERTICES[0] = 0
         scale = data.polygons["scale"]
         verts, codes = [], []
         for gi in data.polygons["pieces"][pi]["g"]:
-            for ring in data.polygons["geoms"][gi]:
+            geom = data.polygons["geoms"][gi]
+            for ring in geom.arrays() if isinstance(geom, maps.EncodedPolygon) else geom:
                 xy = np.cumsum(np.asarray(ring, dtype=np.int64).reshape(-1, 2), axis=0) / scale
                 if len(xy) < 3:
                     continue
@@ -384,4 +394,5 @@ def _piece_path(data: maps.MapData, pi: int):
                 verts.append(xy)
                 codes.append(c)
         hit = _PATHS[key] = MplPath(np.concatenate(verts), np.concatenate(codes)) if verts else None
+        _PATH_VERTICES[0] += sum(len(v) for v in verts)
     return hit

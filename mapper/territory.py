@@ -60,12 +60,14 @@ from mapper.areas import (
     DEFAULT_CELL_KM,
     DEFAULT_RADIUS_KM,
     STUDY_COUNTRIES,
+    AreaStore,
     calibrate_reach,
     compare_areas,
     held_areas,
     load_countries,
     read_reference,
     settlements_from_geonames,
+    spool_held_areas,
     write_areas,
 )
 from mapper.errors import DateWarning, InputError, MapperWarning, SkippedInputWarning
@@ -84,6 +86,7 @@ __all__ = [
     "GENERIC_ACTORS",
     "STALE_DAYS",
     "STUDY_COUNTRIES",
+    "AreaStore",
     "ControlConflictWarning",
     "basis_events",
     "calibrate_reach",
@@ -96,6 +99,7 @@ __all__ = [
     "read_reference",
     "settlements_from_geonames",
     "snapshot_dates",
+    "spool_held_areas",
     "undated_events",
     "write_areas",
 ]

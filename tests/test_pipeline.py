@@ -268,14 +268,14 @@ def test_a_run_that_fails_midway_exits_3_and_keeps_the_previous_outputs(tmp_path
         warnings.simplefilter("ignore", MapperWarning)
         pipeline.build([art], out)
     before = sorted(p.name for p in out.iterdir())
-    real = outputs.atomic_write_text
+    real = outputs.atomic_write  # every table goes through it (events.csv a part at a time)
 
-    def full_disk(path, text, **kw):
+    def full_disk(path, write, **kw):
         if Path(path).name == "events.csv":
             raise OSError(28, "No space left on device", str(path))
-        return real(path, text, **kw)
+        return real(path, write, **kw)
 
-    monkeypatch.setattr(outputs, "atomic_write_text", full_disk)
+    monkeypatch.setattr(outputs, "atomic_write", full_disk)
     with pytest.raises(RunError, match="'tables' stage.*No space left on device") as info, warnings.catch_warnings():
         warnings.simplefilter("ignore", MapperWarning)
         pipeline.build([art], out)
