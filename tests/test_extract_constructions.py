@@ -1195,3 +1195,9 @@ def test_in_an_article_about_rebels_that_never_names_is_the_terrorists_are_the_r
     df = read(ex, "IS fighters dug in around Maskanah. The army liberated Maskanah from the terrorists on Sunday.",
               published=dt.date(2017, 6, 5))
     assert set(df["loser"]) == {"IS"}
+
+
+def test_a_chunk_of_punctuation_at_the_end_of_a_text_reads_nothing(ex):
+    # found by the fuzz test: a chunk of punctuation only, at the very end, had its head past the text
+    for text in ("FORCE,-", "IS withdrew, leaving,-", "leaving -"):
+        assert read(ex, text).empty

@@ -168,7 +168,7 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
     while head < b and lows[head] in _CONJ:
         head += 1
     if head >= b:
-        return Chunk(a, b, "pp", head)
+        return Chunk(a, b, "pp", b - 1)  # only punctuation: its head is its last token (never past the text)
     w = lows[head]
     has_trigger = not trigger_at.isdisjoint(range(head, b))
     if w in RELATIVES or (w == "that" and head > a and lows[a - 1:a] != [","] and False):
