@@ -1201,3 +1201,9 @@ def test_a_chunk_of_punctuation_at_the_end_of_a_text_reads_nothing(ex):
     # found by the fuzz test: a chunk of punctuation only, at the very end, had its head past the text
     for text in ("FORCE,-", "IS withdrew, leaving,-", "leaving -"):
         assert read(ex, text).empty
+
+
+def test_a_noun_with_its_particle_inside_reads_like_its_verb(ex):
+    df = read(ex, "The Syrian army completed its takeover of Aleppo on Thursday.", published=dt.date(2016, 12, 24))
+    assert list(zip(df["name_as_written"], df["event_type"], df["gainer"])) == [
+        ("Aleppo", "captured", "Syrian government")]

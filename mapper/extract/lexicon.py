@@ -376,5 +376,8 @@ def _trigger_forms(entry, frames: Mapping[str, Frame], where: str) -> tuple[list
             out.append(TriggerForm(word=w, lemma=verb, form=form, **common))
     noun = str(entry.get("noun") or "").lower().strip()
     if noun:
+        if particle and noun.endswith("".join(particle)):
+            # "takeover", "pullout": the noun has its particle inside it, and none follows it
+            common = dict(common, particle=())
         out.append(TriggerForm(word=noun, lemma=noun, form="noun", **common))
     return out, []
