@@ -1207,3 +1207,10 @@ def test_a_noun_with_its_particle_inside_reads_like_its_verb(ex):
     df = read(ex, "The Syrian army completed its takeover of Aleppo on Thursday.", published=dt.date(2016, 12, 24))
     assert list(zip(df["name_as_written"], df["event_type"], df["gainer"])) == [
         ("Aleppo", "captured", "Syrian government")]
+
+
+def test_a_side_named_before_a_capture_noun_did_it(ex):
+    df = read(ex, "The IS takeover of Mosul in June 2014 shocked Baghdad.", published=dt.date(2016, 12, 24))
+    assert list(zip(df["name_as_written"], df["gainer"], df["date"].astype(str).str[:7])) == [
+        ("Mosul", "IS", "2014-06")]
+    assert read(ex, "A Syrian army capture of Palmyra would open the road east.", published=dt.date(2016, 12, 24)).empty

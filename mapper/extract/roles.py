@@ -1640,6 +1640,10 @@ def _noun_agent(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None, frame: 
                                                "completed", "complete", "completing"):
             return subject_actor(st, k, q, chunk)
     s = st.layout.sentences[k]
+    a = st.actor_end.get(t.i)
+    if frame == "take" and a is not None and a.label not in ("never", "anaphor") \
+            and (lows[a.i] in ("the", "a", "an") or a.i - 1 >= lo and lows[a.i - 1] in ("the", "a", "an")):
+        return Ref(actor=a)  # "the IS takeover of Mosul", "the Kurdish recapture of Sinjar"
     if frame == "take" and chunk is not None and chunk.kind in ("pp", "sub") and chunk.i == s.body_start \
             and lows[chunk.head] in ("with", "after", "following", "upon", "since"):
         # "With the capture of P on Sunday, the rebels ...": the main clause's subject did it
