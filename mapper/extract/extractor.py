@@ -26,7 +26,14 @@ from mapper.articles import Article
 
 from . import discourse, roles, timing
 from .lexicon import Grammar
-from .mentions import ActorTable, PlaceM, default_actor_entries, scan
+from .mentions import (
+    _GENERIC_HEADS,
+    _PLACE_SLOT_BEFORE,
+    ActorTable,
+    PlaceM,
+    default_actor_entries,
+    scan,
+)
 from .state import ArticleState, Claim, Ref
 from .text import Layout, normalise, tokenize
 
@@ -456,8 +463,8 @@ _KUNYA_NAMES = frozenset({"bakr", "musab", "mohammed", "muhammad", "mohammad", "
 #: people's roles that a name set off by commas may follow ("a local official, A B, said")
 _ROLE_NOUNS = frozenset({"official", "officials", "activist", "resident", "journalist", "analyst", "witness",
                          "researcher", "expert", "deputy", "head", "member", "representative", "fighter"})
-_PLACE_NOUNS = frozenset({"village", "villages", "town", "city", "district", "neighbourhood", "neighborhood",
-                          "area", "hill", "camp", "quarter", "suburb", "farms", "region", "subdistrict"})
+#: nouns that make a name before or after them a place ("Ali Rasheed village", "the town of P")
+_PLACE_NOUNS = _PLACE_SLOT_BEFORE | {"farms", "subdistrict"}
 
 
 def _drop_people(tk, sc, given: frozenset) -> None:
@@ -1236,18 +1243,15 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
     return gaz._place(best, min(best_score, 100) / 100)
 
 
-#: generic first words of Arabic place names (gate, hill, spring, monastery, village, ruin, ...),
-#: as folded keys begin with them
-_GENERIC_HEADS = {"bab": "bab", "tal": "tal", "tell": "tel", "tall": "tal", "ain": "en", "ayn": "en", "deir": "der",
-                  "dayr": "der", "kafr": "kafr", "jabal": "jabal", "jebel": "jabal", "bir": "bir", "khirbat": "hirbat",
-                  "khirbet": "hirbat", "qaryat": "kariat", "umm": "um", "um": "um", "ras": "ras", "tel": "tel"}
-
-
 def _generic_head(text: str) -> str:
-    """The folded generic first word of a name written with one ("Bab al-Salama": "bab"), or ""."""
+    """The folded generic first word of a name written with one ("Bab al-Salama": "bab"; the
+    words are the scanner's ``_GENERIC_HEADS``), or ""."""
+    from mapper.names import fold
+
     first = text.strip().split(" ")[0].split("-")[0].lower()
-    head = _GENERIC_HEADS.get(first, "")
-    return head if head and " " in text.strip() else ""
+    if first not in _GENERIC_HEADS or " " not in text.strip():
+        return ""
+    return fold(first)
 
 
 def _keys_near(gaz, points: list[tuple[float, float]], initials: str) -> tuple[list[str], list[int]]:
