@@ -2,10 +2,10 @@
 
 Three inputs were quadratic well below the 1 MB article limit: text without sentence
 punctuation, a sentence of many dated clauses, and one sentence listing many places. Each
-test times the extraction of an input and of the same input doubled, in this process, and
-requires the doubled one to take at most 2.5 times as long (a growth ratio, not a wall-clock
-limit; best of five runs each, on inputs large enough that each run takes a tenth of a second
-or more, so a busy machine does not decide it).
+test requires that doubling the input take at most 2.5 times as long, in this process (a
+growth ratio, not a wall-clock limit). Each input is timed at one, two and four times its size, the sizes in turn, best of
+five runs each; the growth per doubling is the square root of the four-to-one ratio, measured
+over two doublings so that one noisy run on a busy machine does not decide it.
 
 Run them alone with ``python -m pytest -m linear``. The ``Extractor`` (``mapper/extract/``)
 caps sentence length at 160 tokens, finds lists once per article, compares a claim only with
@@ -83,8 +83,12 @@ def _seconds(gazetteer, text: str, repeat: int = 3) -> float:
 ], ids=["no sentence punctuation", "dated clauses", "one sentence listing places"])
 def test_doubling_the_input_at_most_doubles_the_time(gazetteer, make, size):
     _seconds(gazetteer, make(1_000), repeat=1)  # warm the caches
-    single = _seconds(gazetteer, make(size), repeat=5)
-    double = _seconds(gazetteer, make(2 * size), repeat=5)
-    ratio = double / max(single, 1e-6)
-    print(f"\n{make.__name__}: {size:,} chars {single:.3f} s, {2 * size:,} chars {double:.3f} s, ratio {ratio:.2f}")
-    assert ratio <= MAX_RATIO, f"doubling {make.__name__} took {ratio:.1f}x the time (at most {MAX_RATIO})"
+    texts = [make(size), make(2 * size), make(4 * size)]
+    best = [float("inf")] * 3
+    for _ in range(5):  # the sizes in turn, so a burst of load elsewhere hits them alike
+        best = [min(b, _seconds(gazetteer, text, repeat=1)) for b, text in zip(best, texts)]
+    per_doubling = (best[2] / max(best[0], 1e-6)) ** 0.5
+    print(f"\n{make.__name__}: {size:,} / {2 * size:,} / {4 * size:,} chars "
+          f"{best[0]:.3f} / {best[1]:.3f} / {best[2]:.3f} s, growth per doubling {per_doubling:.2f}")
+    assert per_doubling <= MAX_RATIO, (
+        f"doubling {make.__name__} took {per_doubling:.1f}x the time (at most {MAX_RATIO})")
