@@ -357,6 +357,54 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
                     c.gainer = Ref(label=gainer, inferred=True)
                     c.loser = Ref(label="IS", inferred=True)
                     c.flags.update({"gainer_inferred", "loser_inferred"})
+            elif "noun" not in c.flags and getattr(st.chunk_of(c.k, c.trigger), "kind", "") == "main":
+                attacker = _recent_attacker(st, claims, c)
+                if attacker:
+                    # "Iraqi troops pushed into Anbar. Rawa fell on Friday.": it fell to the side on the attack
+                    c.gainer = Ref(label=attacker, inferred=True)
+                    c.flags.add("gainer_inferred")
+                    opp = _opponent(counts, attacker, when=c.date, country=_country_of(c), opposed=opposed,
+                                    partners=partners)
+                    if not opp and attacker == "IS":
+                        opp = government_of(_country_of(c)) or ""
+                    if opp:
+                        c.loser = Ref(label=opp, inferred=True)
+                        c.flags.add("loser_inferred")
+
+
+#: verbs of an attack: their subject is the side on the offensive
+_ATTACKING = frozenset({"advanced", "advance", "advancing", "advances", "pushed", "pushing", "push", "stormed",
+                        "storming", "attacked", "attacking", "assaulted", "launched", "launching", "launch",
+                        "offensive", "closed", "closing", "converged", "moved", "marched", "swept", "sweeping",
+                        "pressed", "pressing", "battled", "battling", "fought", "fighting", "besieged"})
+
+
+def _recent_attacker(st: ArticleState, claims: list[Claim], c: Claim) -> str:
+    """The side on the attack just before a capture that names no side: the gainer of a capture,
+    entry or siege earlier in the same or the previous sentence, else the subject of a clause
+    there with a verb of attack ("advanced", "stormed", "launched an offensive"). "" when the
+    text names none, or names two sides on the attack."""
+    found: list[str] = []
+    for o in claims:
+        if o is c or o.k < c.k - 1 or o.k > c.k or (o.k == c.k and o.trigger > c.trigger):
+            continue
+        if o.event in ("captured", "entered", "besieged") and o.gainer_label:
+            found.append(o.gainer_label)
+    if not found:
+        lows = st.tk.lows
+        for k in (c.k - 1, c.k):
+            if k < 0:
+                continue
+            for q, label in st.sentence_subjects(k):
+                if k == c.k and q > c.trigger:
+                    continue
+                a = st.actor_at.get(q)
+                end = a.j if a is not None else q + 1
+                if label and label not in ("never", "anaphor") and any(
+                        w in _ATTACKING for w in lows[end:min(end + 4, st.tk.n)]):
+                    found.append(_settle(st, label, c, at=q))
+    found = [f for f in found if f and fits_country(f, _country_of(c))]
+    return found[-1] if found and len(set(found)) == 1 else ""
 
 
 _SYRIA_ONLY = frozenset({"Syrian government", "SDF", "Turkish-backed rebels", "Syrian rebels"})

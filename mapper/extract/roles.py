@@ -398,6 +398,11 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
                     q = p.j
                     steps += 1
                     continue
+                r = _appositive_place(st, p.j, limit) if last_noun in g.stronghold_nouns else None
+                if r is not None:
+                    q = r  # "the last IS bastion in Iraq, the town of Rawa": the region is the frame
+                    steps += 1
+                    continue
                 np.places.append(p)
                 np.end = p.j
                 return np
@@ -537,9 +542,11 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
         if low == "," and q + 1 < limit and lows[q + 1] in ("including", "namely"):
             q += 2
             continue
-        if low == "," and (last_noun in g.place_heads or last_noun in g.stronghold_nouns) and q + 1 in st.place_at:
-            q += 1  # "another critical city, Manbij"
-            continue
+        if low == "," and (last_noun in g.place_heads or last_noun in g.stronghold_nouns):
+            r = _appositive_place(st, q, limit)
+            if r is not None:
+                q = r  # "another critical city, Manbij", "their last bastion, the town of Rawa"
+                continue
         if low in ("in", "inside") and (last_noun in g.stronghold_nouns or last_noun in ("enclave", "pocket", "pockets", "positions")):
             np.site = np.site or "inner"
             np.partial = True
@@ -569,6 +576,19 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
         last_noun = low
         q += 1
         steps += 1
+    return None
+
+
+def _appositive_place(st: ArticleState, q: int, limit: int) -> int | None:
+    """The place an appositive after the comma at ``q`` names: ", Manbij", ", the town of Rawa"."""
+    lows = st.tk.lows
+    if q >= limit or lows[q] != ",":
+        return None
+    if q + 1 < limit and q + 1 in st.place_at:
+        return q + 1
+    if q + 4 < limit and lows[q + 1] in ("the", "a") and lows[q + 2] in st.grammar.place_heads \
+            and lows[q + 3] == "of" and q + 4 in st.place_at:
+        return q + 4
     return None
 
 
@@ -1002,10 +1022,20 @@ def subject_place(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> NP |
     only_aux = all(lows[q] in PASSIVE_AUX or lows[q] in HAVE_AUX or lows[q] in ADVERBS or lows[q] in ("and",)
                    for q in range(chunk.head, t))
     if only_aux:
+        later = None
         for c in reversed(chunks[:idx]):
             if c.kind in ("rel", "appos", "pp", "part", "rpart"):
+                later = c
                 continue
-            return _place_left(st, c.j, c.head)
+            np = _place_left(st, c.j, c.head)
+            if np is None and later is not None and later.kind == "appos" and c.j >= 1 \
+                    and st.tk.lows[c.j - 1] == ",":
+                # "The last IS bastion in the area, the town of Rawa, was captured": the appositive names it
+                r = _appositive_place(st, c.j - 1, later.j)
+                if r is not None:
+                    p = st.place_at[r]
+                    np = NP(p.i, p.j, places=[p])
+            return np
     return None
 
 
@@ -1394,14 +1424,13 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
                 loser = ref
     if place_np is None:
         return []
-    if voice == "noun" and frame.name == "besiege" and any(
-            lows[q] in _BREAK_SIEGE for q in range(max(st.layout.sentences[k].body_start, t.i - 6), t.i)):
+    breaker = _siege_breaker(st, k, t.i) if voice == "noun" and frame.name == "besiege" else None
+    if breaker is not None:
         # "X broke the siege of P": X relieves the side inside; the besieger is the other side
         if loser is None:
             loser = _noun_agent(st, k, t, chunk, frame.name)
         if loser is None:
-            v = max(q for q in range(max(st.layout.sentences[k].body_start, t.i - 6), t.i) if lows[q] in _BREAK_SIEGE)
-            loser = subject_actor(st, k, v, st.chunk_of(k, v))
+            loser = subject_actor(st, k, breaker, st.chunk_of(k, breaker))
     elif voice == "noun" and gainer is None and loser is None:
         if frame.name == "defeat" and any(w.startswith("suffer") for w in lows[max(0, t.i - 4):t.i]):
             loser = subject_actor(st, k, t.i, chunk)  # "the army suffered a defeat in P": the army lost
@@ -2027,11 +2056,7 @@ def _symbolic(st: ArticleState, k: int) -> list[Claim]:
                          construction="symbolic:flag")
         elif w in ("siege", "blockade", "encirclement") and c + 1 < s.j and lows[c + 1] in ("of", "on", "around"):
             # "broke the Islamic State's siege of P": the relieving side reaches the town
-            v = None
-            for q in range(c - 1, max(s.body_start, c - 6) - 1, -1):
-                if lows[q] in _BREAK_SIEGE:
-                    v = q
-                    break
+            v = _siege_breaker(st, k, c)
             if v is None:
                 continue
             chunk = st.chunk_of(k, v)
@@ -2140,6 +2165,19 @@ def _operations_ended(st: ArticleState, k: int, c: int) -> list[Claim]:
                 break
     return _make(st, k, np, "captured", v, chunk, gainer=speaker, loser=None, confidence=0.7,
                  construction="symbolic:operations_ended")
+
+
+def _siege_breaker(st: ArticleState, k: int, c: int) -> int | None:
+    """The verb that breaks the siege named by the noun at ``c``: "broke the siege of P", "lifted
+    the nearly three-year Islamic State siege of P" (up to ten words back, within the clause)."""
+    lows = st.tk.lows
+    for q in range(c - 1, max(st.layout.sentences[k].body_start, c - 10) - 1, -1):
+        w = lows[q]
+        if w in _BREAK_SIEGE:
+            return q
+        if w in (",", ";", ":", "and", "but", "which", "that", "who"):
+            return None
+    return None
 
 
 _BREAK_SIEGE = frozenset({"broke", "break", "breaks", "breaking", "broken", "lifted", "lift", "lifts", "lifting",
