@@ -1244,3 +1244,24 @@ def test_a_fall_with_no_side_named_goes_to_the_side_on_the_attack(ex):
     df = read(ex, "Islamic State fighters stormed the province on Thursday. Rawa was captured on Friday.",
               published=dt.date(2014, 6, 28))
     assert ("Rawa", "captured", "IS", "Iraqi government") in got(df)
+
+
+def test_a_place_still_in_a_sides_hands_is_held(ex):
+    df = read(ex, "Kurdish troops retook Zummar. Tal Afar remains firmly in the jihadists' hands.",
+              published=dt.date(2016, 4, 14))
+    assert ("Tal Afar", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_list_goes_on_past_a_distance_and_as_well_as(ex):
+    df = read(ex, "The jihadists still control Hit, some 50 km west of Ramadi, and the town of Rutba near the "
+                  "Jordanian frontier, as well as Mosul.", published=dt.date(2016, 1, 4))
+    assert {"Hit", "Rutba", "Mosul"} <= {r[0] for r in got(df) if r[1] == "held" and r[2] == "IS"}
+    df = read(ex, "The militants still hold Qayyarah, roughly 60 km to the south, and Mosul itself.",
+              published=dt.date(2016, 1, 4))
+    assert {"Qayyarah", "Mosul"} <= {r[0] for r in got(df) if r[1] == "held"}
+
+
+def test_a_plural_possessive_before_a_capture_noun_is_its_doer(ex):
+    df = read(ex, "Tuesday's raid came a week after the jihadists' capture of Ramadi.",
+              published=dt.date(2015, 5, 26))
+    assert ("Ramadi", "captured", "IS") in got(df, "name_as_written", "event_type", "gainer")

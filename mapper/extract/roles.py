@@ -285,7 +285,10 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
     if f.form == "base" and f.lemma in _NOUN_TOO and p - 1 >= lo and lows[p - 1] in _DETS and prev.isalpha() \
             and not prev.endswith("s") and (p + 1) not in st.actor_end and (p + 1) not in st.place_end:
         return "noun" if frame.has("noun") else None  # "a heavy defeat", "the swift capture"
-    if f.form in ("base", "s") and (prev in _DETS or prev in ("'s", "’s") or prev in st.grammar.control_whole
+    # "the militants' capture": a plural's bare apostrophe (skipped by _prev_word as a quote mark)
+    plural_poss = t.i >= 2 and lows[t.i - 1] in ("'", "’") and lows[t.i - 2].endswith("s") and st.tk.glued(t.i - 1)
+    if f.form in ("base", "s") and (prev in _DETS or prev in ("'s", "’s") or plural_poss
+                                    or prev in st.grammar.control_whole
                                     or prev in st.grammar.control_partial or prev in ("nearly", "total", "near",
                                                                                       "military", "partial")):
         return "noun" if f.lemma in _NOUN_TOO and frame.has("noun") else None
@@ -649,6 +652,7 @@ _PLACE_ADJECTIVES = frozenset({"handful", "number", "string", "chain", "series",
                                "euphrates", "tigris", "river", "desert", "mountain", "agricultural", "farming"})
 _ASIDE_START = frozenset({"on", "near", "outside", "north", "south", "east", "west", "northeast", "northwest",
                           "southeast", "southwest", "north-east", "north-west", "south-east", "south-west"})
+_UNITS = frozenset({"km", "kilometres", "kilometers", "kilometre", "kilometer", "miles", "mile"})
 _ASIDE_STOP = frozenset({",", "and", "or", ";", ".", "as", "along", "together", "while", "but", "which", "where"})
 
 
@@ -658,8 +662,18 @@ def _skip_aside(st: ArticleState, q: int, limit: int) -> int:
     when there is none or the list does not continue."""
     lows = st.tk.lows
     r = q
-    if r < limit and lows[r].isdigit() and r + 1 < limit and lows[r + 1] in ("km", "kilometres", "kilometers", "miles"):
+    if r + 1 < limit and lows[r] in ("about", "some", "roughly", "nearly", "around", "approximately") \
+            and lows[r + 1][:1].isdigit():
+        r += 1  # "about 60 km west of P"
+    if r < limit and lows[r][:1].isdigit() and r + 1 < limit and lows[r + 1] in _UNITS:
         r += 2
+        if r + 1 < limit and lows[r] == "(" and lows[r + 1][:1].isdigit():
+            r += 2  # "100 km (60 miles)"
+            while r < limit and lows[r] != ")":
+                r += 1
+            r += 1
+        if r + 2 < limit and lows[r] == "to" and lows[r + 1] == "the" and lows[r + 2] in _ASIDE_START:
+            r += 2  # "30 km to the north"
     if r >= limit or lows[r] not in _ASIDE_START:
         return q
     r += 1
@@ -729,6 +743,7 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
             return
         hops = 0
         whole = False
+        item_start = r  # the words of this item, after any aside between the items
         while r < limit and hops < 8 and r not in st.place_at and (lows[r] in _DETS or lows[r] in g.place_heads
                                                                  or (st.tk.words[r][:1].isupper() and r not in st.actor_at
                                                                      and lows[r] not in ("and", "or"))
@@ -761,7 +776,7 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
                 q = p.j
                 continue
             return
-        if any(lows[t] in g.partial_before and lows[t] not in ("area", "areas") for t in range(q, r)):
+        if any(lows[t] in g.partial_before and lows[t] not in ("area", "areas") for t in range(item_start, r)):
             np.item_partial.add(id(p))  # "and large parts of Ramadi"
         target.append(p)
         np.end = p.j
@@ -848,14 +863,23 @@ def _right_limit(st: ArticleState, k: int, chunk: Chunk | None) -> int:
     lows = st.tk.lows
     # a list across commas ("A, B, C and D"), an appositive then "from X" ("seized Jarablus, a
     # frontier town, from IS"), and "including A, B" all continue the phrase
+    as_well = False
     for nxt in chunks[idx + 1:idx + 12]:
         head = lows[nxt.head] if nxt.head < nxt.j else ""
         if nxt.head in st.place_at or head in ("including", "namely") or \
                 (head in ("and", "or") and nxt.head + 1 in st.place_at):
             end = nxt.j
             continue
-        if nxt.kind == "appos":
+        if nxt.kind == "appos" or _distance_aside(st, nxt):
+            end = nxt.j  # "Fallujah, about 60 km west of Baghdad, and Rutba"
+            continue
+        if head == "as" and lows[nxt.head + 1:nxt.head + 2] == ["well"] and nxt.j - nxt.head <= 2:
+            end = nxt.j  # "..., as well as Mosul": the list goes on
+            as_well = True
+            continue
+        if as_well and head == "as" and nxt.head + 1 in st.place_at:
             end = nxt.j
+            as_well = False
             continue
         if lows[nxt.i] in ("and", "or") and (head in st.grammar.partial_before or head in st.grammar.partial_whole
                                              or head in ("large", "small", "much", "most")) \
@@ -867,6 +891,24 @@ def _right_limit(st: ArticleState, k: int, chunk: Chunk | None) -> int:
             end = nxt.j
         break
     return end
+
+
+def _distance_aside(st: ArticleState, c: Chunk) -> bool:
+    """A chunk that only locates the place before it: "about 60 km west of Baghdad", "some 20
+    miles north of P", "north of P"."""
+    lows = st.tk.lows
+    q = c.head
+    if q < c.j and lows[q] in ("about", "some", "roughly", "nearly", "around", "approximately", "just"):
+        q += 1
+    if q < c.j and lows[q][:1].isdigit():
+        q += 1
+        while q < c.j and lows[q] in ("km", "kilometres", "kilometers", "miles", "mile", "kilometre", "kilometer",
+                                      "(", ")", "-") or (q < c.j and lows[q][:1].isdigit()):
+            q += 1
+    if q + 2 < c.j and lows[q] == "to" and lows[q + 1] == "the" and lows[q + 2] in st.grammar.directions:
+        return lows[q + 3:q + 4] in ([], [","], ["."], ["of"])  # "about 30 km to the north"
+    return q < c.j and lows[q] in st.grammar.directions and lows[q + 1:q + 2] == ["of"] \
+        and not any(t in st.trig_at for t in range(c.head, c.j))
 
 
 # ------------------------------------------------------------------------------ subjects
@@ -1366,7 +1408,9 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
         r = t.i - 1
         while r >= 0 and lows[r] in ("recent", "full", "complete", "final", "eventual", "total", "swift", "rapid"):
             r -= 1
-        if r >= 1 and lows[r] in ("'s", "’s"):
+        if r >= 1 and (lows[r] in ("'s", "’s") or (lows[r] in ("'", "’") and lows[r - 1].endswith("s")
+                                                    and st.tk.glued(r))):
+            # (a plural's bare apostrophe too: "the militants' capture of P")
             p = st.place_end.get(r)
             a = st.actor_end.get(r)
             if p is not None:
@@ -1853,7 +1897,8 @@ def _control(st: ArticleState, k: int) -> list[Claim]:
                 continue
         if w == "hands":
             # "in the hands of X", "in X hands", "fell into the hands of X"
-            if verb in ("in", "into") or lows[max(0, c - 3):c].count("in") or lows[max(0, c - 3):c].count("into"):
+            # (the holder may come between: "in the militants' hands", "in the Islamic State's hands")
+            if verb in ("in", "into") or lows[max(0, c - 5):c].count("in") or lows[max(0, c - 5):c].count("into"):
                 out += _under_control(st, k, c, chunk, holder_after=after == "of")
             continue
         if verb in ("in",) and after in ("of", "over"):
