@@ -1265,3 +1265,17 @@ def test_a_plural_possessive_before_a_capture_noun_is_its_doer(ex):
     df = read(ex, "Tuesday's raid came a week after the jihadists' capture of Ramadi.",
               published=dt.date(2015, 5, 26))
     assert ("Ramadi", "captured", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_more_names_of_the_sides(ex):
+    df = read(ex, "ISF units pushed into the western half of Mosul on Friday.", published=dt.date(2017, 2, 25))
+    assert ("Mosul", "Iraqi government") in got(df, "name_as_written", "gainer")
+    df = read(ex, "YPG/YPJ fighters freed Suluk from Daesh mercenaries on Sunday.", published=dt.date(2015, 6, 15))
+    assert ("Suluk", "captured", "Kurdish forces", "IS") in got(df)
+
+
+def test_terrorists_are_the_ypg_in_a_text_that_calls_it_so(ex):
+    # a Turkish outlet's framing: IS never named, the YPG called terrorists
+    df = read(ex, "Turkish soldiers and Free Syrian Army units advanced on PKK/PYD terrorists near Afrin.\n"
+                  "Rajo was cleared of the terrorists on Thursday.", published=dt.date(2018, 3, 4))
+    assert ("Rajo", "captured", "Turkish-backed rebels", "SDF") in got(df)

@@ -597,7 +597,14 @@ def _article_sides(st: ArticleState) -> None:
                 partners.add(frozenset({lab, other}))
     st.side_counts = counts
     st.partner_pairs = frozenset(partners)
-    if main_country == "SY" and "IS" not in labels and ("Syrian rebels" in counts or "Turkish-backed rebels" in counts):
+    terror_ypg = [a for a in st.scan.actors if a.label == "ypg" and "terror" in a.text.lower()]
+    if main_country == "SY" and "IS" not in labels and terror_ypg:
+        # an article that calls the YPG terrorists ("PYD/PKK terrorists") and never names IS: its
+        # "terrorists" and "militants" are the YPG's side
+        st.main_insurgent = discourse._settle(st, "ypg", dummy, at=terror_ypg[0].i) or "SDF"
+        counts = Counter({(st.main_insurgent if lab == "IS" else lab): n for lab, n in counts.items()})
+        st.side_counts = counts
+    elif main_country == "SY" and "IS" not in labels and ("Syrian rebels" in counts or "Turkish-backed rebels" in counts):
         # an article about rebels that never names IS: its "militants" and "terrorists" are the rebels
         st.main_insurgent = "Turkish-backed rebels" if "Turkish-backed rebels" in counts else "Syrian rebels"
         counts = Counter({(st.main_insurgent if lab == "IS" else lab): n for lab, n in counts.items()})
