@@ -14,6 +14,7 @@ anchor they stay unresolved (``(None, "unknown")``) and are never guessed.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -68,9 +69,11 @@ _PATTERNS: list[tuple[str, str]] = [
     ("ordinal_day", r"\b(?:on|by|since|until)\s+the\s+(?P<d>[12]?\d|3[01])(?:st|nd|rd|th)\b(?!\s+(?:[A-Za-z]))"),
     ("rel_month", rf"\b(?P<rel>this|last|past|earlier this|early|late|mid|in|since|during|until|by|from|of|through)(?:\s+|-)(?P<mon>{_MONTH_FULL})\b"),
     ("weekday", rf"\b(?P<rel>last\s+|this\s+|on\s+|late\s+on\s+|early\s+on\s+|late\s+|early\s+)?(?P<wd>{_WEEKDAY})\b"),
+    # "a year ago today" is that very day; "two years ago this month" that month
+    ("ago", rf"\b(?P<n>{_NUM})\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b"
+            rf"(?:,?\s+(?P<exact>today|this\s+week|this\s+month)\b)?"),
     ("today", r"\b(?:today|tonight|this morning|this afternoon|this evening|earlier today)\b"),
     ("yesterday", r"\b(?:the day before yesterday|yesterday|last night)\b"),
-    ("ago", rf"\b(?P<n>{_NUM})\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b"),
     ("last_unit", r"\b(?P<rel>last|past|this|earlier this|later this|earlier in the|previous)\s+(?P<unit>week|month|year|summer|winter|spring|autumn|fall)\b"),
     # "had earlier captured", "earlier claimed": some time before the report (week precision)
     ("earlier", r"\b(?:had\s+)?earlier\b(?!\s+(?:this|today|in|on|that|than|the|last|today|on))"),
@@ -189,6 +192,17 @@ def _resolve_match(kind: str, m: re.Match, anchor: dt.date | None) -> tuple[dt.d
     if kind == "ago":
         n = _NUMBERS.get(g["n"].lower()) or int(g["n"])
         unit = g["unit"].lower().rstrip("s")
+        exact = (g.get("exact") or "").lower()
+        if exact and unit in ("year", "month"):
+            months = 12 * n if unit == "year" else n
+            total = anchor.year * 12 + anchor.month - 1 - months
+            year, month = total // 12, total % 12 + 1
+            if exact == "today":
+                day = min(anchor.day, calendar.monthrange(year, month)[1])
+                return dt.date(year, month, day), "day"
+            if exact == "this month":
+                return dt.date(year, month, 1), "month"
+            return dt.date(year, month, min(anchor.day, calendar.monthrange(year, month)[1])), "week"
         if unit == "day":
             return anchor - dt.timedelta(days=n), "day"
         if unit == "week":

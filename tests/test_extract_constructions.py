@@ -1279,3 +1279,23 @@ def test_terrorists_are_the_ypg_in_a_text_that_calls_it_so(ex):
     df = read(ex, "Turkish soldiers and Free Syrian Army units advanced on PKK/PYD terrorists near Afrin.\n"
                   "Rajo was cleared of the terrorists on Thursday.", published=dt.date(2018, 3, 4))
     assert ("Rajo", "captured", "Turkish-backed rebels", "SDF") in got(df)
+
+
+def test_dates_of_coordinated_and_offset_clauses(ex):
+    # the date after the claim's own verb, not the one of the verb coordinated before it
+    df = read(ex, "The SDF crossed the river in early June and encircled Manbij on June 10.",
+              published=dt.date(2016, 8, 13))
+    assert ("Manbij", "besieged", "2016-06-10", "day") in dated(df)
+    # a date standing alone after an aside of place is the clause's own; the main clause is shifted from it
+    df = read(ex, "The liberation of Tal Abyad came two days after Kurdish fighters freed the town of Suluk, "
+                  "some 20 km to the south-east, on Sunday.", published=dt.date(2015, 6, 16))
+    rows = {(r[0], r[2]) for r in dated(df)}
+    assert ("Suluk", "2015-06-14") in rows and ("Tal Abyad", "2015-06-16") in rows
+    # "a year ago today" is that day a year back
+    df = read(ex, "A year ago today, Iraqi forces drove the jihadists out of Fallujah.", published=dt.date(2017, 6, 26))
+    assert ("Fallujah", "captured", "2016-06-26", "day") in dated(df)
+
+
+def dated(df):
+    return {(r.name_as_written, r.event_type, "" if pd.isna(r.date) else pd.Timestamp(r.date).date().isoformat(),
+             r.date_precision) for r in df.itertuples()}

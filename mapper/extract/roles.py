@@ -905,9 +905,15 @@ def _distance_aside(st: ArticleState, c: Chunk) -> bool:
         while q < c.j and lows[q] in ("km", "kilometres", "kilometers", "miles", "mile", "kilometre", "kilometer",
                                       "(", ")", "-") or (q < c.j and lows[q][:1].isdigit()):
             q += 1
-    if q + 2 < c.j and lows[q] == "to" and lows[q + 1] == "the" and lows[q + 2] in st.grammar.directions:
-        return lows[q + 3:q + 4] in ([], [","], ["."], ["of"])  # "about 30 km to the north"
-    return q < c.j and lows[q] in st.grammar.directions and lows[q + 1:q + 2] == ["of"] \
+    dirs = st.grammar.directions
+    if q + 2 < c.j and lows[q] == "to" and lows[q + 1] == "the" and lows[q + 2] in dirs:
+        e = q + 3
+        if lows[e:e + 1] == ["-"] and lows[e + 1:e + 2] and lows[e + 1] in dirs:
+            e += 2  # "to the south - east" (a hyphenated direction)
+        return lows[e:e + 1] in ([], [","], ["."], ["of"])  # "about 30 km to the north"
+    if q < c.j and lows[q] in dirs and lows[q + 1:q + 2] == ["-"] and lows[q + 2:q + 3] and lows[q + 2] in dirs:
+        q += 2
+    return q < c.j and lows[q] in dirs and lows[q + 1:q + 2] == ["of"] \
         and not any(t in st.trig_at for t in range(c.head, c.j))
 
 

@@ -116,7 +116,9 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
                 c.precision = prec if _prec_rank(prec) >= _prec_rank(main[1]) else main[1]
                 c.flags.add("date_offset")
                 return
-        best = _nearest(own, c.trigger)
+        if not own:
+            own = _trailing_date(st, chunks, chunk, dates)
+        best = _nearest(_own_verb_dates(lows, own, c.trigger), c.trigger)
         if best is not None:
             _set(c, best[0], "")
             if c.date is None and c.precision == "unknown" and best[0].kind != "earlier":
@@ -156,6 +158,8 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
             return
     if c.event == "held" and "since" not in c.flags:
         _publication(st, c)
+        return
+    if chunk is not None and _from_dated_sub(st, chunks, chunk, dates, c):
         return
     # 3. the clause it continues, a date phrase standing alone, or the reporting verb
     if chunk is not None:
@@ -207,6 +211,64 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
         c.flags.add("date_from_lead")
         return
     _publication(st, c)
+
+
+def _from_dated_sub(st: ArticleState, chunks, chunk, dates, c: Claim) -> bool:
+    """"A comes two days after B freed P on Sunday": A is dated from B's own date, shifted by the
+    offset written before "after" (or "before")."""
+    idx = chunks.index(chunk) if chunk in chunks else -1
+    if idx < 0 or idx + 1 >= len(chunks):
+        return False
+    sub = chunks[idx + 1]
+    lows = st.tk.lows
+    if sub.kind != "sub" or lows[sub.head] not in ("after", "before"):
+        return False
+    off = _offset_before(st, sub)
+    if off is None:
+        return False
+    own = [d for d in dates if sub.i <= d[1] < sub.j] or _trailing_date(st, chunks, sub, dates)
+    own = [d for d in own if d[0].date is not None]
+    if not own:
+        return False
+    m = own[0][0]
+    days, prec = off
+    sign = 1 if lows[sub.head] == "after" else -1
+    c.date = _shift(m.date, sign * days)
+    c.precision = prec if _prec_rank(prec) >= _prec_rank(m.precision) else m.precision
+    c.flags.add("date_offset")
+    return True
+
+
+def _own_verb_dates(lows, own, trigger: int):
+    """Of a clause's dates, those of the claim's own verb: a date before it that another verb
+    coordinated with "and" governs ("crossed the river in early June and encircled P on June
+    10") is left out when one follows the claim's verb."""
+    after = [d for d in own if d[1] > trigger]
+    if not after:
+        return own
+    return [d for d in own if d[1] > trigger or not any(lows[q] in ("and", "then", "but") for q in range(d[2], trigger))]
+
+
+def _trailing_date(st: ArticleState, chunks, chunk, dates):
+    """A date phrase standing alone right after the claim's clause, past an aside of place
+    ("freed the town of P, about 20 km to the south-east, on Sunday"): the clause's own date."""
+    idx = chunks.index(chunk) if chunk in chunks else -1
+    if idx < 0:
+        return []
+    from .roles import _distance_aside
+
+    for nxt in chunks[idx + 1:idx + 4]:
+        if nxt.kind == "appos" or _distance_aside(st, nxt):
+            continue
+        if nxt.kind == "pp":
+            got = [d for d in dates if nxt.i <= d[1] < nxt.j]
+            lows = st.tk.lows
+            words = [q for q in range(nxt.head, nxt.j) if lows[q] not in (".", ",", ";")]
+            if got and all(any(d[1] <= q < d[2] for d in got) or lows[q] in ("on", "in", "late", "early", "at")
+                           for q in words):
+                return got
+        break
+    return []
 
 
 def _context_date(st: ArticleState, k: int) -> tuple[dt.date, str] | None:
