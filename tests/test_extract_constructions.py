@@ -1299,3 +1299,18 @@ def test_dates_of_coordinated_and_offset_clauses(ex):
 def dated(df):
     return {(r.name_as_written, r.event_type, "" if pd.isna(r.date) else pd.Timestamp(r.date).date().isoformat(),
              r.date_precision) for r in df.itertuples()}
+
+
+def test_a_withdrawal_that_lets_a_side_in_is_its_capture(ex):
+    df = read(ex, "The jihadists pulled out of Tadef in late February, allowing government troops to enter the "
+                  "town unopposed.", published=dt.date(2017, 3, 2))
+    assert ("Tadef", "captured", "Syrian government", "IS") in got(df)
+
+
+def test_the_district_of_a_town_is_the_town_and_lists_go_on_after_then(ex):
+    df = read(ex, "Iraqi troops freed the district of Hit in April and then the sub-district of Kubaisa in May.",
+              published=dt.date(2016, 6, 1))
+    assert {("Hit", "captured"), ("Kubaisa", "captured")} <= got(df, "name_as_written", "event_type")
+    # a district of a town, or a named part of it, is still a part
+    df = read(ex, "Iraqi troops took a district of Ramadi on Monday.", published=dt.date(2016, 6, 1))
+    assert ("Ramadi", "entered") in got(df, "name_as_written", "event_type")

@@ -466,6 +466,17 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             np.coref = q
             np.end = q + 1
             return np
+        if low in ("district", "sub-district", "subdistrict") and q >= 1 and lows[q - 1] == "the" \
+                and q + 2 < limit and lows[q + 1] == "of" and (q + 2) in st.place_at \
+                and st.place_at[q + 2].kind == "settlement":
+            q += 2  # "the district of al-Karma": the administrative district named after the town, the town
+            steps += 2
+            continue
+        if low == "sub" and q + 3 < limit and lows[q + 1] == "-" and lows[q + 2] == "district" \
+                and lows[q + 3] == "of" and (q + 4) in st.place_at and st.place_at[q + 4].kind == "settlement":
+            q += 4  # "the sub-district of al-Saqlawiya"
+            steps += 4
+            continue
         if low in _TERRITORY:
             np.territory = True
             np.end = q + 1
@@ -728,6 +739,8 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
             r += 1
             if r < limit and lows[r] in ("and", "or"):
                 r += 1
+            if r < limit and lows[r] in ("then", "later", "subsequently", "finally", "also") and r + 1 not in st.trig_at:
+                r += 1  # "A last month and then B this month"
             if lows[r] == "as" and lows[r + 1:r + 3] == ["well", "as"]:
                 r += 3  # ", as well as P"
             r2 = _skip_aside(st, r, limit) if r < limit and r not in st.place_at else r
@@ -758,6 +771,7 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
                                                                                 "nearby", "northern", "southern",
                                                                                 "eastern", "western", "central")
                                                                  or lows[r] in _PLACE_ADJECTIVES
+                                                                 or (lows[r] in ("sub", "-") and "district" in lows[r:r + 3])
                                                                  or (lows[r] in ("around", "surrounding")
                                                                      and lows[r - 1] in ("area", "areas", "countryside"))
                                                                  or (lows[r] in ("down", "up") and r + 1 < limit
@@ -776,7 +790,10 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
                 q = p.j
                 continue
             return
-        if any(lows[t] in g.partial_before and lows[t] not in ("area", "areas") for t in range(item_start, r)):
+        district_of = lows[item_start:r] in (["the", "district", "of"], ["the", "sub", "-", "district", "of"],
+                                             ["the", "subdistrict", "of"], ["the", "sub-district", "of"])
+        if not district_of and any(lows[t] in g.partial_before and lows[t] not in ("area", "areas")
+                                   for t in range(item_start, r)):
             np.item_partial.add(id(p))  # "and large parts of Ramadi"
         target.append(p)
         np.end = p.j
@@ -1630,6 +1647,14 @@ def _taker_after(st: ArticleState, k: int, chunks: list[Chunk], loser: Ref | Non
                 p = st.place_at.get(q + 1) if lows[q] == "to" else None
                 if p is not None and p.j - p.i == 1 and lows[p.i] in SEAT_OF:
                     return ActorM(p.i, p.j, p.start, p.end, p.text, SEAT_OF[lows[p.i]])
+            return None
+        if lows[c.head] in ("allowing", "letting", "enabling", "paving"):
+            # ", allowing pro-regime forces to enter the town": the side let in takes it
+            a = next((st.actor_at[q] for q in range(c.head + 1, min(c.j, c.head + 4)) if q in st.actor_at), None)
+            if a is not None and a.label not in ("never", "anaphor") and any(
+                    a.j <= t.i < c.j and t.form.frame.name in ("take", "enter") and not t.form.is_noun
+                    for t in st.scan.triggers):
+                return a
             return None
         if c.kind in ("appos", "pp", "rel", "part", "rpart") or (c.kind == "sub" and lows[c.head] in ("as", "while")):
             continue  # "as Iraqi forces advanced": a circumstance, read past it
