@@ -1314,3 +1314,21 @@ def test_the_district_of_a_town_is_the_town_and_lists_go_on_after_then(ex):
     # a district of a town, or a named part of it, is still a part
     df = read(ex, "Iraqi troops took a district of Ramadi on Monday.", published=dt.date(2016, 6, 1))
     assert ("Ramadi", "entered") in got(df, "name_as_written", "event_type")
+
+
+def test_held_statements_in_appositives(ex):
+    pub = dt.date(2017, 9, 20)
+    # a stronghold appositive after a place the main clause heads towards
+    df = read(ex, "Government troops pressed on towards Mayadin city, the last bastion of the jihadists in the "
+                  "province.", published=pub)
+    assert ("Mayadin", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    # an appositive with "still held by X" after a place named as a point of departure
+    df = read(ex, "Families keep arriving from Hawija, the only town in the area still held by the militants.",
+              published=pub)
+    assert ("Hawija", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    # the place, then an appositive, then the verb
+    df = read(ex, "Tal Afar, the district's main town, remains firmly in the jihadists' hands.", published=pub)
+    assert ("Tal Afar", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    # "a pocket around P"
+    df = read(ex, "The Islamic State still holds a pocket around Hajin.", published=pub)
+    assert ("Hajin", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")

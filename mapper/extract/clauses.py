@@ -188,7 +188,9 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
             or all(t in date_tokens or lows[t] in (".", "on", "late", "early") for t in range(head, b)):
         # "With the capture of P on Sunday, ...": a phrase, its noun's doer the main clause's subject
         kind = "pp"
-    elif not has_trigger and (w in _DETS or w[:1].isdigit() or w in _LOCATORS) \
+    elif not has_trigger and (w in _DETS or w[:1].isdigit() or w in _LOCATORS
+                              or (a > 0 and lows[a - 1] == "," and head + 1 < b and lows[head + 1] in ("'s", "’s")
+                                  and words[head][:1].isupper())) \
             and _AUX.isdisjoint(lows[head:b]):
         kind = "appos"  # "the province's second city", "south-west of Kirkuk", "40 km north of P"
     else:

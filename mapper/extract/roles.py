@@ -300,7 +300,8 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
         if prev in HAVE_AUX:
             return "active"
         nxt = lows[t.j:t.j + 3]
-        if "by" in nxt and (prev in (",", "") or p in st.place_end or prev in st.grammar.place_heads or f.form == "pp"):
+        if "by" in nxt and (prev in (",", "") or p in st.place_end or (p + 1) in st.place_end
+                          or prev in st.grammar.place_heads or f.form == "pp"):
             return "passive" if frame.has("passive") else None
         if (p + 1) in st.place_end and st.place_end[p + 1].i <= max(lo, st.layout.sentences[st.sent_of[t.i]].body_start) \
                 and frame.has("passive") and not any(lows[q] in HAVE_AUX for q in range(lo, t.i)):
@@ -529,6 +530,12 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             q += 2
             steps += 2
             last_noun = low
+            continue
+        if low in ("pocket", "pockets", "enclave") and q + 2 < limit and lows[q + 1] in ("around", "surrounding") \
+                and (q + 2) in st.place_at and st.place_at[q + 2].kind == "settlement":
+            q += 2  # "still holds a pocket around Hajin": the town and its surroundings
+            steps += 2
+            np.partial = np.partial_word = False
             continue
         if low in ("pocket", "pockets") and q + 2 < limit and lows[q + 1] == "of":
             r = q + 2  # "the last pockets of (IS) resistance in P"
@@ -1081,6 +1088,19 @@ def subject_place(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> NP |
         return np
     if chunk is None:
         return None
+    lows_ = st.tk.lows
+    if (chunk.kind == "appos" or chunk.kind == "main" and chunk.head == chunk.i and chunk.i > 0
+            and lows_[chunk.i - 1] == ",") and lows_[chunk.head] in ("the", "a", "an") and any(
+            lows_[q] in st.grammar.place_heads or lows_[q] in st.grammar.stronghold_nouns for q in range(chunk.head, t)):
+        # "P, the last town in the north still held by X": the appositive's town is P (even when
+        # P itself is named as a reference point: "displacement from P, the last town held by X")
+        q = chunk.i - 1
+        while q > s.body_start and lows_[q] in (",", "(", "—", "–"):
+            q -= 1
+        p = st.place_end.get(q + 1)
+        if p is not None and p.kind == "settlement" and p.i not in st.dateline_tokens:
+            return NP(p.i, p.j, places=[p])
+        return _antecedent(st, k, chunk)
     chunks = st.chunks(k)
     idx = chunks.index(chunk)
     # "Ramadi, which had fallen in May, was liberated": skip the relative clause
@@ -2045,6 +2065,8 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
     if np is None and chunk is not None and (chunk.kind in ("rel", "appos") or lows[chunk.head] in _DETS
                                              or lows[chunk.head] == "as"):
         np = _antecedent(st, k, chunk)
+    if np is None and chunk is not None and chunk.kind == "main" and v >= chunk.head:
+        np = subject_place(st, k, v, chunk)  # "P, Iraq's second city, remains in X's hands"
     if np is None:
         return []
     if _no_longer(st, q):
@@ -2406,6 +2428,9 @@ def _stronghold(st: ArticleState, k: int) -> list[Claim]:
         if any(t in st.trig_at and st.trig_at[t].form.frame.name in ("take", "lose", "fall", "expel", "enter", "besiege")
                for t in range(max(s.body_start, c - 4), c)):
             continue  # "after losing its stronghold of P": the object of a claim, not a statement
+        if "," in window[:-1]:
+            # an appositive ("advanced towards P, the last stronghold of IS"): only its own words count
+            window = window[len(window) - 1 - window[::-1].index(","):]
         if any(w in ("former", "once", "was", "were", "had", "old", "previous", "ex", "been", "would", "could",
                      "bid", "push", "toward", "towards", "against", "for", "launch", "attack", "assault") for w in window):
             continue
@@ -2442,6 +2467,8 @@ def _stronghold(st: ArticleState, k: int) -> list[Claim]:
                 q = -1
             if q >= s.body_start:
                 p = st.place_end.get(q)
+                if p is None and q - 1 >= s.body_start and lows[q - 1] in ("city", "town", "village"):
+                    p = st.place_end.get(q - 1)  # "P city, the last stronghold of X"
                 if p is not None and p.eligible:
                     place_np = NP(p.i, p.j, places=[p])
             if place_np is None and c + 2 < s.j and lows[c + 1] in (",", "–", "—", "-"):
