@@ -1332,3 +1332,16 @@ def test_held_statements_in_appositives(ex):
     # "a pocket around P"
     df = read(ex, "The Islamic State still holds a pocket around Hajin.", published=pub)
     assert ("Hajin", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_an_unnamed_loser_is_the_other_side_named_near_the_claim(ex):
+    text = ("Islamic State fighters pushed into the eastern quarters of Kobani on Monday.\n"
+            "They battled Kurdish YPG units street by street, a monitor said.\n"
+            "Thousands of residents have crossed into Turkey since the assault began.\n"
+            "Aid groups say the camps near the border are full.\n"
+            "Elsewhere, the regime shelled rebel areas near Aleppo.\n"
+            "Damascus said the army had killed dozens of rebels.\n"
+            "President Assad's forces also struck Idlib.\n"
+            "Regime troops massed south of Hama.")
+    df = read(ex, text, published=dt.date(2014, 10, 7))
+    assert ("Kobani", "entered", "IS", "Kurdish forces") in got(df)

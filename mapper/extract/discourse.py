@@ -319,6 +319,12 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
                 cand = "IS"
             if (not cand or cand == g) and not old:
                 cand = _opponent(counts, g, when=c.date, country=_country_of(c), opposed=opposed, partners=partners)
+                near = _nearby_sides(st, c)
+                if cand and cand not in near:
+                    # the article's main other side is not named anywhere near the claim (two
+                    # sentences either way): the other side named there is meant
+                    cand = _opponent(near, g, when=c.date, country=_country_of(c), opposed=opposed,
+                                     partners=partners, fallback=False) or cand
             if (not cand or cand == g) and g == "IS" and c.event == "captured" and not old:
                 cand = government_of(_country_of(c)) or ""  # IS took it from the state, unless told otherwise
             if cand and cand != g:
@@ -430,8 +436,19 @@ _PARTNERS = frozenset({frozenset({"Iraqi government", "Kurdish forces"}), frozen
                        frozenset({"Syrian rebels", "Turkish-backed rebels"})})
 
 
+def _nearby_sides(st: ArticleState, c: Claim) -> Counter:
+    """Counts of the sides named in the two sentences either side of the claim's (settled for it)."""
+    got: Counter = Counter()
+    for a in st.scan.actors:
+        if abs(st.sent_of[a.i] - c.k) <= 2 and a.label not in ("never", "anaphor"):
+            lab = _settle(st, a.label, c, at=a.i)
+            if lab:
+                got[lab] += 1
+    return got
+
+
 def _opponent(counts: Counter, side: str, *, when: dt.date | None = None, country: str | None = None,
-              opposed: frozenset = frozenset(), partners: frozenset = frozenset()) -> str:
+              opposed: frozenset = frozenset(), partners: frozenset = frozenset(), fallback: bool = True) -> str:
     """The side the article most often names other than ``side`` (one that existed then,
     fights in the place's country and is not its partner against IS); when the article names
     none, IS for a side that fought it."""
@@ -441,7 +458,7 @@ def _opponent(counts: Counter, side: str, *, when: dt.date | None = None, countr
                                                   or frozenset({a, side}) in opposed) \
                 and (frozenset({a, side}) not in partners or frozenset({a, side}) in opposed):
             return a
-    if side and side != "IS" and side in _ANTI_IS:
+    if fallback and side and side != "IS" and side in _ANTI_IS:
         return "IS"
     return ""
 
