@@ -112,7 +112,7 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
             main = _main_date(st, k, chunk, dates, lead)
             if main[0] is not None:
                 days, prec, sign = inner
-                c.date = _shift(main[0], sign * days)
+                c.date = _shift_within(main, sign * days, prec)
                 c.precision = prec if _prec_rank(prec) >= _prec_rank(main[1]) else main[1]
                 c.flags.add("date_offset")
                 return
@@ -136,7 +136,7 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
             if off is not None and main[0] is not None:
                 days, prec = off
                 sign = -1 if lows[chunk.head] == "after" else 1
-                c.date = _shift(main[0], sign * days)
+                c.date = _shift_within(main, sign * days, prec)
                 c.precision = prec if _prec_rank(prec) >= _prec_rank(main[1]) else main[1]
                 c.flags.add("date_offset")
                 return
@@ -422,6 +422,14 @@ def _shift(d: dt.date, days: int) -> dt.date:
         total = d.year * 12 + d.month - 1 + months
         return dt.date(total // 12, total % 12 + 1, min(d.day, 28))
     return d + dt.timedelta(days=days)
+
+
+def _shift_within(main: tuple[dt.date, str], days: int, prec: str) -> dt.date:
+    """``main`` shifted by ``days``, unless the offset is finer than the date it counts from:
+    "days after ... last June" stays in June (the month is all the text says)."""
+    if _prec_rank(prec) < _prec_rank(main[1]):
+        return main[0]
+    return _shift(main[0], days)
 
 
 def _prec_rank(p: str) -> int:
