@@ -1345,3 +1345,14 @@ def test_an_unnamed_loser_is_the_other_side_named_near_the_claim(ex):
             "Regime troops massed south of Hama.")
     df = read(ex, text, published=dt.date(2014, 10, 7))
     assert ("Kobani", "entered", "IS", "Kurdish forces") in got(df)
+
+
+def test_actor_phrases_with_a_possessive_match_as_the_text_is_split(ex):
+    # the lexicon's "People's" is split like the article's ("People" + "'s")
+    text = ("Fighters of the People's Protection Units (YPG) freed Suluk from the jihadists on Sunday.\n"
+            "Our reporter said the fighters entered the town of Tal Abyad on Monday.")
+    df = read(ex, text, published=dt.date(2015, 6, 16))
+    assert ("Suluk", "captured", "Kurdish forces", "IS") in got(df)
+    assert ("Tal Abyad", "entered", "Kurdish forces") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "President Bashar al-Assad's forces retook Palmyra on Sunday.", published=dt.date(2016, 3, 28))
+    assert ("Palmyra", "captured", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")

@@ -12,6 +12,7 @@ that date expressions are parsed only where a claim needs them.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from bisect import bisect_left, bisect_right
@@ -22,7 +23,7 @@ from importlib import resources
 from mapper.names import fold
 
 from .lexicon import Grammar, TriggerForm
-from .text import Layout, Tokens
+from .text import Layout, Tokens, tokenize
 
 __all__ = ["PlaceM", "ActorM", "TrigM", "Scan", "ActorTable", "scan"]
 
@@ -94,7 +95,6 @@ class Scan:
 # ------------------------------------------------------------------------------ actors
 
 _GROUP = re.compile(r"\(([^()]*)\)")
-_ACTOR_TOKEN = re.compile(r"[^\W\d_](?:[^\W_]|['’](?=[^\W\d_]))*|\d+(?:st|nd|rd|th)?|[^\w\s]")
 
 
 def _expand(pattern: str) -> list[str]:
@@ -113,6 +113,11 @@ def _expand(pattern: str) -> list[str]:
         if phrase:
             out.append(phrase)
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _pattern_tokens(word: str) -> tuple[str, ...]:
+    return tuple(tokenize(word).words)
 
 
 class ActorTable:
@@ -138,7 +143,8 @@ class ActorTable:
         for raw in phrase.replace("<", " ( ").replace(">", " ) ").split():
             case = raw.startswith("=")
             word = raw[1:] if case else raw
-            for t in _ACTOR_TOKEN.findall(word):
+            # the article tokeniser's own split, so that "People's" is "People" + "'s" as in a text
+            for t in _pattern_tokens(word):
                 keys.append(t.lower())
                 exact.append(t if case else None)
         node = self._trie
@@ -518,7 +524,8 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     _led_by(tk, sc)
     # places named inside an actor phrase ("rebels backed by Turkey"): listed, never claimed
     for a in list(sc.actors):
-        for i in range(a.i + 1, a.j):
+        # (from its first word too: "Iraq's army" names Iraq)
+        for i in range(a.i + (0 if a.j - a.i > 1 and lows[a.i + 1] in ("'s", "’s") else 1), a.j):
             if words[i][:1].isupper() and i not in sc.place_at:
                 pm = _place_at(tk, i, index, stop)
                 if pm is not None and pm[0] <= a.j:
