@@ -1356,3 +1356,16 @@ def test_actor_phrases_with_a_possessive_match_as_the_text_is_split(ex):
     assert ("Tal Abyad", "entered", "Kurdish forces") in got(df, "name_as_written", "event_type", "gainer")
     df = read(ex, "President Bashar al-Assad's forces retook Palmyra on Sunday.", published=dt.date(2016, 3, 28))
     assert ("Palmyra", "captured", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_our_forces_are_the_side_the_text_speaks_for(ex):
+    text = ("Iraqi troops and the Popular Mobilisation Forces pressed on against Daesh around Fallujah.\n"
+            "Our forces freed the district of Garma last month.")
+    df = read(ex, text, published=dt.date(2016, 6, 20))
+    assert ("Garma", "captured", "Iraqi government", "IS") in got(df)
+
+
+def test_a_present_state_survives_a_background_capture_in_its_sentence(ex):
+    df = read(ex, "The militants still hold Shirqat, some 35 km to the south, and Mosul itself, which fell to the "
+                  "group in June 2014.", published=dt.date(2016, 8, 25))
+    assert {("Shirqat", "held"), ("Mosul", "held"), ("Mosul", "captured")} <= got(df, "name_as_written", "event_type")

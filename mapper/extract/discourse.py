@@ -155,6 +155,12 @@ def _settle(st: ArticleState, label: str, claim: Claim, *, at: int = -1) -> str:
         return st.main_insurgent
     if label == "anaphor":
         q = at if at >= 0 else claim.trigger
+        if at >= 0 and st.tk.lows[at] == "our" or at >= 1 and st.tk.lows[at - 1] == "our":
+            # "our forces", "our fighters": the side the text speaks for, never the insurgent it
+            # reports on (the side it names most other than that one)
+            own = [a for a, _n in st.side_counts.most_common() if a != st.main_insurgent]
+            if own:
+                return own[0]
         word = st.tk.lows[q + 1] if at >= 0 and q + 1 < st.tk.n else ""
         prefer = word in ("group", "organisation", "organization")
         if prefer and st.main_insurgent in st.side_counts:

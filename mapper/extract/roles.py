@@ -1095,6 +1095,11 @@ def subject_place(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> NP |
         # "P, the last town in the north still held by X": the appositive's town is P (even when
         # P itself is named as a reference point: "displacement from P, the last town held by X")
         q = chunk.i - 1
+        chunks_ = st.chunks(k)
+        at = chunks_.index(chunk)
+        while at > 0 and _distance_aside(st, chunks_[at - 1]):
+            at -= 1  # "P, about 170 km to the south-east, the last town held by X"
+            q = chunks_[at].i - 1
         while q > s.body_start and lows_[q] in (",", "(", "—", "–"):
             q -= 1
         p = st.place_end.get(q + 1)
@@ -1711,7 +1716,8 @@ def _before_the_change(claims: list[Claim]) -> list[Claim]:
 
     gains: dict[int, set[str]] = {}
     for c in claims:
-        if c.event == "captured" and c.place.place is not None:
+        # (a capture told as background, "P, which fell to the group in 2014", is long before the state)
+        if c.event == "captured" and c.place.place is not None and getattr(c.chunk, "kind", "") != "rel":
             gains.setdefault(id(c.place.place), set()).add(label(c.gainer))
     if not gains:
         return claims
