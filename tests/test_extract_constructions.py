@@ -1360,9 +1360,9 @@ def test_actor_phrases_with_a_possessive_match_as_the_text_is_split(ex):
 
 def test_our_forces_are_the_side_the_text_speaks_for(ex):
     text = ("Iraqi troops and the Popular Mobilisation Forces pressed on against Daesh around Fallujah.\n"
-            "Our forces freed the district of Garma last month.")
+            "Our forces freed the district of Hit last month.")
     df = read(ex, text, published=dt.date(2016, 6, 20))
-    assert ("Garma", "captured", "Iraqi government", "IS") in got(df)
+    assert ("Hit", "captured", "Iraqi government", "IS") in got(df)
 
 
 def test_a_present_state_survives_a_background_capture_in_its_sentence(ex):
