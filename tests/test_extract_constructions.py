@@ -1369,3 +1369,17 @@ def test_a_present_state_survives_a_background_capture_in_its_sentence(ex):
     df = read(ex, "The militants still hold Shirqat, some 35 km to the south, and Mosul itself, which fell to the "
                   "group in June 2014.", published=dt.date(2016, 8, 25))
     assert {("Shirqat", "held"), ("Mosul", "held"), ("Mosul", "captured")} <= got(df, "name_as_written", "event_type")
+
+
+def test_a_name_with_its_other_name_in_brackets_is_that_town(ex):
+    art = Article(id="c.txt", text="Jindires (Jandairis), the second town of the region, was taken on Thursday.",
+                  published=dt.date(2018, 3, 9), title="", url="")
+    rows = {r["name_as_written"]: r["place_id"] for r in ex.places(art)}
+    assert rows["Jindires"] == rows["Jandairis"] and rows["Jandairis"].startswith("geonames:")
+
+
+def test_a_citys_neighbourhoods_are_the_city(ex):
+    art = Article(id="c.txt", text="Troops retook Mosul's east in January. Families returned to Ramadi neighbourhoods "
+                                   "this week.", published=dt.date(2017, 2, 1), title="", url="")
+    rows = {r["name_as_written"]: r for r in ex.places(art)}
+    assert rows["Ramadi"]["place"] == "Ramadi" and abs(rows["Ramadi"]["lat"] - 33.42) < 0.2

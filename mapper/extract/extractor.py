@@ -361,6 +361,9 @@ def _resolve_places(gaz, sc, tk) -> None:
                     ctx.near.append(pt)
     for p in sc.places:
         if p.j < tk.n and tk.lows[p.j] in _DISTRICT_NOUNS:
+            if tk.lows[p.j].endswith("s") and p.place is not None and p.kind == "settlement" \
+                    and (p.place.population >= 50000 or p.place.feature_code in ("PPLC", "PPLA")):
+                continue  # "Ramadi neighbourhoods": the city's own neighbourhoods, not a part named Ramadi
             p.subplace = True
             if p.kind == "settlement":
                 p.kind = "feature"  # "the Jolan district": a part of a town, whatever else bears the name
@@ -629,6 +632,7 @@ def _place_unknowns(st: ArticleState) -> None:
         if q.kind == "admin1" or (q.i >= 2 and lows[q.i - 1] == "of"
                                   and lows[q.i - 2] in ("province", "governorate", "provinces")):
             regions_of.setdefault(st.sent_of[q.i], set()).add(q.place.admin1)
+    _bracket_aliases(st)
     _far_loose_readings(st, held)
     _buildings_not_villages(st)
     _sentence_governorate(st, regions_of)
@@ -671,6 +675,24 @@ def _place_unknowns(st: ArticleState) -> None:
                 p.approx = anchor
     _area_of_approximations(st)
     _same_name_same_place(st)
+
+
+def _bracket_aliases(st: ArticleState) -> None:
+    """A name the gazetteer lacks, written with another name of the same town in brackets
+    ("Cinderes (Jandairis)", "Jandairis (Cinderes)"), is that town."""
+    words = st.tk.words
+    at = {p.i: p for p in st.scan.places}
+    end = {p.j: p for p in st.scan.places}
+    for p in st.scan.places:
+        if p.place is not None or not p.text.strip():
+            continue
+        other = None
+        if p.j < st.tk.n and words[p.j] == "(":
+            other = at.get(p.j + 1)  # "Cinderes (Jandairis)"
+        elif p.i > 0 and words[p.i - 1] == "(" and p.j < st.tk.n and words[p.j] == ")":
+            other = end.get(p.i - 1)  # "Jandairis (Cinderes)"
+        if other is not None and other.place is not None and other.kind == "settlement":
+            _set_place(p, other.place)
 
 
 #: How far from every place of its own sentence (or list) an obscure village read only through an

@@ -857,6 +857,23 @@ def _unknown_names(tk: Tokens, layout: Layout, sc: Scan, stop: frozenset) -> Non
                         q2 = b2 - 1
                         if q2 > s.i and lows[q2] == "and" and lows[q2 - 1] == ",":
                             q2 -= 1
+    # a name and its other name in brackets: "Cinderes (Jandairis)", "Tal Abyad (Gire Spi)"
+    for q in [q for q, w in enumerate(words) if w == "(" and 0 < q < n - 2]:
+        known_in = sc.place_at.get(q + 1)
+        known_before = sc.place_end.get(q)
+        if known_in is not None and known_in.j < n and words[known_in.j] == ")" and known_before is None \
+                and q - 1 not in covered and _capital(words[q - 1]) and lows[q - 1] not in stop:
+            p = q - 1
+            while p > 0 and p - 1 not in covered and (_capital(words[p - 1]) or lows[p - 1] in _CONNECT) \
+                    and lows[p - 1] not in stop and lows[p - 1] not in _NOT_NAMES and q - p < 4 \
+                    and not text[ends[p - 1]:starts[p]].strip():
+                p -= 1
+            if lows[p] not in _NOT_NAMES and lows[p] not in _DEMONYM_WORDS:
+                add(p, q)
+        elif known_before is not None and known_in is None and q + 1 not in covered and _capital(words[q + 1]):
+            r = name_at(q + 1)
+            if r > q + 1 and r < n and words[r] == ")" and not any(lows[x] in _DEMONYM_WORDS for x in range(q + 1, r)):
+                add(q + 1, r)
     # the object of a trigger verb, when a boundary follows it: "troops seized al-Ayadiya on Thursday"
     for t in sc.triggers:
         q = t.j
