@@ -1383,3 +1383,25 @@ def test_a_citys_neighbourhoods_are_the_city(ex):
                                    "this week.", published=dt.date(2017, 2, 1), title="", url="")
     rows = {r["name_as_written"]: r for r in ex.places(art)}
     assert rows["Ramadi"]["place"] == "Ramadi" and abs(rows["Ramadi"]["lat"] - 33.42) < 0.2
+
+
+def test_a_demand_that_a_side_withdraw_is_no_withdrawal(ex):
+    for text in ("Ankara repeated its demand that the YPG withdraw from Manbij.",
+                 "Turkey has demanded that the YPG pull out of Manbij."):
+        assert read(ex, text, published=dt.date(2016, 8, 27)).empty, text
+
+
+def test_short_approximate_offsets_keep_their_week(ex):
+    df = read(ex, "The assault began less than two weeks after Iraqi forces drove the jihadists out of Hawija.",
+              published=dt.date(2017, 10, 17))
+    rows = dated(df)
+    assert any(r[0] == "Hawija" and r[3] == "week" for r in rows), rows
+    df = read(ex, "The assault began more than two years after the jihadists seized Hawija.",
+              published=dt.date(2017, 10, 17))
+    assert all(r[3] == "unknown" for r in dated(df) if r[0] == "Hawija")
+
+
+def test_leaving_a_town_in_the_hands_of_a_side_hands_it_over(ex):
+    df = read(ex, "Government troops pulled out of Palmyra on Wednesday, leaving the city in the hands of the "
+                  "Islamic State.", published=dt.date(2015, 5, 22))
+    assert ("Palmyra", "captured", "IS", "Syrian government") in got(df)

@@ -212,6 +212,7 @@ class Grammar:
         self.denial = frozenset(mod.get("denial", ()))
         self.conditional = frozenset(mod.get("conditional", ()))
         self.threat = frozenset(mod.get("threat", ()))
+        self.mandative = frozenset(mod.get("mandative", ()))
         self.directions = frozenset(ref.get("directions", ()))
         self.relations = frozenset(ref.get("relations", ()))
         #: every word that can start a trigger or a control/symbolic construction: a sentence

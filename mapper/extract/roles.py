@@ -242,12 +242,17 @@ def blocked(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> str:
             return "denied"
         if lows[r] in ("if", "unless", "whether"):
             return "conditional"
+        if lows[r] in g.mandative and lows[r + 1] in ("that", "for") and r + 1 < q:
+            return "demanded"  # "Ankara repeated its demand that the YPG withdraw from P"
     # a complement clause of a denial: "officials denied (reports) that the militants had entered P"
     s0 = st.layout.sentences[k].body_start
     if lo > s0 and (lows[lo] == "that" or lows[lo - 1] == "that"):
         head_words = lows[max(s0, lo - 6):lo]
         if any(w in g.denial and w not in ("claim", "claims", "false") for w in head_words):
             return "denied"
+        if lows[lo - 1] == "that" and lo >= 2 and lows[lo - 2] in g.mandative or \
+                lows[lo] == "that" and lows[lo - 1] in g.mandative:
+            return "demanded"
     if chunk is not None and chunk.kind in ("sub", "part") and lows[chunk.head] in ("after", "before", "by", "while"):
         chunks = st.chunks(k)
         idx = chunks.index(chunk)
@@ -1664,7 +1669,11 @@ def _taker_after(st: ArticleState, k: int, chunks: list[Chunk], loser: Ref | Non
     for c in chunks:
         if lows[c.head] in ("leaving", "handing", "ceding", "abandoning", "surrendering", "returning"):
             # ", leaving the town to the SDF", ", handing the city back to Baghdad": the side it goes to
-            for q in range(c.head + 1, min(c.j, c.head + 8)):
+            for q in range(c.head + 1, min(c.j, c.head + 10)):
+                if lows[q] == "hands" and q + 1 < c.j and lows[q + 1] == "of" and (q + 2) in st.actor_at:
+                    a = st.actor_at[q + 2]  # ", leaving it in the hands of IS"
+                    if a.label not in ("never", "anaphor"):
+                        return a
                 if lows[q] == "to" and (q + 1) in st.actor_at:
                     a = st.actor_at[q + 1]
                     if a.label not in ("never", "anaphor"):

@@ -129,9 +129,12 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
         if chunk.kind in ("sub", "part") and lows[chunk.head] in ("after", "before"):
             off = _offset_before(st, chunk)
             if off is not None and chunk.head >= 3 and lows[chunk.head - 3] in ("than", "over", "about", "nearly", "almost"):
-                c.flags.add("background")
-                c.date, c.precision = None, "unknown"
-                return
+                if off[0] >= 30 or lows[chunk.head - 3] == "than" and lows[chunk.head - 4:chunk.head - 3] != ["less"]:
+                    # "more than two years after", "nearly a year after": long before, dated no closer
+                    c.flags.add("background")
+                    c.date, c.precision = None, "unknown"
+                    return
+                off = (off[0], "week")  # "less than two weeks after", "about a week after": that week
             main = _main_date(st, k, chunk, dates, lead)
             if off is not None and main[0] is not None:
                 days, prec = off
