@@ -1405,3 +1405,22 @@ def test_leaving_a_town_in_the_hands_of_a_side_hands_it_over(ex):
     df = read(ex, "Government troops pulled out of Palmyra on Wednesday, leaving the city in the hands of the "
                   "Islamic State.", published=dt.date(2015, 5, 22))
     assert ("Palmyra", "captured", "IS", "Syrian government") in got(df)
+
+
+def test_a_feature_named_by_its_town_with_modifiers(ex):
+    art = Article(id="c.txt", text="Troops took the Kirkuk oil field and the Mosul state television building.",
+                  published=dt.date(2017, 10, 17), title="", url="")
+    names = {r["name_as_written"] for r in ex.places(art) if r["place_id"]}
+    assert {"Kirkuk oil field", "Mosul state television building"} <= names
+    df = read(ex, "Counter-terrorism troops seized the Mosul state television building on Tuesday.",
+              published=dt.date(2016, 11, 2))
+    assert ("Mosul", "entered") in got(df, "name_as_written", "event_type")
+
+
+def test_a_past_perfect_date_is_not_the_storys_date(ex):
+    text = ("Syrian troops fought their way into Palmyra this month.\n"
+            "The jihadists had seized Palmyra in May 2015, wrecking its temples.\n"
+            "Archaeologists welcomed the liberation of the city.")
+    liberation = [r for r in read(ex, text, published=dt.date(2016, 3, 28)).itertuples()
+                  if "liberation" in r.evidence]
+    assert liberation and all(str(r.date)[:4] == "2016" for r in liberation)

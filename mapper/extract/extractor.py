@@ -46,7 +46,16 @@ _SETTLEMENT_CODES_FEATURE = frozenset({"AIRB", "AIRP", "AIRF", "DAM", "BDG", "OI
                                        "RDJCT", "CMP", "STDM", "INSM", "PO", "ADMF", "BLDG"})
 _FEATURE_WORDS = {"hospital": "hospital", "airport": "airport", "airbase": "air base", "dam": "dam",
                   "citadel": "citadel", "refinery": "refinery", "prison": "prison", "stadium": "stadium",
-                  "university": "university", "bridge": "bridge"}
+                  "university": "university", "bridge": "bridge", "oilfield": "oilfield", "mosque": "mosque",
+                  "castle": "castle", "building": "building", "headquarters": "headquarters", "station": "station",
+                  "silos": "silos", "plant": "plant"}
+#: words between a town's name and a feature word ("Mosul's international airport", "the Mosul
+#: state television building", "the Omar oil field", "the Ghazlani military base")
+_FEATURE_MODIFIERS = frozenset({"international", "main", "old", "new", "military", "general", "national", "central",
+                                "civil", "grand", "great", "ancient", "air", "oil", "gas", "state", "television", "tv",
+                                "power", "water", "grain", "army", "police", "radio"})
+#: a generic word that is a feature only after a modifier: "oil field", "military base"
+_FEATURE_AFTER_MODIFIER = {"field": "oilfield", "base": "base"}
 
 
 @dataclass
@@ -1636,11 +1645,12 @@ def _place_rows(st: ArticleState) -> list[dict]:
                 q = p.j
                 if q < n and lows[q] in ("'s", "’s"):
                     q += 1
-                while q < n and lows[q] in ("international", "main", "old", "new", "military", "general", "national",
-                                             "central", "civil", "grand", "great", "ancient", "air"):
+                while q < n and q - p.j < 3 and lows[q] in _FEATURE_MODIFIERS:
                     q += 1
-                if q < n and (lows[q] in _FEATURE_WORDS or (lows[q] == "base" and lows[q - 1] == "air")):
-                    feature = _FEATURE_WORDS.get(lows[q], "air base")
+                after_modifier = q > p.j and lows[q - 1] in _FEATURE_MODIFIERS
+                if q < n and (lows[q] in _FEATURE_WORDS or (after_modifier and lows[q] in _FEATURE_AFTER_MODIFIER)):
+                    feature = _FEATURE_WORDS.get(lows[q]) or ("air base" if lows[q - 1] == "air" and lows[q] == "base"
+                                                              else _FEATURE_AFTER_MODIFIER[lows[q]])
                     end = st.tk.ends[q]
                     rows.append(_prow(art.id, st.text[p.start:end], pl.place_id,
                                       f"{pl.name} ({feature}, placed at the town)", pl.country, pl.lat, pl.lon,
@@ -1651,8 +1661,11 @@ def _place_rows(st: ArticleState) -> list[dict]:
                               a.country, a.lat, a.lon, p.start, p.end))
             head = p.j + 1 if p.j + 1 < n and lows[p.j] == "border" and lows[p.j + 1] in ("crossing", "post", "gate",
                                                                                            "point") else p.j
+            while head < n and head - p.j < 2 and lows[head] in _FEATURE_MODIFIERS and head + 1 < n \
+                    and lows[head + 1] in ("base", "airport", "field", "oilfield", "complex", "camp"):
+                head += 1  # "the Ghazlani military base", "the Omar oil field"
             if head < n and lows[head] in ("complex", "crossing", "dam", "camp", "airport", "base", "regiment",
-                                           "post", "gate", "point"):
+                                           "post", "gate", "point", "field", "oilfield"):
                 # a feature's name includes its generic head: "the Ramboosi complex", "the X border crossing"
                 e = st.tk.ends[head]
                 rows.append(_prow(art.id, st.text[p.start:e], f"near:{a.place_id}",

@@ -430,6 +430,9 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             if after in g.relations and after not in _PART_RELATIONS and after not in (
                     "border", "borders", "frontier", "gates", "road", "roads", "highway", "direction"):
                 np.site = "outer"  # "the Hama countryside" (but "the Husaybah border post" is at P)
+            elif after in _SITE_MODIFIERS and _site_after(st, p.j, g) is not None:
+                np.site = "inner"  # "the Mosul state television building": a building of the town
+                np.partial = True
             elif after in g.sites and after not in ("area", "areas", "parts", "part"):
                 # "Hajin hospital", "the Raqqa neighbourhood of X": a site of the town
                 np.site = "outer" if after in _OUTER_SITES else "inner"
@@ -602,6 +605,23 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
         last_noun = low
         q += 1
         steps += 1
+    return None
+
+
+#: words between a town's name and a site noun ("the Mosul state television building")
+_SITE_MODIFIERS = frozenset({"state", "television", "tv", "radio", "provincial", "government", "municipal", "power",
+                             "water", "grain", "central", "main", "old", "military", "police", "general", "national"})
+
+
+def _site_after(st: ArticleState, q: int, g) -> str | None:
+    """The site noun a few modifiers after token ``q`` ("state television building"), or None."""
+    lows = st.tk.lows
+    r = q
+    while r < min(st.tk.n, q + 3) and lows[r] in _SITE_MODIFIERS:
+        r += 1
+    if r > q and r < st.tk.n and lows[r] in g.sites and lows[r] not in ("area", "areas", "parts", "part") \
+            and lows[r] not in _OUTER_SITES:
+        return lows[r]
     return None
 
 

@@ -281,13 +281,26 @@ def _context_date(st: ArticleState, k: int) -> tuple[dt.date, str] | None:
         if s.part != "body":
             continue
         chunks = st.chunks(back)
+        lows = st.tk.lows
+        # (not a date of the past perfect, "IS had seized P in May 2015": background, not the story's time)
         ds = [m for m, i, _j in st.dates(back) if m.date is not None and m.kind != "earlier"
-              and _kind_at(chunks, i) != "rel"]
+              and _kind_at(chunks, i) != "rel" and not _pluperfect_before(lows, chunks, i)]
         if ds:
             return ds[-1].date, ds[-1].precision
     if st.last_date is not None and k - st.last_date[2] <= 2:
         return st.last_date[0], st.last_date[1]
     return None
+
+
+def _pluperfect_before(lows, chunks, i: int) -> bool:
+    """Whether the clause of the date at ``i`` is in the past perfect ("had seized ... in May")."""
+    for ch in chunks:
+        if ch.i <= i < ch.j:
+            return any(lows[q] == "had" and q + 1 < ch.j and (lows[q + 1].endswith(("ed", "en")) or lows[q + 1]
+                                                              in ("taken", "seized", "won", "overrun", "held", "lost",
+                                                                  "fallen", "been"))
+                       for q in range(ch.i, i))
+    return False
 
 
 def _publication(st: ArticleState, c: Claim) -> None:
