@@ -22,10 +22,12 @@ from pathlib import Path
 from mapper.errors import InputError
 from mapper.schema import ACTORS
 
-__all__ = ["ActorLexicon", "ActorMention", "SDF_FOUNDED", "government_of"]
+__all__ = ["ActorLexicon", "ActorMention", "EUPHRATES_SHIELD", "SDF_FOUNDED", "government_of"]
 
 #: the Syrian Democratic Forces were announced on 10 October 2015
 SDF_FOUNDED = dt.date(2015, 10, 10)
+#: Turkey's first ground operation with Syrian rebels (Euphrates Shield): before it no rebels were "Turkish-backed"
+EUPHRATES_SHIELD = dt.date(2016, 8, 24)
 
 #: provisional labels settled by context
 GOVERNMENT = "government"

@@ -1424,3 +1424,22 @@ def test_a_past_perfect_date_is_not_the_storys_date(ex):
     liberation = [r for r in read(ex, text, published=dt.date(2016, 3, 28)).itertuples()
                   if "liberation" in r.evidence]
     assert liberation and all(str(r.date)[:4] == "2016" for r in liberation)
+
+
+def test_took_it_and_a_when_clause_after_a_date(ex):
+    df = read(ex, "Iraqi troops entered Rutba on Monday before they took it on Thursday.", published=dt.date(2016, 5, 20))
+    assert ("Rutba", "captured", "2016-05-19", "day") in dated(df)
+    assert read(ex, "It took the army two weeks to clear the road.", published=dt.date(2016, 5, 20)).empty
+    text = ("The Islamic State lost Dabiq on Sunday.\n"
+            "The group had held the town since August 2014, when it took it from other rebels.")
+    df = read(ex, text, published=dt.date(2016, 10, 17))
+    assert ("Dabiq", "captured", "2014-08-01", "month") in dated(df)
+    # no rebels were Turkish-backed before August 2016
+    assert ("Dabiq", "IS", "Syrian rebels") in got(df[df["date"] < "2015-01-01"], "name_as_written", "gainer", "loser")
+
+
+def test_fighting_inside_or_reaching_the_heart_of_a_town_is_entering_it(ex):
+    for text in ("Iraqi troops are fighting inside Rutba.", "Iraqi troops reached the heart of Rutba on Thursday."):
+        df = read(ex, text, published=dt.date(2016, 5, 20))
+        assert ("Rutba", "entered", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer"), text
+    assert read(ex, "Aid convoys reached the centre of Rutba.", published=dt.date(2016, 5, 20)).empty

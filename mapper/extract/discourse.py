@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import Counter
 
-from mapper.actors import SDF_FOUNDED, government_of
+from mapper.actors import EUPHRATES_SHIELD, SDF_FOUNDED, government_of
 
 from .clauses import REPORT_VERBS
 from .mentions import PlaceM
@@ -190,7 +190,9 @@ def _settle(st: ArticleState, label: str, claim: Claim, *, at: int = -1) -> str:
     if label == "tribal":
         return "Iraqi government" if country == "IQ" else ("Syrian rebels" if country == "SY" else "")
     if label == "rebels":
-        return "Turkish-backed rebels" if st.turkish_backed else "Syrian rebels"
+        # Turkey's ground operation with the rebels began on 24 August 2016 (Euphrates Shield)
+        before_shield = when is not None and when < EUPHRATES_SHIELD
+        return "Turkish-backed rebels" if st.turkish_backed and not before_shield else "Syrian rebels"
     if label == "never":
         return ""
     return label

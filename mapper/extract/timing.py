@@ -99,6 +99,15 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
         if own_item and own_item[0][0].date is not None:
             _set(c, own_item[0][0], "")
             return
+    if chunk is not None and lows[chunk.head] == "when" and chunk.i > 0:
+        # "since August 2014, when it took the town": the clause is dated by the date it follows
+        q = chunk.i - 1
+        while q > 0 and lows[q] in (",", "—", "–"):
+            q -= 1
+        before = [d for d in dates if d[1] <= q < d[2] and d[0].date is not None]
+        if before:
+            _set(c, before[0][0], "")
+            return
     # "since 2014" dates when a state began, never a change read in the same clause
     dates = [d for d in dates if not after_since(lows, d[1])]
     # 1. the claim's own clause
