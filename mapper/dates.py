@@ -70,9 +70,11 @@ _PATTERNS: list[tuple[str, str]] = [
     ("rel_month", rf"\b(?P<rel>this|last|past|earlier this|early|late|mid|in|since|during|until|by|from|of|through)(?:\s+|-)(?P<mon>{_MONTH_FULL})\b"),
     ("weekday", rf"\b(?P<rel>last\s+|this\s+|on\s+|late\s+on\s+|early\s+on\s+|late\s+|early\s+)?(?P<wd>{_WEEKDAY})\b"),
     # "a year ago today" is that very day; "two years ago this month" that month
-    ("ago", rf"\b(?P<n>{_NUM})\s+(?P<unit>days?|weeks?|months?|years?)\s+ago\b"
+    ("ago", rf"\b(?P<n>{_NUM}|\d{{2,3}})\s+(?P<unit>hours?|days?|weeks?|months?|years?)\s+ago\b"
             rf"(?:,?\s+(?P<exact>today|this\s+week|this\s+month)\b)?"),
     ("today", r"\b(?:today|tonight|this morning|this afternoon|this evening|earlier today)\b"),
+    # "in recent days", "over the past few days": the week before the report
+    ("recent", r"\b(?:in|over|during)\s+(?:recent|the\s+(?:past|last)(?:\s+few)?)\s+days\b"),
     ("yesterday", r"\b(?:the day before yesterday|yesterday|last night)\b"),
     ("last_unit", r"\b(?P<rel>last|past|this|earlier this|later this|earlier in the|previous)\s+(?P<unit>week|month|year|summer|winter|spring|autumn|fall)\b"),
     # "had earlier captured", "earlier claimed": some time before the report (week precision)
@@ -181,6 +183,8 @@ def _resolve_match(kind: str, m: re.Match, anchor: dt.date | None) -> tuple[dt.d
         return None, "unknown"
     if kind == "today":
         return anchor, "day"
+    if kind == "recent":
+        return anchor, "week"
     if kind == "weekend":
         back = (anchor.weekday() - 5) % 7  # the latest Saturday on or before the anchor
         return anchor - dt.timedelta(days=back), "week"
@@ -193,6 +197,8 @@ def _resolve_match(kind: str, m: re.Match, anchor: dt.date | None) -> tuple[dt.d
         n = _NUMBERS.get(g["n"].lower()) or int(g["n"])
         unit = g["unit"].lower().rstrip("s")
         exact = (g.get("exact") or "").lower()
+        if unit == "hour":
+            return anchor - dt.timedelta(days=n // 24), "day"  # "48 hours ago": two days before
         if exact and unit in ("year", "month"):
             months = 12 * n if unit == "year" else n
             total = anchor.year * 12 + anchor.month - 1 - months
@@ -245,6 +251,7 @@ _KIND_STEMS = {
     "today": ("today", "tonight", "this "),
     "yesterday": ("yesterday", "last night"),
     "ago": ("ago",),
+    "recent": ("days",),
     "last_unit": ("last", "past", "this", "earlier", "later", "previous"),
     "weekday": ("day",),
     "earlier": ("earlier",),
@@ -262,7 +269,8 @@ _MONTH_NAMES = tuple(m for m in _MONTHS if len(m) > 4 or m in ("march", "april",
 _WEEKDAY_NAMES = tuple(_WEEKDAYS)
 #: the stems of the kinds that need neither a digit nor a month: without any of them, a digit
 #: or a month stem, a text has no date expression
-_WORD_STEMS = tuple(dict.fromkeys(st for k in ("weekend", "weekday", "today", "yesterday", "ago", "last_unit", "earlier")
+_WORD_STEMS = tuple(dict.fromkeys(st for k in ("weekend", "weekday", "today", "yesterday", "ago", "recent", "last_unit",
+                                                "earlier")
                                   for st in _KIND_STEMS[k]))
 #: necessary conditions of the slowest patterns, as quick searches (a match contains one)
 _MON3 = r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)"

@@ -1443,3 +1443,12 @@ def test_fighting_inside_or_reaching_the_heart_of_a_town_is_entering_it(ex):
         df = read(ex, text, published=dt.date(2016, 5, 20))
         assert ("Rutba", "entered", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer"), text
     assert read(ex, "Aid convoys reached the centre of Rutba.", published=dt.date(2016, 5, 20)).empty
+
+
+def test_more_relative_dates(ex):
+    pub = dt.date(2016, 10, 21)  # a Friday
+    for text, want in (("Iraqi troops took Bartella Thursday morning.", ("2016-10-20", "day")),
+                       ("Iraqi troops took Bartella 48 hours ago.", ("2016-10-19", "day")),
+                       ("Iraqi troops took Bartella in recent days.", ("2016-10-21", "week"))):
+        rows = {(r[2], r[3]) for r in dated(read(ex, text, published=pub)) if r[0] == "Bartella"}
+        assert want in rows, (text, rows)

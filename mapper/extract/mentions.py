@@ -677,7 +677,8 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
         return False
     before_cap = i > sent_start and _capital(words[i - 1]) and words[i - 1].isalpha() \
         and not tk.text[tk.ends[i - 1]:tk.starts[i]].strip() and prev not in ("the",)
-    after_cap = j < n and _capital(words[j]) and words[j].isalpha() and not tk.text[tk.ends[j - 1]:tk.starts[j]].strip()
+    after_cap = j < n and _capital(words[j]) and words[j].isalpha() and not tk.text[tk.ends[j - 1]:tk.starts[j]].strip() \
+        and lows[j] not in _CALENDAR  # ("took Bartella Thursday morning": a day, not more of a name)
     inside_name = before_cap or after_cap
     if inside_name and not strong:
         return False
