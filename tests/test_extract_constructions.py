@@ -1452,3 +1452,20 @@ def test_more_relative_dates(ex):
                        ("Iraqi troops took Bartella in recent days.", ("2016-10-21", "week"))):
         rows = {(r[2], r[3]) for r in dated(read(ex, text, published=pub)) if r[0] == "Bartella"}
         assert want in rows, (text, rows)
+
+
+def test_the_state_before_a_change_with_an_unnamed_holder_is_dropped(ex):
+    df = read(ex, "The jihadists were driven out of Rawa, the last town in Anbar under their control.",
+              published=dt.date(2017, 11, 20))
+    assert ("Rawa", "captured") in got(df, "name_as_written", "event_type")
+    assert ("Rawa", "held") not in got(df, "name_as_written", "event_type")
+    # a state that began with a capture stays
+    df = read(ex, "The group rests on Raqqa, the provincial capital it has ruled since driving rival rebels out "
+                  "in January.", published=dt.date(2014, 6, 30))
+    assert ("Raqqa", "held") in got(df, "name_as_written", "event_type")
+
+
+def test_a_kurdish_outlets_names_for_the_turkish_army_and_its_allies(ex):
+    df = read(ex, "The Turkish occupation army and its mercenaries stormed Jandairis on Thursday.",
+              published=dt.date(2018, 3, 9))
+    assert ("Jandairis", "Turkish-backed rebels") in got(df, "name_as_written", "gainer")

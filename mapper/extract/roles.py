@@ -1746,13 +1746,17 @@ def _before_the_change(claims: list[Claim]) -> list[Claim]:
     gains: dict[int, set[str]] = {}
     for c in claims:
         # (a capture told as background, "P, which fell to the group in 2014", is long before the state)
-        if c.event == "captured" and c.place.place is not None and getattr(c.chunk, "kind", "") != "rel":
+        # (nor is the start of the state itself: "has ruled P since driving X out")
+        if c.event == "captured" and c.place.place is not None and getattr(c.chunk, "kind", "") != "rel" \
+                and "since" not in c.flags:
             gains.setdefault(id(c.place.place), set()).add(label(c.gainer))
     if not gains:
         return claims
+    # (a holder not yet known, "the last town under their control", is the side that lost it)
     return [c for c in claims
             if not (c.event == "held" and c.place.place is not None and id(c.place.place) in gains
-                    and "except" not in c.flags and label(c.gainer) not in gains[id(c.place.place)])]
+                    and "except" not in c.flags
+                    and (not label(c.gainer) or label(c.gainer) not in gains[id(c.place.place)]))]
 
 
 def _exceptions(st: ArticleState, k: int, claims: list[Claim]) -> list[Claim]:
