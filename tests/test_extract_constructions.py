@@ -1469,3 +1469,8 @@ def test_a_kurdish_outlets_names_for_the_turkish_army_and_its_allies(ex):
     df = read(ex, "The Turkish occupation army and its mercenaries stormed Jandairis on Thursday.",
               published=dt.date(2018, 3, 9))
     assert ("Jandairis", "Turkish-backed rebels") in got(df, "name_as_written", "gainer")
+
+
+def test_an_unknown_spelling_with_the_consonants_of_one_town_is_that_town(ex):
+    df = read(ex, "Turkish-backed rebels stormed Jindires on Thursday.", published=dt.date(2018, 3, 9))
+    assert set(df["place_id"]) == {"geonames:169190"}  # Jindayris

@@ -1177,7 +1177,29 @@ def _variant_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str], *, re
     near = _nearby_match(gaz, p, resolved, held, focus=focus, within=within)
     if near is not None:
         return near
-    return _typo_match(gaz, p, held, regions=regions)
+    typo = _typo_match(gaz, p, held, regions=regions)
+    if typo is not None:
+        return typo
+    return _skeleton_match(gaz, p, points, held)
+
+
+def _skeleton_match(gaz, p: PlaceM, points: list[tuple[float, float]], held: set[str]):
+    """A settlement whose name has the same consonant skeleton ("Jindires" for Jindayris), as
+    ``mapper geocode`` reads it: the one such place within 100 km of the article's places (any
+    one, of a single place, when the article has none placed)."""
+    if len(p.key or "") < 5 or " " in p.text.strip():
+        return None
+    rows = {}
+    for r, match, how in gaz._candidates(p.text, fuzzy=True):
+        if how == "skeleton" and match >= 0.8 and gaz._col["feature_class"][r] == "P" \
+                and gaz._col["place_id"][r] not in held:
+            rows.setdefault(gaz._col["place_id"][r], r)
+    lat, lon = gaz._col["lat"], gaz._col["lon"]
+    if points:
+        rows = {k: r for k, r in rows.items() if min(_km(lat[r], lon[r], a, b) for a, b in points) <= 100}
+    if len(rows) != 1:
+        return None
+    return gaz._place(next(iter(rows.values())), 0.7)
 
 
 def _typo_match(gaz, p: PlaceM, held: set[str], *, regions: frozenset = frozenset()):
