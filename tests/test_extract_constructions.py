@@ -1474,3 +1474,10 @@ def test_a_kurdish_outlets_names_for_the_turkish_army_and_its_allies(ex):
 def test_an_unknown_spelling_with_the_consonants_of_one_town_is_that_town(ex):
     df = read(ex, "Turkish-backed rebels stormed Jindires on Thursday.", published=dt.date(2018, 3, 9))
     assert set(df["place_id"]) == {"geonames:169190"}  # Jindayris
+
+
+def test_occupied_on_a_day_is_a_capture_that_day(ex):
+    df = read(ex, "Turkish-backed rebels occupied Afrin on Sunday, the YPG said.", published=dt.date(2018, 3, 19))
+    assert ("Afrin", "captured", "2018-03-18", "day") in dated(df)
+    df = read(ex, "The jihadists have occupied Mosul since June 2014.", published=dt.date(2016, 3, 19))
+    assert ("Mosul", "held") in got(df, "name_as_written", "event_type")

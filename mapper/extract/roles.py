@@ -1565,6 +1565,10 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
     if frame.name == "hold" and voice == "passive" and _no_longer(st, t.i):
         event = "captured"
         loser, gainer = gainer, None
+    if f.lemma == "occupy" and voice == "active" and lows[t.i] == "occupied" and chunk is not None \
+            and lows[_prev_word(st, t.i, chunk.head)] not in HAVE_AUX | PASSIVE_AUX \
+            and any(chunk.i <= d[1] < chunk.j and not after_since(lows, d[1]) for d in st.dates(k)):
+        event = "captured"  # "occupied Afrin on Sunday": the day it was taken, not a state
     since = _since_clause(st, k, t.i, chunk) if frame.name == "hold" and not _no_longer(st, t.i) else None
     flags_since = since is not None
     conf = 0.85 * f.weight
