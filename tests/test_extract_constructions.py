@@ -1481,3 +1481,10 @@ def test_occupied_on_a_day_is_a_capture_that_day(ex):
     assert ("Afrin", "captured", "2018-03-18", "day") in dated(df)
     df = read(ex, "The jihadists have occupied Mosul since June 2014.", published=dt.date(2016, 3, 19))
     assert ("Mosul", "held") in got(df, "name_as_written", "event_type")
+
+
+def test_the_last_territory_in_a_village_is_that_village(ex):
+    df = read(ex, "US-backed fighters captured the jihadists' last scrap of territory in the eastern village of "
+                  "Baghuz on Saturday.", published=dt.date(2019, 3, 24))
+    assert ("Baghuz", "captured") in got(df, "name_as_written", "event_type")
+    assert not any("region" in f for f in df["flags"])

@@ -489,6 +489,19 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
         if low in _TERRITORY:
             np.territory = True
             np.end = q + 1
+            r = q + 1
+            if r < limit and lows[r] in ("in", "at", "around") and (np.final or np.whole):
+                # "its last scrap of territory in the village of Baghouz": the last of it is that place
+                r2 = r + 1
+                while r2 < min(limit, r + 7) and r2 not in st.place_at and (
+                        lows[r2] in _DETS or lows[r2] in g.place_heads or lows[r2] == "of"
+                        or lows[r2] in ("eastern", "western", "northern", "southern", "small", "tiny", "remote")):
+                    r2 += 1
+                if r2 in st.place_at and st.place_at[r2].kind == "settlement":
+                    np.territory = False
+                    steps += r2 - q
+                    q = r2
+                    continue
             if last_noun in _REGION_WHOLE or np.whole or np.final:
                 return np
         if low in _SHARE_WORDS:
