@@ -657,7 +657,7 @@ _NOUN_AFTER_ACTOR = frozenset({"compound", "headquarters", "building", "building
                                "camp", "camps", "lines", "line", "checkpoint", "checkpoints",
                                "fighters", "militants", "defences", "defenses", "hideouts",
                                "complex", "facility", "barracks", "capital", "hub", "held", "controlled", "-",
-                               "guerrillas"})
+                               "guerrillas", "scrap", "sliver", "patch", "piece", "lands", "land", "holdings"})
 
 
 def _actor_modifier(st: ArticleState, a: ActorM, last_noun: str) -> bool:
