@@ -1054,6 +1054,15 @@ def _stated_location(st: ArticleState) -> None:
         if q is None or q.place is None or q is p or st.sent_of[q.i] != st.sent_of[p.i]:
             continue
         qp = q.place
+        after = lows[q.j:q.j + 2]
+        as_region = bool(after) and (after[0] in _REGION_AFTER or after[0] in _SIDE_WORDS and after[1:2] != []
+                                     and after[1] in _REGION_AFTER)
+        if q.kind == "settlement" and as_region:
+            # "P city in Homs eastern countryside": Q's governorate, not the town of Q
+            wrong = pl.country != qp.country or (bool(pl.admin1) and bool(qp.admin1) and pl.admin1 != qp.admin1
+                                                  and _km(pl.lat, pl.lon, qp.lat, qp.lon) > 100)
+            if not wrong:
+                continue
         if q.kind == "settlement":
             wrong = _km(pl.lat, pl.lon, qp.lat, qp.lon) > 60
         elif q.kind == "admin1":
@@ -1120,13 +1129,23 @@ def _variants(text: str) -> list[str]:
 WRITTEN_WITH_KM = 60.0
 
 
+_REGION_AFTER = frozenset({"countryside", "province", "governorate", "region", "desert", "badia"})
+_SIDE_WORDS = frozenset({"eastern", "western", "northern", "southern", "east", "west", "north", "south",
+                         "northeastern", "northwestern", "southeastern", "southwestern"})
+
+
 def _written_with(st: ArticleState, p: PlaceM) -> list[tuple[float, float]]:
     """The points of the places the text writes ``p`` with: the placed members of its
     enumeration, else the placed towns and villages of its sentence (not a place inside an
     actor's name)."""
+    lows = st.tk.lows
+
     def point_of(q: PlaceM):
         if q is p or q.place is None or q.in_actor or q.kind not in ("settlement", "feature"):
             return None
+        after = lows[q.j:q.j + 2]
+        if after[:1] and (after[0] in _REGION_AFTER or after[0] in _SIDE_WORDS and after[1:] and after[1] in _REGION_AFTER):
+            return None  # "in Homs eastern countryside", "the Raqqa province": the governorate, not the town
         return (float(q.place.lat), float(q.place.lon))
 
     # within 40 tokens either side, so that one endless list or sentence stays linear
