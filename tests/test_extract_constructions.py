@@ -1488,3 +1488,17 @@ def test_the_last_territory_in_a_village_is_that_village(ex):
                   "Baghuz on Saturday.", published=dt.date(2019, 3, 24))
     assert ("Baghuz", "captured") in got(df, "name_as_written", "event_type")
     assert not any("region" in f for f in df["flags"])
+
+
+def test_one_far_town_in_one_sentence_does_not_move_a_village_read_elsewhere_near(ex):
+    text = ("Iraqi troops broke the siege of Amerli in Salahuddin province on Sunday.\n"
+            "Amerli had been cut off since the jihadists seized Mosul in June.")
+    art = Article(id="c.txt", text=text, published=dt.date(2014, 9, 1), title="", url="")
+    rows = [r for r in ex.places(art) if r["name_as_written"] == "Amerli"]
+    assert rows and all(r["place_id"] == "geonames:98898" for r in rows)
+
+
+def test_a_town_in_a_governorates_countryside_is_located_in_the_governorate(ex):
+    df = read(ex, "Army units restored security on Saturday to al-Sukhna city in Homs eastern countryside.",
+              published=dt.date(2017, 8, 13))
+    assert set(df["place_id"]) == {"geonames:172425"}

@@ -731,6 +731,8 @@ def _far_loose_readings(st: ArticleState, held: set[str]) -> None:
         if not focus:
             continue
         away = min(_km(pl.lat, pl.lon, a, b) for a, b in focus)
+        if away > LOOSE_READING_KM and _backed_elsewhere(st, p, pl):
+            continue  # another mention of the name is written near it, or in its governorate
         if away > LOOSE_READING_KM:
             for m in _same_reading(st, p):
                 m.place, m.kind = None, "unknown"
@@ -745,6 +747,26 @@ def _far_loose_readings(st: ArticleState, held: set[str]) -> None:
                 for m in _same_reading(st, p):
                     _set_place(m, near)
                 held.add(near.place_id)
+
+
+def _backed_elsewhere(st: ArticleState, p: PlaceM, pl) -> bool:
+    """Whether another mention of the same reading is written with places near it (within
+    :data:`LOOSE_READING_KM`) or in a sentence naming its governorate ("the town of P in
+    Salahuddin province"): one far town in one sentence ("... and seized Mosul in June") then
+    does not make the name a namesake elsewhere."""
+    for m in _same_reading(st, p):
+        if m is p:
+            continue
+        focus = _written_with(st, m)
+        if focus and min(_km(pl.lat, pl.lon, a, b) for a, b in focus) <= LOOSE_READING_KM:
+            return True
+    if pl.admin1:
+        for m in _same_reading(st, p):
+            k = st.sent_of[m.i]
+            if any(q.kind == "admin1" and q.place is not None and q.place.admin1 == pl.admin1
+                   for q in st.places_in(k)):
+                return True
+    return False
 
 
 _BUILDING_NOUNS = frozenset({"mosque", "hospital", "church", "school", "university", "stadium", "museum", "palace",
