@@ -1502,3 +1502,21 @@ def test_a_town_in_a_governorates_countryside_is_located_in_the_governorate(ex):
     df = read(ex, "Army units restored security on Saturday to al-Sukhna city in Homs eastern countryside.",
               published=dt.date(2017, 8, 13))
     assert set(df["place_id"]) == {"geonames:172425"}
+
+
+def test_lists_past_appositives_regions_and_hedged_distances(ex):
+    pub = dt.date(2015, 12, 28)
+    df = read(ex, "The jihadists still hold Hit, just 60 kilometres to the west, as well as Rutba in western Anbar "
+                  "and the border town of Al Qaim.", published=pub)
+    assert {"Hit", "Rutba", "Al Qaim"} <= {r[0] for r in got(df) if r[1] == "held"}
+    df = read(ex, "The militants still hold Mosul, the largest city of the north, along with Tikrit.", published=pub)
+    assert {"Mosul", "Tikrit"} <= {r[0] for r in got(df) if r[1] == "held"}
+
+
+def test_more_spellings_of_names_and_sides(ex):
+    pub = dt.date(2016, 10, 20)
+    # a generic first word spelled another way, the Guardian's "Isis", an appositive opening with "once"
+    df = read(ex, "The convoy turned towards Tel Tamr, which remains under SDF control.", published=dt.date(2019, 10, 20))
+    assert ("Tel Tamr", "held", "SDF") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "Qaraqosh, once the country's largest Christian town, remains in Isis hands.", published=pub)
+    assert ("Qaraqosh", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")

@@ -173,6 +173,10 @@ def _classify(tk: Tokens, a: int, b: int, trigger_at: set[int], date_tokens: set
     has_trigger = not trigger_at.isdisjoint(range(head, b))
     if w in RELATIVES or (w == "that" and head > a and lows[a - 1:a] != [","] and False):
         kind = "rel"
+    elif w in ("once", "formerly", "previously") and not has_trigger and a > 0 and lows[a - 1] == "," \
+            and head + 1 < b and (lows[head + 1] in _DETS or words[head + 1][:1].isupper()) \
+            and _AUX.isdisjoint(lows[head:b]):
+        kind = "appos"  # "Qaraqosh, once Iraq's largest Christian town, remains ..."
     elif w in SUBORDINATORS:
         kind = "sub"
     elif w == "that":

@@ -326,6 +326,15 @@ _SUFFIX_WORDS = frozenset({"province", "governorate", "dam", "airbase", "base", 
                            "region", "canton"})
 _MARK_CHARS = ("‘", "ʿ", "'", "’", "`")
 _MARKS = frozenset(_MARK_CHARS)
+#: the spellings of a name's generic first word, tried when the name as written is not in the gazetteer
+_HEAD_SPELLINGS = {
+    "tel": ("tall", "tal", "tell"), "tal": ("tall", "tel", "tell"), "tall": ("tal", "tel", "tell"),
+    "tell": ("tall", "tal", "tel"), "deir": ("dayr", "dair", "der"), "dayr": ("deir", "dair"),
+    "dair": ("deir", "dayr"), "ain": ("ayn", "ein", "ayin"), "ayn": ("ain", "ein"), "ein": ("ain", "ayn"),
+    "jabal": ("jebel", "jabel", "jbel"), "jebel": ("jabal", "jabel"), "kafr": ("kfar", "kufr"),
+    "kfar": ("kafr",), "khirbet": ("khirbat", "khirbit"), "khirbat": ("khirbet",), "qasr": ("kasr",),
+    "bir": ("beer", "bi'r"), "umm": ("um", "om"), "um": ("umm",), "abu": ("abou",), "abou": ("abu",),
+}
 #: generic heads that are never a place on their own ("Tall" of "Tall Bia", "Deir" of "Deir Hafer")
 _GENERIC_HEADS = frozenset({"tall", "tell", "tel", "tal", "jabal", "jebel", "wadi", "ain", "ayn", "deir", "dayr",
                             "qasr", "kafr", "umm", "um", "ras", "bir", "khirbat", "khirbet", "sheikh", "shaykh",
@@ -640,6 +649,14 @@ def _place_at(tk: Tokens, i: int, index: Mapping[str, object], stop: frozenset) 
         # a two-letter key only with the Arabic article before it ("al-Rai"): alone it is noise
         if (len(key) >= 3 or (len(key) == 2 and j - i >= 3 and low in _CONNECT)) and key in index:
             best = (j, key)
+        elif j - i >= 2 and low in _HEAD_SPELLINGS:
+            # the generic first word spelled another way: "Tel Tamr" for Tall Tamr, "Dayr Hafir"
+            head = fold(low)
+            for other in _HEAD_SPELLINGS[low]:
+                alt = fold(other) + key[len(head):] if key.startswith(head) else ""
+                if alt and alt in index:
+                    best = (j, alt)
+                    break
     del last_word
     if best is not None and best[0] < n and lows[best[0]] in _NATURAL and _capital(words[best[0]]):
         return None  # "the Yarmouk Basin": a natural feature, not the place named Yarmouk

@@ -708,6 +708,8 @@ _PLACE_ADJECTIVES = frozenset({"handful", "number", "string", "chain", "series",
                                "euphrates", "tigris", "river", "desert", "mountain", "agricultural", "farming"})
 _ASIDE_START = frozenset({"on", "near", "outside", "north", "south", "east", "west", "northeast", "northwest",
                           "southeast", "southwest", "north-east", "north-west", "south-east", "south-west"})
+_DISTANCE_HEDGES = frozenset({"about", "some", "roughly", "nearly", "around", "approximately", "just", "only",
+                              "barely", "almost", "less", "more", "over", "under"})
 _UNITS = frozenset({"km", "kilometres", "kilometers", "kilometre", "kilometer", "miles", "mile"})
 _ASIDE_STOP = frozenset({",", "and", "or", ";", ".", "as", "along", "together", "while", "but", "which", "where"})
 
@@ -718,9 +720,8 @@ def _skip_aside(st: ArticleState, q: int, limit: int) -> int:
     when there is none or the list does not continue."""
     lows = st.tk.lows
     r = q
-    if r + 1 < limit and lows[r] in ("about", "some", "roughly", "nearly", "around", "approximately") \
-            and lows[r + 1][:1].isdigit():
-        r += 1  # "about 60 km west of P"
+    if r + 1 < limit and lows[r] in _DISTANCE_HEDGES and lows[r + 1][:1].isdigit():
+        r += 1  # "about 60 km west of P", "only 50 km to the east"
     if r < limit and lows[r][:1].isdigit() and r + 1 < limit and lows[r + 1] in _UNITS:
         r += 2
         if r + 1 < limit and lows[r] == "(" and lows[r + 1][:1].isdigit():
@@ -730,6 +731,30 @@ def _skip_aside(st: ArticleState, q: int, limit: int) -> int:
             r += 1
         if r + 2 < limit and lows[r] == "to" and lows[r + 1] == "the" and lows[r + 2] in _ASIDE_START:
             r += 2  # "30 km to the north"
+    if r < limit and lows[r] == "in":
+        # "Rutba in western Anbar and ...": a governorate or a country locating the item
+        r2 = r + 1
+        while r2 < limit and lows[r2] in ("the", "western", "eastern", "northern", "southern", "central"):
+            r2 += 1
+        p = st.place_at.get(r2)
+        if p is not None and p.kind in ("admin1", "country"):
+            e = p.j
+            if e < limit and lows[e] in ("province", "governorate", "region"):
+                e += 1
+            if e < limit and lows[e] in (",", "and", "or", "as", "along", "together"):
+                return e
+        return q
+    if r < limit and lows[r] == "," and r + 1 < limit and lows[r + 1] in ("the", "a", "an", "once", "its", "their"):
+        # "Mosul, the biggest city in the north, along with Tikrit": an appositive between two items
+        e = r + 1
+        while e < min(limit, r + 12) and lows[e] not in (",", ".", ";") and e not in st.trig_at \
+                and e not in st.actor_at and (e not in st.place_at or st.place_at[e].kind in ("admin1", "country")):
+            e += 1
+        if e < limit and lows[e] == "," and e + 1 < limit and (
+                lows[e + 1] == "and" or lows[e + 1:e + 4] == ["as", "well", "as"]
+                or lows[e + 1] in ("along", "together") and lows[e + 2:e + 3] == ["with"]):
+            return e
+        return q
     if r >= limit or lows[r] not in _ASIDE_START:
         return q
     r += 1
@@ -784,6 +809,8 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
             r += 1
             if r < limit and lows[r] in ("and", "or"):
                 r += 1
+            if r + 1 < limit and lows[r] in ("along", "together") and lows[r + 1] == "with":
+                r += 2  # ", along with Tikrit"
             if r < limit and lows[r] in ("then", "later", "subsequently", "finally", "also") and r + 1 not in st.trig_at:
                 r += 1  # "A last month and then B this month"
             if lows[r] == "as" and lows[r + 1:r + 3] == ["well", "as"]:
@@ -793,6 +820,10 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
                 r = r2 + 1
                 if r < limit and lows[r] in ("and", "or"):
                     r += 1
+                if lows[r] == "as" and lows[r + 1:r + 3] == ["well", "as"]:
+                    r += 3  # "Fallujah, only 50 km to the east, as well as Hit"
+                elif lows[r] in ("along", "together") and lows[r + 1] == "with":
+                    r += 2
         elif lows[r] == "as" and lows[r + 1:r + 3] == ["well", "as"]:
             r += 3
         elif lows[r] in ("along", "together") and r + 1 < n and lows[r + 1] == "with":
@@ -939,6 +970,12 @@ def _right_limit(st: ArticleState, k: int, chunk: Chunk | None) -> int:
             end = nxt.j  # "..., as well as Mosul": the list goes on
             as_well = True
             continue
+        if (head == "as" and lows[nxt.head + 1:nxt.head + 3] == ["well", "as"]
+                or head in ("along", "together") and lows[nxt.head + 1:nxt.head + 2] == ["with"]) \
+                and any(q in st.place_at for q in range(nxt.head, nxt.j)) \
+                and not any(nxt.head <= t.i < nxt.j for t in st.scan.triggers):
+            end = nxt.j  # "..., as well as Hit and Rutba", "..., along with Tikrit"
+            continue
         if as_well and head == "as" and nxt.head + 1 in st.place_at:
             end = nxt.j
             as_well = False
@@ -960,7 +997,7 @@ def _distance_aside(st: ArticleState, c: Chunk) -> bool:
     miles north of P", "north of P"."""
     lows = st.tk.lows
     q = c.head
-    if q < c.j and lows[q] in ("about", "some", "roughly", "nearly", "around", "approximately", "just"):
+    if q < c.j and lows[q] in _DISTANCE_HEDGES:
         q += 1
     if q < c.j and lows[q][:1].isdigit():
         q += 1
