@@ -1520,3 +1520,16 @@ def test_more_spellings_of_names_and_sides(ex):
     assert ("Tel Tamr", "held", "SDF") in got(df, "name_as_written", "event_type", "gainer")
     df = read(ex, "Qaraqosh, once the country's largest Christian town, remains in Isis hands.", published=pub)
     assert ("Qaraqosh", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_goals_states_in_relative_clauses_and_people_like_town_names(ex):
+    pub = dt.date(2017, 9, 21)
+    # an ordinal of another noun before "to" leaves the infinitive a goal
+    assert read(ex, "The first phase of the operations to liberate Hawija was launched today.", published=pub).empty
+    # "which are the last areas under the control of X"
+    df = read(ex, "The army will go on to free Rawa and al-Qaim, which are the last areas under the control of "
+                  "the jihadists in the province.", published=pub)
+    assert {"Rawa", "al-Qaim"} <= {r[0] for r in got(df) if r[1] == "held" and r[2] == "IS"}
+    # a town named like a person, right after a verb
+    df = read(ex, "Iraqi troops entered Suleiman Bek on Monday.", published=dt.date(2014, 9, 2))
+    assert ("Suleiman Bek", "entered") in got(df, "name_as_written", "event_type")

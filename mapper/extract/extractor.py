@@ -493,7 +493,10 @@ def _drop_people(tk, sc, given: frozenset) -> None:
 
     def person(p: PlaceM) -> bool:
         if any(t in inside for t in range(p.i, p.j)):
-            return True
+            # (not a town named right after a verb or a place word: "the troops entered Suleiman Bek",
+            # "the town of Suleiman Bek"; "according to X", "a statement from X" are no such cue)
+            return not (p.cue and p.i > 0 and tk.lows[p.i - 1] not in ("of", "to", "from", "at", "by", "in")
+                        or p.i > 1 and tk.lows[p.i - 1] == "of" and tk.lows[p.i - 2] in ("town", "village", "city"))
         return p.j - p.i <= 3 and fold(p.text) in names and not p.cue
 
     gone = [p for p in sc.places if person(p)]

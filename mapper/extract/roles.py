@@ -195,8 +195,10 @@ def blocked(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> str:
         p = _prev_word(st, p, lo)
     if p >= lo and lows[p] == "to":
         pp = _prev_word(st, p, lo)
+        # "the first city to fall", "the last major town to be retaken" (the ordinal with the noun
+        # right before "to"; not "the first phase of the operations to liberate P")
         superlative = any(w in ("first", "last", "latest", "second", "third", "only", "final")
-                          for w in lows[max(lo, p - 5):p])
+                          for w in lows[max(lo, p - 3):p]) and "of" not in lows[max(lo, p - 3):p]
         if (pp < lo or lows[pp] not in g.catenatives) and not superlative:
             return "goal"
     if p >= lo and lows[p] in ("at", "for", "toward", "towards") and lows[q].endswith("ing"):
@@ -2152,7 +2154,9 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
                                                                                               "that", "back"} \
             and lows[v] not in g.control_pass and not lows[v].endswith("ly") \
             and not (chunk is not None and (lows[chunk.head] in _DETS or lows[chunk.head] == "as")
-                     and any(lows[r] in g.place_heads and not lows[r].endswith("s") for r in range(chunk.head, q))):
+                     and any(lows[r] in g.place_heads and not lows[r].endswith("s") for r in range(chunk.head, q))) \
+            and not (chunk is not None and chunk.kind == "rel" and (lows[v] in g.place_heads or lows[v] in (
+                "places", "towns", "areas", "pockets", "strongholds", "bastions", "cities"))):
         return []  # "left only a handful of villages in X's hands": a noun, not a place, is the subject
     np = _place_left(st, v + 1 if v >= s.body_start else q, chunk.head if chunk else s.body_start)
     if np is None and chunk is not None and (chunk.kind in ("rel", "appos") or lows[chunk.head] in _DETS
