@@ -1533,3 +1533,10 @@ def test_goals_states_in_relative_clauses_and_people_like_town_names(ex):
     # a town named like a person, right after a verb
     df = read(ex, "Iraqi troops entered Suleiman Bek on Monday.", published=dt.date(2014, 9, 2))
     assert ("Suleiman Bek", "entered") in got(df, "name_as_written", "event_type")
+
+
+def test_a_restated_capture_keeps_the_date_of_its_own_clause(ex):
+    text = ("Government forces have fully freed the town of Maskanah from the jihadists, a source said on Sunday.\n"
+            "Army units took control of Maskanah on Saturday after the militants abandoned their positions.")
+    rows = {(r[0], r[1], r[2]) for r in dated(read(ex, text, published=dt.date(2017, 6, 5)))}
+    assert ("Maskanah", "captured", "2017-06-03") in rows

@@ -666,7 +666,10 @@ def _rank(c: Claim) -> tuple:
     from mapper.schema import PRECISION_RANK
 
     borrowed = _borrowed(c)
-    return ("headline" in c.flags, "noun" in c.flags, borrowed, PRECISION_RANK.get(c.precision, 9), -c.confidence, c.k)
+    # a date of the claim's own clause before one from the clause next to it or the reporting verb
+    near = any(f in c.flags for f in ("date_from_clause", "date_from_report"))
+    return ("headline" in c.flags, "noun" in c.flags, borrowed, PRECISION_RANK.get(c.precision, 9), near,
+            -c.confidence, c.k)
 
 
 def _same_place(a: Claim, b: Claim) -> bool:
