@@ -1540,3 +1540,9 @@ def test_a_restated_capture_keeps_the_date_of_its_own_clause(ex):
             "Army units took control of Maskanah on Saturday after the militants abandoned their positions.")
     rows = {(r[0], r[1], r[2]) for r in dated(read(ex, text, published=dt.date(2017, 6, 5)))}
     assert ("Maskanah", "captured", "2017-06-03") in rows
+
+
+def test_the_ends_of_a_road_are_reference_points(ex):
+    df = read(ex, "Rutba lies on the highway linking Baghdad with Jordan and has been under IS control since 2014.",
+              published=dt.date(2016, 5, 19))
+    assert "Baghdad" not in set(df["name_as_written"]) and ("Rutba", "held") in got(df, "name_as_written", "event_type")

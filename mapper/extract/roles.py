@@ -343,8 +343,8 @@ def _is_reference(st: ArticleState, p: PlaceM) -> bool:
     if q >= 0 and lows[q] == "of" and q - 1 >= 0 and lows[q - 1] in g.directions:
         return True
     if q >= 0 and lows[q] in ("near", "outside", "nearby", "beyond", "past", "around", "from", "between", "via",
-                              "across"):
-        return True
+                              "across", "linking", "connecting", "joining", "link", "links", "connects", "joins"):
+        return True  # ("the highway linking Baghdad with Jordan": the road's ends are reference points)
     return q >= 1 and lows[q] == "to" and lows[q - 1] in ("close", "next", "adjacent", "road", "way", "route",
                                                           "proximity")
 
