@@ -1546,3 +1546,14 @@ def test_the_ends_of_a_road_are_reference_points(ex):
     df = read(ex, "Rutba lies on the highway linking Baghdad with Jordan and has been under IS control since 2014.",
               published=dt.date(2016, 5, 19))
     assert "Baghdad" not in set(df["name_as_written"]) and ("Rutba", "held") in got(df, "name_as_written", "event_type")
+
+
+def test_shares_named_with_quantities_and_exceptions(ex):
+    pub = dt.date(2017, 7, 3)
+    df = read(ex, "The jihadists infiltrated into a number of neighbourhoods in the south of Hasaka on Thursday.",
+              published=dt.date(2015, 6, 26))
+    assert ("Hasaka", "entered", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "Iraqi forces now control all of Mosul except a few hundred metres of the Old City.", published=pub)
+    assert ("Mosul", "entered", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "Iraqi forces now control all of Mosul.", published=pub)
+    assert ("Mosul", "held", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")

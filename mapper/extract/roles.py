@@ -452,6 +452,11 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
                 np.partial = True
                 np.site = "inner"
                 np.end += 1
+            if np.whole and np.end + 1 < n and lows[np.end] in ("except", "apart", "save", "bar"):
+                e = np.end + (2 if lows[np.end] == "apart" else 1)
+                if e < n and e not in st.place_at:
+                    np.partial = True  # "all of Mosul except a few hundred metres of the Old City": not yet all
+                    np.whole = False
             return np
         a = st.actor_at.get(q)
         if a is not None:
@@ -553,6 +558,11 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             q += 2
             steps += 2
             last_noun = low
+            continue
+        if low in ("number", "handful", "series", "couple", "dozens", "scores", "host", "string") \
+                and q + 1 < limit and lows[q + 1] == "of":
+            q += 2  # "a number of neighbourhoods in P", "a handful of villages near P"
+            steps += 2
             continue
         if low in ("pocket", "pockets", "enclave") and q + 2 < limit and lows[q + 1] in ("around", "surrounding") \
                 and (q + 2) in st.place_at and st.place_at[q + 2].kind == "settlement":
