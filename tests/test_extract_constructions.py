@@ -1550,7 +1550,7 @@ def test_the_ends_of_a_road_are_reference_points(ex):
 
 def test_shares_named_with_quantities_and_exceptions(ex):
     pub = dt.date(2017, 7, 3)
-    df = read(ex, "The jihadists infiltrated into a number of neighbourhoods in the south of Hasaka on Thursday.",
+    df = read(ex, "The jihadists infiltrated into a number of neighbourhoods in the southern part of Hasaka on Thursday.",
               published=dt.date(2015, 6, 26))
     assert ("Hasaka", "entered", "IS") in got(df, "name_as_written", "event_type", "gainer")
     df = read(ex, "Iraqi forces now control all of Mosul except a few hundred metres of the Old City.", published=pub)
