@@ -338,6 +338,8 @@ class Gazetteer:
                 df = df.drop(columns=["keys"])
         gaz = cls._finish(df, source=str(path), extras=extras, with_admin1=False,
                           cache_key=_cache_key(path, extras))
+        if gaz._cache_key is not None and _cache_dir() is not None:
+            _ = gaz._skeleton  # built once here, so that the ready copy in the cache carries it
         _write_ready_cache(gaz)
         return gaz
 

@@ -1234,7 +1234,7 @@ def _skeleton_match(gaz, p: PlaceM, points: list[tuple[float, float]], held: set
     if len(p.key or "") < 5 or " " in p.text.strip():
         return None
     rows = {}
-    for r, match, how in gaz._candidates(p.text, fuzzy=True):
+    for r, match, how in gaz._candidates(p.text, fuzzy=False):  # (the skeleton index only: no full scan)
         if how == "skeleton" and match >= 0.8 and gaz._col["feature_class"][r] == "P" \
                 and gaz._col["place_id"][r] not in held:
             rows.setdefault(gaz._col["place_id"][r], r)
