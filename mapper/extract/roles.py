@@ -745,17 +745,8 @@ def _skip_aside(st: ArticleState, q: int, limit: int) -> int:
             r += 2  # "30 km to the north"
     if r < limit and lows[r] == "in":
         # "Rutba in western Anbar and ...": a governorate or a country locating the item
-        r2 = r + 1
-        while r2 < limit and lows[r2] in ("the", "western", "eastern", "northern", "southern", "central"):
-            r2 += 1
-        p = st.place_at.get(r2)
-        if p is not None and p.kind in ("admin1", "country"):
-            e = p.j
-            if e < limit and lows[e] in ("province", "governorate", "region"):
-                e += 1
-            if e < limit and lows[e] in (",", "and", "or", "as", "along", "together"):
-                return e
-        return q
+        e = _skip_locator(st, r, limit)
+        return e if r < e < limit and lows[e] in (",", "and", "or", "as", "along", "together") else q
     if r < limit and lows[r] == "," and r + 1 < limit and lows[r + 1] in ("the", "a", "an", "once", "its", "their"):
         # "Mosul, the biggest city in the north, along with Tikrit": an appositive between two items
         e = r + 1
