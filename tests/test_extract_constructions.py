@@ -1557,3 +1557,10 @@ def test_shares_named_with_quantities_and_exceptions(ex):
     assert ("Mosul", "entered", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
     df = read(ex, "Iraqi forces now control all of Mosul.", published=pub)
     assert ("Mosul", "held", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_their_units_after_a_speaker_are_the_speakers(ex):
+    text = ("Kurdish peshmerga held positions east of the city.\n"
+            "Federal police commanders say their units have retaken Hammam al-Alil.")
+    df = read(ex, text, published=dt.date(2016, 11, 7))
+    assert ("Hammam al-Alil", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
