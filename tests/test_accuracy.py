@@ -204,12 +204,13 @@ def demo_result(gazetteer):
     return ev, reports
 
 
-WRITTEN = {"written": REPO / "tests" / "data" / "written", "written2": REPO / "tests" / "data" / "written2"}
+WRITTEN = {name: REPO / "tests" / "data" / name for name in ("written", "written2", "written3")}
 #: (articles, events, toponyms) of each written set
-WRITTEN_SIZES = {"written": (24, 135, 241), "written2": (20, 93, 196)}
+WRITTEN_SIZES = {"written": (24, 135, 241), "written2": (20, 93, 196), "written3": (15, 60, 110)}
 #: bars a little below what is reached now (first reads, before any rule saw the texts, in each
-#: set's README: 59.7 / 56.2 / 90.0 % and 66.7 / 67.1 / 86.2 %)
-WRITTEN_BARS = {"written": (0.78, 0.68, 0.90), "written2": (0.88, 0.70, 0.85)}
+#: set's README: 59.7 / 56.2 / 90.0 %, 66.7 / 67.1 / 86.2 % and 68.8 / 61.7 / 91.8 %; the third
+#: set is not fitted)
+WRITTEN_BARS = {"written": (0.78, 0.68, 0.90), "written2": (0.88, 0.70, 0.85), "written3": (0.65, 0.58, 0.88)}
 
 
 @pytest.fixture(scope="module", params=sorted(WRITTEN))
@@ -225,13 +226,13 @@ def written_result(request, gazetteer):
 def test_written_corpus_events(written_result):
     name, ev, _ = written_result
     recall, precision, _top = WRITTEN_BARS[name]
-    assert ev["recall"] >= recall  # measured 82.1 % (55/67) and 95.8 % (46/48)
-    assert ev["precision"] >= precision  # measured 74.3 % (75/101) and 75.3 % (61/81)
+    assert ev["recall"] >= recall  # measured 82.1 % (55/67), 95.8 % (46/48), 68.8 % (22/32)
+    assert ev["precision"] >= precision  # measured 74.3 % (75/101), 75.3 % (61/81), 63.0 % (29/46)
 
 
 def test_written_corpus_toponyms(written_result):
     name, _, top = written_result
-    assert top["accuracy"] >= WRITTEN_BARS[name][2]  # measured 92.5 % (223/241) and 88.8 % (174/196)
+    assert top["accuracy"] >= WRITTEN_BARS[name][2]  # measured 92.5 %, 88.8 %, 91.8 % (101/110)
 
 
 @pytest.mark.parametrize("name", sorted(WRITTEN))
