@@ -1012,8 +1012,10 @@ def _summary(n_reports: int, n_sources: int, events, areas, dates, *, actor, n_r
              undated) -> dict:
     held = areas[(areas["actor"] == actor) & (areas["state"] == "held")] if len(areas) else areas
     by_date = held.groupby("date")["area_km2"].sum() if len(held) else pd.Series(dtype=float)
-    first = by_date.iloc[0] if len(by_date) else 0.0
-    last = by_date.iloc[-1] if len(by_date) else 0.0
+    # on the first and the last snapshot (an actor with no area left on the last one has 0 km²,
+    # not the area of the last date it still had some)
+    first = by_date.get(dates[0], 0.0) if len(dates) and len(by_date) else 0.0
+    last = by_date.get(dates[-1], 0.0) if len(dates) and len(by_date) else 0.0
     return {
         "articles_read": int(n_read),
         "articles_skipped": sum(1 for s in skipped if not s.repaired),

@@ -218,6 +218,9 @@ def test_demo_build_acceptance(demo_build):
                      "acceptance once it does not")
     assert series.iloc[-1] < 0.02 * series.max()
     assert (np.abs(np.log(cmp["ratio"])) <= np.log(1.25)).all(), cmp
+    # the run's summary (printed by `mapper build`) gives the area on the last snapshot itself,
+    # not that of the last date the actor still had some
+    assert demo_build.summary["actor_area_last_km2"] == pytest.approx(float(series.iloc[-1]), abs=0.1)
 
 
 # ---------------------------------------------------------------------------------------------
