@@ -1564,3 +1564,27 @@ def test_their_units_after_a_speaker_are_the_speakers(ex):
             "Federal police commanders say their units have retaken Hammam al-Alil.")
     df = read(ex, text, published=dt.date(2016, 11, 7))
     assert ("Hammam al-Alil", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_sides_command_and_the_terror_group(ex):
+    text = ("Kurdish fighters took Sarrin on Monday.\n"
+            "The YPG General Command said the joint forces cleared the last neighbourhoods of the town after "
+            "ISIS mercenaries had been trapped there since Friday.")
+    df = read(ex, text, published=dt.date(2015, 7, 28))
+    assert "Syrian government" not in set(df["loser"]) | set(df["gainer"])
+    df = read(ex, "Daesh fighters attacked north of Aleppo. The terror group took Kafr Kalbin after clashes with "
+                  "moderate opposition groups.", published=dt.date(2016, 5, 28))
+    assert ("Kafr Kalbin", "captured", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_rebels_far_from_the_turkish_border_are_not_turkish_backed(ex):
+    text = ("Turkish-backed factions still hold al-Bab.\n"
+            "Opposition forces seized the towns of Suran and Halfaya north of Hama last week.")
+    df = read(ex, text, published=dt.date(2017, 3, 27))
+    assert {("Suran", "Syrian rebels"), ("Halfaya", "Syrian rebels")} <= got(df, "name_as_written", "gainer")
+
+
+def test_one_of_the_last_towns_still_held_by_a_side(ex):
+    df = read(ex, "Government troops were pushed back from the approaches to Maadan, one of the last towns in the "
+                  "province still held by the Islamic State.", published=dt.date(2017, 8, 26))
+    assert ("Maadan", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")

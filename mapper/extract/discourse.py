@@ -190,9 +190,15 @@ def _settle(st: ArticleState, label: str, claim: Claim, *, at: int = -1) -> str:
     if label == "tribal":
         return "Iraqi government" if country == "IQ" else ("Syrian rebels" if country == "SY" else "")
     if label == "rebels":
-        # Turkey's ground operation with the rebels began on 24 August 2016 (Euphrates Shield)
+        # Turkey's ground operation with the rebels began on 24 August 2016 (Euphrates Shield);
+        # its rebels fought in the north of Aleppo province and along the Turkish border, not at
+        # Hama, Idlib or Daraa
         before_shield = when is not None and when < EUPHRATES_SHIELD
-        return "Turkish-backed rebels" if st.turkish_backed and not before_shield else "Syrian rebels"
+        place = claim.place.place if claim is not None and claim.place is not None else None
+        lat = getattr(place, "lat", None)
+        far_south = lat is not None and float(lat) < 36.2
+        return "Turkish-backed rebels" if st.turkish_backed and not before_shield and not far_south \
+            else "Syrian rebels"
     if label == "never":
         return ""
     return label

@@ -308,7 +308,8 @@ def _voice(st: ArticleState, t: TrigM, chunk: Chunk | None) -> str | None:
             return "active"
         nxt = lows[t.j:t.j + 3]
         if "by" in nxt and (prev in (",", "") or p in st.place_end or (p + 1) in st.place_end
-                          or prev in st.grammar.place_heads or f.form == "pp"):
+                          or prev in st.grammar.place_heads or f.form == "pp"
+                          or lows[t.i - 1] in ("still", "once", "long", "formerly", "previously")):
             return "passive" if frame.has("passive") else None
         if (p + 1) in st.place_end and st.place_end[p + 1].i <= max(lo, st.layout.sentences[st.sent_of[t.i]].body_start) \
                 and frame.has("passive") and not any(lows[q] in HAVE_AUX for q in range(lo, t.i)):
@@ -1161,15 +1162,11 @@ def subject_place(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> NP |
     lo = chunk.head if chunk else s.body_start
     if chunk is not None and chunk.kind == "rel":
         return _antecedent(st, k, chunk)
-    np = _place_left(st, t, lo)
-    if np is not None:
-        return np
-    if chunk is None:
-        return None
     lows_ = st.tk.lows
-    if (chunk.kind == "appos" or chunk.kind == "main" and chunk.head == chunk.i and chunk.i > 0
-            and lows_[chunk.i - 1] == ",") and lows_[chunk.head] in ("the", "a", "an") and any(
-            lows_[q] in st.grammar.place_heads or lows_[q] in st.grammar.stronghold_nouns for q in range(chunk.head, t)):
+    if chunk is not None and (chunk.kind == "appos" or chunk.kind == "main" and chunk.head == chunk.i and chunk.i > 0
+            and lows_[chunk.i - 1] == ",") and lows_[chunk.head] in ("the", "a", "an", "one") and any(
+            lows_[q] in st.grammar.place_heads or lows_[q] in st.grammar.stronghold_nouns for q in range(chunk.head, t)) \
+            and not any(q in st.place_at and st.place_at[q].kind == "settlement" for q in range(chunk.head, t)):
         # "P, the last town in the north still held by X": the appositive's town is P (even when
         # P itself is named as a reference point: "displacement from P, the last town held by X")
         q = chunk.i - 1
@@ -1184,6 +1181,11 @@ def subject_place(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> NP |
         if p is not None and p.kind == "settlement" and p.i not in st.dateline_tokens:
             return NP(p.i, p.j, places=[p])
         return _antecedent(st, k, chunk)
+    np = _place_left(st, t, lo)
+    if np is not None:
+        return np
+    if chunk is None:
+        return None
     chunks = st.chunks(k)
     idx = chunks.index(chunk)
     # "Ramadi, which had fallen in May, was liberated": skip the relative clause
