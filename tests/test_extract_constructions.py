@@ -1588,3 +1588,10 @@ def test_one_of_the_last_towns_still_held_by_a_side(ex):
     df = read(ex, "Government troops were pushed back from the approaches to Maadan, one of the last towns in the "
                   "province still held by the Islamic State.", published=dt.date(2017, 8, 26))
     assert ("Maadan", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_name_known_by_another_name_is_that_town(ex):
+    df = read(ex, "Fighters of the YPG, who hold the Syrian town of Til Kocer, known in Arabic as al-Yarubiyah, "
+                  "shelled militant positions.", published=dt.date(2014, 10, 1))
+    assert ("Til Kocer", "held", "Kurdish forces") in got(df, "name_as_written", "event_type", "gainer")
+    assert set(df["place_id"]) == {"geonames:383661"}

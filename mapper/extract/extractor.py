@@ -703,8 +703,30 @@ def _bracket_aliases(st: ArticleState) -> None:
             other = at.get(p.j + 1)  # "Cinderes (Jandairis)"
         elif p.i > 0 and words[p.i - 1] == "(" and p.j < st.tk.n and words[p.j] == ")":
             other = end.get(p.i - 1)  # "Jandairis (Cinderes)"
+        else:
+            q = _known_as(st, p.j)
+            if q is not None:
+                other = at.get(q)  # "Til Kocer, known in Arabic as al-Yarubiyah"
         if other is not None and other.place is not None and other.kind == "settlement":
             _set_place(p, other.place)
+
+
+def _known_as(st: ArticleState, q: int) -> int | None:
+    """The token after "(, also) known (in Arabic / locally / to the Kurds) as" at ``q``, or None."""
+    lows = st.tk.lows
+    n = st.tk.n
+    if q < n and lows[q] == ",":
+        q += 1
+    if q < n and lows[q] == "also":
+        q += 1
+    if not (q < n and lows[q] == "known"):
+        return None
+    q += 1
+    if q + 1 < n and lows[q] in ("in", "to") and lows[q + 1] != "as":
+        q += 2 if lows[q + 1] != "the" else 3
+    elif q < n and lows[q] in ("locally", "officially"):
+        q += 1
+    return q + 1 if q < n and lows[q] == "as" else None
 
 
 #: How far from every place of its own sentence (or list) an obscure village read only through an
