@@ -1595,3 +1595,11 @@ def test_a_name_known_by_another_name_is_that_town(ex):
                   "shelled militant positions.", published=dt.date(2014, 10, 1))
     assert ("Til Kocer", "held", "Kurdish forces") in got(df, "name_as_written", "event_type", "gainer")
     assert set(df["place_id"]) == {"geonames:383661"}
+
+
+def test_our_in_a_quote_is_the_speakers_side(ex):
+    df = read(ex, 'Government troops fled on Sunday. "Ramadi is completely in our hands now," an Islamic State '
+                  'commander told the group\'s radio.', published=dt.date(2015, 5, 18))
+    assert ("Ramadi", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, 'The peshmerga commander said: "Sinjar is in our hands."', published=dt.date(2015, 11, 13))
+    assert ("Sinjar", "held", "Kurdish forces") in got(df, "name_as_written", "event_type", "gainer")

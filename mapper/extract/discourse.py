@@ -259,6 +259,11 @@ def _pronoun(st: ArticleState, q: int, claim: Claim, *, role: str, ref_obj=None)
                 break
             r -= 1
     w = lows[q]
+    if w in ("our", "we", "us"):
+        # a first person in a quote is its speaker: '"P is in our hands," a peshmerga officer said'
+        speaker = _quote_speaker(st, q, claim)
+        if speaker:
+            return speaker
     if w in ("its", "their"):
         # a possessive ("under its control") stands for the side last named
         return _last_actor(st, q, claim) or _previous_subject(st, q, claim)
@@ -268,6 +273,38 @@ def _pronoun(st: ArticleState, q: int, claim: Claim, *, role: str, ref_obj=None)
         return _last_actor(st, q, claim, exclude=other)
     # a subject pronoun: the subject of the last clause with one
     return _previous_subject(st, q, claim) or _last_actor(st, q, claim)
+
+
+_QUOTES_OPEN = frozenset({'"', "“"})
+_QUOTES_CLOSE = frozenset({'"', "”"})
+
+
+def _quote_speaker(st: ArticleState, q: int, claim: Claim) -> str:
+    """The side of whoever says the quotation around token ``q``: the actor of the attribution
+    after it (', a peshmerga officer told reporters') or before it ('the commander said: "...')."""
+    words = st.tk.words
+    n = st.tk.n
+    k = st.sent_of[q]
+    s = st.layout.sentences[k]
+    lo = max(0, s.i - 60)
+    opened = next((r for r in range(q - 1, lo - 1, -1) if words[r] in _QUOTES_OPEN or words[r] in _QUOTES_CLOSE),
+                  None)
+    if opened is None:
+        return ""
+    close = next((r for r in range(q + 1, min(n, q + 80)) if words[r] in _QUOTES_CLOSE or words[r] in _QUOTES_OPEN),
+                 None)
+    spans = []
+    if close is not None:
+        spans.append(range(close + 1, min(n, close + 10)))  # '..." a peshmerga officer said'
+    spans.append(range(max(0, opened - 10), opened))  # 'the commander said: "...'
+    for span in spans:
+        for r in span:
+            a = st.actor_at.get(r)
+            if a is not None and a.label not in ("never", "anaphor"):
+                lab = _settle(st, a.label, claim, at=a.i)
+                if lab:
+                    return lab
+    return ""
 
 
 def _previous_subject(st: ArticleState, q: int, claim: Claim, *, prefer_nonstate: bool = False,

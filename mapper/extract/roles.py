@@ -2126,8 +2126,8 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
         while q >= s.body_start and lows[q] in ("full", "complete", "total", "firm", "the"):
             q -= 1
         a = st.actor_end.get(q + 1)
-        if q >= s.body_start and lows[q] in ("its", "their"):
-            holder = Ref(pronoun=q)
+        if q >= s.body_start and lows[q] in ("its", "their", "our"):
+            holder = Ref(pronoun=q)  # ("in our hands", said in a quote: the speaker's side)
         elif a is not None:
             holder = Ref(actor=a)
         elif lows[q] in _ADJ_ACTOR:
