@@ -204,12 +204,15 @@ def demo_result(gazetteer):
     return ev, reports
 
 
-WRITTEN = {name: REPO / "tests" / "data" / name for name in ("written", "written2", "written3")}
+WRITTEN = {name: REPO / "tests" / "data" / name for name in ("written", "written2", "written3", "written4")}
 #: (articles, events, toponyms) of each written set
-WRITTEN_SIZES = {"written": (24, 135, 241), "written2": (20, 93, 196), "written3": (15, 60, 110)}
+WRITTEN_SIZES = {"written": (24, 135, 241), "written2": (20, 93, 196), "written3": (15, 60, 110),
+                 "written4": (15, 59, 118)}
 #: bars a little below what is reached now (first reads, before any rule saw the texts, in each
-#: set's README: 59.7 / 56.2 / 90.0 %, 66.7 / 67.1 / 86.2 % and 68.8 / 61.7 / 91.8 %)
-WRITTEN_BARS = {"written": (0.78, 0.68, 0.90), "written2": (0.88, 0.70, 0.85), "written3": (0.80, 0.65, 0.88)}
+#: set's README: 59.7 / 56.2 / 90.0 %, 66.7 / 67.1 / 86.2 %, 68.8 / 61.7 / 91.8 % and 53.1 / 47.5 /
+#: 87.3 %; the fourth set is not fitted)
+WRITTEN_BARS = {"written": (0.78, 0.68, 0.90), "written2": (0.88, 0.70, 0.85), "written3": (0.80, 0.65, 0.88),
+                "written4": (0.50, 0.44, 0.85)}
 
 
 @pytest.fixture(scope="module", params=sorted(WRITTEN))
@@ -225,13 +228,13 @@ def written_result(request, gazetteer):
 def test_written_corpus_events(written_result):
     name, ev, _ = written_result
     recall, precision, _top = WRITTEN_BARS[name]
-    assert ev["recall"] >= recall  # measured 82.1 % (55/67), 95.8 % (46/48), 87.5 % (28/32)
-    assert ev["precision"] >= precision  # measured 74.3 % (75/101), 75.3 % (61/81), 71.4 % (35/49)
+    assert ev["recall"] >= recall  # measured 82.1 % (55/67), 95.8 % (46/48), 87.5 % (28/32), 53.1 % (17/32)
+    assert ev["precision"] >= precision  # measured 74.3 %, 75.3 %, 71.4 %, 47.5 % (19/40)
 
 
 def test_written_corpus_toponyms(written_result):
     name, _, top = written_result
-    assert top["accuracy"] >= WRITTEN_BARS[name][2]  # measured 92.5 %, 88.8 %, 91.8 % (101/110)
+    assert top["accuracy"] >= WRITTEN_BARS[name][2]  # measured 92.5 %, 88.8 %, 91.8 %, 87.3 % (103/118)
 
 
 @pytest.mark.parametrize("name", sorted(WRITTEN))
