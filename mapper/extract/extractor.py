@@ -693,8 +693,7 @@ def _bracket_aliases(st: ArticleState) -> None:
     """A name the gazetteer lacks, written with another name of the same town in brackets
     ("Cinderes (Jandairis)", "Jandairis (Cinderes)"), is that town."""
     words = st.tk.words
-    at = {p.i: p for p in st.scan.places}
-    end = {p.j: p for p in st.scan.places}
+    at, end = st.scan.place_at, st.scan.place_end
     for p in st.scan.places:
         if p.place is not None or not p.text.strip():
             continue
@@ -1101,10 +1100,7 @@ def _stated_location(st: ArticleState) -> None:
         if q is None or q.place is None or q is p or st.sent_of[q.i] != st.sent_of[p.i]:
             continue
         qp = q.place
-        after = lows[q.j:q.j + 2]
-        as_region = bool(after) and (after[0] in _REGION_AFTER or after[0] in _SIDE_WORDS and after[1:2] != []
-                                     and after[1] in _REGION_AFTER)
-        if q.kind == "settlement" and as_region:
+        if q.kind == "settlement" and _names_its_region(lows, q.j):
             # "P city in Homs eastern countryside": Q's governorate, not the town of Q
             wrong = pl.country != qp.country or (bool(pl.admin1) and bool(qp.admin1) and pl.admin1 != qp.admin1
                                                   and _km(pl.lat, pl.lon, qp.lat, qp.lon) > 100)
@@ -1181,6 +1177,14 @@ _SIDE_WORDS = frozenset({"eastern", "western", "northern", "southern", "east", "
                          "northeastern", "northwestern", "southeastern", "southwestern"})
 
 
+def _names_its_region(lows, j: int) -> bool:
+    """Whether the town name ending at ``j`` names its governorate ("Homs eastern countryside",
+    "Raqqa province")."""
+    after = lows[j:j + 2]
+    return bool(after) and (after[0] in _REGION_AFTER
+                            or after[0] in _SIDE_WORDS and len(after) > 1 and after[1] in _REGION_AFTER)
+
+
 def _written_with(st: ArticleState, p: PlaceM) -> list[tuple[float, float]]:
     """The points of the places the text writes ``p`` with: the placed members of its
     enumeration, else the placed towns and villages of its sentence (not a place inside an
@@ -1190,8 +1194,7 @@ def _written_with(st: ArticleState, p: PlaceM) -> list[tuple[float, float]]:
     def point_of(q: PlaceM):
         if q is p or q.place is None or q.in_actor or q.kind not in ("settlement", "feature"):
             return None
-        after = lows[q.j:q.j + 2]
-        if after[:1] and (after[0] in _REGION_AFTER or after[0] in _SIDE_WORDS and after[1:] and after[1] in _REGION_AFTER):
+        if _names_its_region(lows, q.j):
             return None  # "in Homs eastern countryside", "the Raqqa province": the governorate, not the town
         return (float(q.place.lat), float(q.place.lon))
 

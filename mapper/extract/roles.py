@@ -483,16 +483,10 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             np.coref = q
             np.end = q + 1
             return np
-        if low in ("district", "sub-district", "subdistrict") and q >= 1 and lows[q - 1] == "the" \
-                and q + 2 < limit and lows[q + 1] == "of" and (q + 2) in st.place_at \
-                and st.place_at[q + 2].kind == "settlement":
-            q += 2  # "the district of al-Karma": the administrative district named after the town, the town
-            steps += 2
-            continue
-        if low == "sub" and q + 3 < limit and lows[q + 1] == "-" and lows[q + 2] == "district" \
-                and lows[q + 3] == "of" and (q + 4) in st.place_at and st.place_at[q + 4].kind == "settlement":
-            q += 4  # "the sub-district of al-Saqlawiya"
-            steps += 4
+        r = _district_of(lows, q - 1) if low in ("district", "sub-district", "subdistrict", "sub") else 0
+        if r and q - 1 + r < limit and (q - 1 + r) in st.place_at and st.place_at[q - 1 + r].kind == "settlement":
+            steps += r - 1  # "the (sub-)district of al-Karma": the district named after the town is the town
+            q += r - 1
             continue
         if low in _TERRITORY:
             np.territory = True
@@ -649,6 +643,16 @@ def _site_after(st: ArticleState, q: int, g) -> str | None:
             and lows[r] not in _OUTER_SITES:
         return lows[r]
     return None
+
+
+def _district_of(lows, q: int) -> int:
+    """The length of "the district of", "the sub-district of" starting at token ``q`` (0 when
+    the words there are not that)."""
+    for words in (("the", "district", "of"), ("the", "sub", "-", "district", "of"), ("the", "subdistrict", "of"),
+                  ("the", "sub-district", "of")):
+        if tuple(lows[q:q + len(words)]) == words:
+            return len(words)
+    return 0
 
 
 def _appositive_place(st: ArticleState, q: int, limit: int) -> int | None:
@@ -870,8 +874,7 @@ def _list_more(st: ArticleState, np: NP, q: int, limit: int) -> None:
                 q = p.j
                 continue
             return
-        district_of = lows[item_start:r] in (["the", "district", "of"], ["the", "sub", "-", "district", "of"],
-                                             ["the", "subdistrict", "of"], ["the", "sub-district", "of"])
+        district_of = _district_of(lows, item_start) == r - item_start
         if not district_of and any(lows[t] in g.partial_before and lows[t] not in ("area", "areas")
                                    for t in range(item_start, r)):
             np.item_partial.add(id(p))  # "and large parts of Ramadi"
@@ -1005,8 +1008,7 @@ def _distance_aside(st: ArticleState, c: Chunk) -> bool:
         q += 1
     if q < c.j and lows[q][:1].isdigit():
         q += 1
-        while q < c.j and lows[q] in ("km", "kilometres", "kilometers", "miles", "mile", "kilometre", "kilometer",
-                                      "(", ")", "-") or (q < c.j and lows[q][:1].isdigit()):
+        while q < c.j and (lows[q] in _UNITS or lows[q] in ("(", ")", "-") or lows[q][:1].isdigit()):
             q += 1
     dirs = st.grammar.directions
     if q + 2 < c.j and lows[q] == "to" and lows[q + 1] == "the" and lows[q + 2] in dirs:
@@ -1162,10 +1164,9 @@ def subject_place(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> NP |
     lo = chunk.head if chunk else s.body_start
     if chunk is not None and chunk.kind == "rel":
         return _antecedent(st, k, chunk)
-    lows_ = st.tk.lows
     if chunk is not None and (chunk.kind == "appos" or chunk.kind == "main" and chunk.head == chunk.i and chunk.i > 0
-            and lows_[chunk.i - 1] == ",") and lows_[chunk.head] in ("the", "a", "an", "one") and any(
-            lows_[q] in st.grammar.place_heads or lows_[q] in st.grammar.stronghold_nouns for q in range(chunk.head, t)) \
+            and lows[chunk.i - 1] == ",") and lows[chunk.head] in ("the", "a", "an", "one") and any(
+            lows[q] in st.grammar.place_heads or lows[q] in st.grammar.stronghold_nouns for q in range(chunk.head, t)) \
             and not any(q in st.place_at and st.place_at[q].kind == "settlement" for q in range(chunk.head, t)):
         # "P, the last town in the north still held by X": the appositive's town is P (even when
         # P itself is named as a reference point: "displacement from P, the last town held by X")
@@ -1175,7 +1176,7 @@ def subject_place(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> NP |
         while at > 0 and _distance_aside(st, chunks_[at - 1]):
             at -= 1  # "P, about 170 km to the south-east, the last town held by X"
             q = chunks_[at].i - 1
-        while q > s.body_start and lows_[q] in (",", "(", "—", "–"):
+        while q > s.body_start and lows[q] in (",", "(", "—", "–"):
             q -= 1
         p = st.place_end.get(q + 1)
         if p is not None and p.kind == "settlement" and p.i not in st.dateline_tokens:
