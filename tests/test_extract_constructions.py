@@ -1603,3 +1603,27 @@ def test_our_in_a_quote_is_the_speakers_side(ex):
     assert ("Ramadi", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
     df = read(ex, 'The peshmerga commander said: "Sinjar is in our hands."', published=dt.date(2015, 11, 13))
     assert ("Sinjar", "held", "Kurdish forces") in got(df, "name_as_written", "event_type", "gainer")
+
+
+# ------------------------------------------------------------------ fifth round (written4, then written5)
+
+
+def test_a_relative_clause_on_a_reference_point_is_about_it(ex):
+    # the town is named as where the attack came from; the clause after its comma still says who holds it
+    df = read(ex, "The gunmen struck from the direction of Hit, a town the militants have controlled since October.",
+              published=dt.date(2015, 2, 13))
+    assert ("Hit", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    held = df[df.event_type == "held"].iloc[0]
+    assert str(held.date)[:10] == "2015-02-13"  # as of the report; "since October" is when it began
+    df = read(ex, "Convoys moved on from Hit, which Islamic State fighters have held since 2014.",
+              published=dt.date(2015, 2, 13))
+    assert ("Hit", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_namesake_in_the_one_country_the_report_is_about(ex):
+    # "Nimrud" is the Iraqi village (Qaryat Nimrud) in a report about Iraq, not a Syrian namesake,
+    # and a place-and-date line standing alone above the text is a dateline, not the place of the fighting
+    df = read(ex, "Army briefing\n\nBaghdad, 13 November 2016\n\nIraqi soldiers liberated Nimrud on Sunday, an "
+                  "Iraqi officer said.", published=dt.date(2016, 11, 13))
+    row = df[df.name_as_written == "Nimrud"].iloc[0]
+    assert (row.place_id, row.event_type, row.gainer) == ("geonames:6860819", "captured", "Iraqi government")

@@ -210,6 +210,8 @@ DATE_QUALIFIERS = frozenset({"early", "late", "mid", "-", "the", "start", "begin
 
 def after_since(lows: list[str], i: int, lo: int = 0) -> bool:
     """Whether the date starting at token ``i`` is the date of a "since" ("since early 2014")."""
+    if lows[i] == "since" and i + 1 < len(lows) and lows[i + 1] != "then":
+        return True  # the date phrase took its "since" in ("since October")
     r = i - 1
     while r >= max(lo, i - 5) and lows[r] in DATE_QUALIFIERS:
         r -= 1

@@ -145,7 +145,7 @@ class Extractor:
         layout = Layout.of(tk, article.title or "")
         sc = scan(tk, layout, gazetteer=self.gazetteer, grammar=self.grammar, actors=self.actor_table)
         _drop_people(tk, sc, type(self.gazetteer)._GIVEN_NAMES)
-        _resolve_places(self.gazetteer, sc, tk)
+        _resolve_places(self.gazetteer, sc, tk, dateline={q for a, b in layout.dateline_spans for q in range(a, b)})
         anchor = article.published
         st = ArticleState(article=article, text=text, tokens=tk, layout=layout, scan=sc, grammar=self.grammar,
                           gazetteer=self.gazetteer, anchor=anchor, year_hint=None)
@@ -282,7 +282,7 @@ def _user_actor_entries(actors) -> tuple[list[tuple[str, str]], list]:
     return phrases, patterns
 
 
-def _resolve_places(gaz, sc, tk) -> None:
+def _resolve_places(gaz, sc, tk, dateline: set[int] | frozenset = frozenset()) -> None:
     """Resolve the known names, with the article as context.
 
     Two passes: names with one clear reading first; then the others, with the places the
@@ -344,6 +344,7 @@ def _resolve_places(gaz, sc, tk) -> None:
                 seen_points.add(pt)
                 ctx.points.append(pt)
     held = {p.place.place_id: p.key for p in sc.places if p.place is not None}
+    weak: set[tuple] = set()
     for p in pending:
         key = (p.text, hints[p.i])
         if key not in cache:
@@ -357,9 +358,12 @@ def _resolve_places(gaz, sc, tk) -> None:
                 place = gaz._place(alt[0][0], alt[0][1]) if alt and alt[0][1] >= 0.2 else None
             if place is None and hints[p.i]:
                 place = gaz.resolve_fast(p.text, context=ctx, fuzzy=False)[0]
+            if place is None and len(ctx.countries) == 1:
+                place = _only_in_country(gaz, ranked, next(iter(ctx.countries)), held)
+                weak.add(key)  # (a reading by country alone lifts no other reading)
             cache[key] = place
         _set_place(p, cache[key])
-        if p.place is not None:
+        if p.place is not None and key not in weak:
             held.setdefault(p.place.place_id, p.key)
             if p.kind in ("settlement", "feature") and p.place.feature_code != "PPLC" and len(seen_points) < 40:
                 # a place read here lifts the readings near it for the names after it (but rules
@@ -377,7 +381,8 @@ def _resolve_places(gaz, sc, tk) -> None:
             if p.kind == "settlement":
                 p.kind = "feature"  # "the Jolan district": a part of a town, whatever else bears the name
     # far from everything else the text names, while a place spelled alike lies near: the near one
-    placed = [p for p in sc.places if p.place is not None and p.kind in ("settlement", "feature")]
+    # (a dateline names where the reporter is, not where the fighting is)
+    placed = [p for p in sc.places if p.place is not None and p.kind in ("settlement", "feature") and p.i not in dateline]
     for p in pending:
         if p.place is None or p.kind not in ("settlement", "feature") or len(placed) < 2 \
                 or p.place.population >= 10000 or p.place.feature_code in ("PPLC", "PPLA", "PPLA2") \
@@ -538,6 +543,20 @@ def _set_place(p: PlaceM, place) -> None:
 
 
 _DEMONYM_CC = {"iraqi": "IQ", "iraq": "IQ", "syrian": "SY", "syria": "SY"}
+
+
+def _only_in_country(gaz, ranked, country: str, held: dict):
+    """Of the namesakes a name was left ambiguous between, the only one in the one country the
+    article names ("Nimrud" in a report about Iraq: the Iraqi village, not the Syrian one)."""
+    col = gaz._col
+    if not ranked or any(col["feature_class"][r] == "A" for r, _sc, _w in ranked):
+        return None  # a governorate's name too ("Muthana"): left to the region readings
+    top = ranked[0][1]
+    ours = [(r, sc) for r, sc, _w in ranked
+            if col["country"][r] == country and sc >= 0.3 and top - sc < 0.1 and col["place_id"][r] not in held]
+    if len(ours) != 1:
+        return None
+    return gaz._place(ours[0][0], ours[0][1])
 
 
 def _country_hint(tk, sc, p: PlaceM) -> str | None:

@@ -1958,7 +1958,7 @@ def _gap_object(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None) -> NP |
     if q < chunk.i - 1:
         return None
     if lows[q] in ("which", "that"):
-        return _place_left(st, q, max(st.layout.sentences[k].body_start, q - 10))
+        return _comma_antecedent(st, k, q) or _place_left(st, q, max(st.layout.sentences[k].body_start, q - 10))
     # "X was the biggest of the ones they abandoned, together with nearby Y": X and the list after it
     np = _place_left(st, q, st.layout.sentences[k].body_start)
     if np is None:
@@ -1993,7 +1993,22 @@ def _zero_relative(st: ArticleState, k: int, t: TrigM, chunk: Chunk) -> NP | Non
         r += 1
     if r != t.i:
         return None
-    return _place_left(st, q - 1, max(st.layout.sentences[k].body_start, q - 8))
+    return _comma_antecedent(st, k, q) or _place_left(st, q - 1, max(st.layout.sentences[k].body_start, q - 8))
+
+
+def _comma_antecedent(st: ArticleState, k: int, q: int) -> NP | None:
+    """The town right before the comma that opens a relative clause or an appositive at ``q``
+    ("from the direction of P, which IS has held since ...", "south of P, a town the group
+    has held since ..."): the clause is about P even where P was named as a reference point."""
+    if q < 2 or st.tk.lows[q - 1] != ",":
+        return None
+    p = st.place_end.get(q - 1)
+    if p is None or p.kind != "settlement" or p.i in st.dateline_tokens:
+        return None
+    lo = st.layout.sentences[k].body_start
+    np = NP(p.i, p.j, places=[p])
+    _list_left(st, np, _np_start(st, p.i, lo), lo)  # "including A and B, which troops retook"
+    return np
 
 
 def _no_longer(st: ArticleState, q: int) -> bool:

@@ -213,6 +213,12 @@ _DATE_ONLY = re.compile(
     r"^\s*(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2})"
     r"(?:[\sT,\-–|:]*\d{1,2}:\d{2}(?::\d{2})?(?:\s*(?:[AaPp]\.?[Mm]\.?|GMT|UTC|AMT|EDT|EST|[+-]\d{2}:?\d{2}))?)?\s*$"
 )
+#: a line that is only a place and a date ("Baghdad, 13 November 2016", "ERBIL, Iraq, June 3, 2015"):
+#: a dateline standing alone
+_PLACE_DATE_ONLY = re.compile(
+    r"^\s*[A-Z\u00C0-\u00DE\u0130][\w'’.\-]*(?:[ ,]+[A-Z\u00C0-\u00DE\u0130][\w'’.\-]*){0,3}\s*[,:–—-]\s*"
+    r"(?:(?:Mon|Tues|Wednes|Thurs|Fri|Satur|Sun)day,?\s+)?(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4})\s*$"
+)
 #: what any dateline above must contain: a parenthesis, a long dash, "--", or a dash or a
 #: colon beside a space (a quick search before the slow pattern)
 _DATELINE_GATE = re.compile(r"[(–—]|--|\s[-:]|-\s")
@@ -265,6 +271,9 @@ class Layout:
                 part = "caption"
             elif _META.match(seg) or _DATE_ONLY.match(seg):
                 part = "meta"
+            elif _PLACE_DATE_ONLY.match(seg):
+                part = "meta"
+                datelines.append((i, j))
             elif title_key and _same_key(seg, title_key, title_head) \
                     or seen_body == 0 and _looks_like_headline(seg, _line(text, line_starts[line_no], s_char)):
                 part = "headline"
