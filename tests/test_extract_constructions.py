@@ -1627,3 +1627,35 @@ def test_a_namesake_in_the_one_country_the_report_is_about(ex):
                   "Iraqi officer said.", published=dt.date(2016, 11, 13))
     row = df[df.name_as_written == "Nimrud"].iloc[0]
     assert (row.place_id, row.event_type, row.gainer) == ("geonames:6860819", "captured", "Iraqi government")
+
+
+def test_back_under_a_sides_control_is_a_return_not_a_state(ex):
+    df = read(ex, "After the surrender deal the whole of Tal Afar is back under the control of Iraqi forces.",
+              published=dt.date(2017, 8, 31))
+    assert ("Tal Afar", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "By Friday the town of Hit was back in government hands.", published=dt.date(2016, 4, 15))
+    assert ("Hit", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_flag_raised_in_the_passive_and_over_a_building_claims_the_town(ex):
+    df = read(ex, "The flag of Iraq was hoisted over a school in the town of Rawa, the army said.",
+              published=dt.date(2017, 11, 17))
+    assert ("Rawa", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "Syrian troops raised the national flag above the municipal building in Sukhnah on Saturday.",
+              published=dt.date(2017, 8, 14))
+    assert ("Sukhnah", "captured", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_leaving_towns_encircled_is_a_siege_by_the_clauses_subject(ex):
+    df = read(ex, "Government forces cut the last road on Monday, leaving Kafr Nabl, Hish and Maarat Hurma "
+                  "encircled.", published=dt.date(2019, 8, 26))
+    assert {("Kafr Nabl", "besieged", "Syrian government"), ("Hish", "besieged", "Syrian government")} \
+        <= got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_district_named_after_its_seat_is_the_town(ex):
+    # "P district" where P is the seat of a district (GeoNames PPLA2) is the district, not a part of P
+    df = read(ex, "Iraqi federal police took control of Dibis district on Tuesday.", published=dt.date(2017, 10, 17))
+    assert ("Dibis", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "Iraqi troops entered the Zuhur district of Mosul.", published=dt.date(2017, 1, 5))
+    assert ("Mosul", "entered") in got(df, "name_as_written", "event_type")

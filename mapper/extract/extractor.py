@@ -377,6 +377,8 @@ def _resolve_places(gaz, sc, tk, dateline: set[int] | frozenset = frozenset()) -
             if tk.lows[p.j].endswith("s") and p.place is not None and p.kind == "settlement" \
                     and (p.place.population >= 50000 or p.place.feature_code in ("PPLC", "PPLA")):
                 continue  # "Ramadi neighbourhoods": the city's own neighbourhoods, not a part named Ramadi
+            if tk.lows[p.j] == "district" and roles._seat_of_district(p):
+                continue  # "Dibis district": the district the town is the seat of, not a part named Dibis
             p.subplace = True
             if p.kind == "settlement":
                 p.kind = "feature"  # "the Jolan district": a part of a town, whatever else bears the name

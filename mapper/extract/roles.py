@@ -436,6 +436,8 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             elif after in _SITE_MODIFIERS and _site_after(st, p.j, g) is not None:
                 np.site = "inner"  # "the Mosul state television building": a building of the town
                 np.partial = True
+            elif after == "district" and _seat_of_district(p):
+                pass  # "Dibis district": the district the town is the seat of, the town with its land
             elif after in g.sites and after not in ("area", "areas", "parts", "part"):
                 # "Hajin hospital", "the Raqqa neighbourhood of X": a site of the town
                 np.site = "outer" if after in _OUTER_SITES else "inner"
@@ -448,7 +450,7 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             if got >= 0:
                 np.dates[id(p)] = got
             _list_more(st, np, p.j, limit)
-            if np.end < n and lows[np.end] in _SUBPLACE_NOUNS:
+            if np.end < n and lows[np.end] in _SUBPLACE_NOUNS and not (lows[np.end] == "district" and _seat_of_district(p)):
                 np.subplace = True
                 np.partial = True
                 np.site = "inner"
@@ -2165,7 +2167,8 @@ def _under_control(st: ArticleState, k: int, c: int, chunk: Chunk | None, *, hol
     verb = lows[v] if v >= s.body_start else ""
     if blocked(st, k, v if v >= s.body_start else q, chunk):
         return []
-    change = verb in g.control_pass
+    # "P is back under government control", "back in the hands of X": it was retaken
+    change = verb in g.control_pass or "back" in lows[max(s.body_start, v):q]
     event = "captured" if change else "held"
     if v >= s.body_start and v not in st.place_end and lows[v] not in PASSIVE_AUX | HAVE_AUX | {"still", "now", "firmly",
                                                                                               "remain", "remains",
@@ -2238,6 +2241,48 @@ def _control_passed(st: ArticleState, k: int, c: int, chunk: Chunk | None) -> li
                  construction="control:passed")
 
 
+def _seat_of_district(p: PlaceM) -> bool:
+    """A town that is the seat of a district (GeoNames PPLA2/PPLA3): "P district" is the district."""
+    return p.place is not None and p.kind == "settlement" and p.place.feature_code in ("PPLA2", "PPLA3")
+
+
+def _left_encircled(st: ArticleState, k: int, c: int) -> list[Claim]:
+    """"..., leaving A, B and C encircled", "left P besieged": a siege by the clause's subject."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    p = st.place_end[c]
+    np = NP(p.i, p.j, places=[p])
+    _list_left(st, np, _np_start(st, p.i, s.body_start), s.body_start)
+    v = np.start - 1
+    while v >= s.body_start and lows[v] in ("the", "towns", "villages", "town", "village", "of", "cities", "city"):
+        v -= 1
+    if v < s.body_start or lows[v] not in ("leaving", "left", "leave", "leaves"):
+        return []
+    chunk = st.chunk_of(k, v)
+    if blocked(st, k, v, chunk):
+        return []
+    gainer = subject_actor(st, k, v, chunk)
+    if gainer is None and chunk is not None and chunk.i > s.body_start:
+        gainer = subject_actor(st, k, chunk.i - 1, st.chunk_of(k, chunk.i - 1))  # "X closed the ring, leaving ..."
+    return _make(st, k, np, "besieged", c, chunk, gainer=gainer, loser=None, confidence=0.65,
+                 construction="adjective:left_besieged")
+
+
+def _flag_owner(st: ArticleState, c: int) -> Ref | None:
+    """Whose flag the flag at ``c`` is: "the IS flag" (an actor), "the Iraqi flag", "the national
+    flag" (the state's)."""
+    lows = st.tk.lows
+    a = st.actor_end.get(c)
+    if a is not None:
+        return Ref(actor=a)
+    if c >= 1 and lows[c - 1] in ("national", "iraqi", "syrian", "government", "state"):
+        return Ref(raw="government")
+    p = st.place_at.get(c + 2) if c + 2 < st.tk.n and lows[c + 1] == "of" else None
+    if p is not None and p.kind == "country":
+        return Ref(raw="government")  # "the flag of Iraq"
+    return None
+
+
 def _symbolic(st: ArticleState, k: int) -> list[Claim]:
     """"raised their flag over P" and "declared victory (over X) in P"."""
     g = st.grammar
@@ -2252,10 +2297,22 @@ def _symbolic(st: ArticleState, k: int) -> list[Claim]:
                 if lows[q] in g.flag_verbs:
                     v = q
                     break
+            passive = False
+            if v is None:
+                # "the national flag was hoisted over P": the verb after the flag, in the passive
+                q = c + 1
+                owner_place = st.place_at.get(q + 1) if q + 1 < s.j and lows[q] == "of" else None
+                if owner_place is not None and owner_place.kind == "country":
+                    q = owner_place.j  # "the national flag of Syria was hoisted"
+                while q < s.j and q - c <= 6 and (lows[q] in PASSIVE_AUX or lows[q] in HAVE_AUX or lows[q] in ADVERBS):
+                    q += 1
+                if q < s.j and q > c + 1 and lows[q - 1] not in ("of",) and lows[q] in g.flag_verbs \
+                        and lows[q].endswith(("ed", "own")):
+                    v, passive = q, True
             if v is None:
                 continue
-            q = c + 1
-            while q < s.j and q - c < 4 and lows[q] not in g.flag_preps:
+            q = (v if passive else c) + 1
+            while q < s.j and q - c < (8 if passive else 4) and lows[q] not in g.flag_preps:
                 q += 1
             if q >= s.j or lows[q] not in g.flag_preps:
                 continue
@@ -2265,7 +2322,9 @@ def _symbolic(st: ArticleState, k: int) -> list[Claim]:
             np = scan_np(st, q + 1, _right_limit(st, k, chunk), allow_in=True)
             if np is None:
                 continue
-            subj = subject_actor(st, k, v, chunk)
+            if np.site == "inner" and not np.partial_word:
+                np.partial, np.site = False, ""  # "over a building in the town of P": the flag claims the town
+            subj = _flag_owner(st, c) if passive else subject_actor(st, k, v, chunk)
             out += _make(st, k, np, "captured", v, chunk, gainer=subj, loser=None, confidence=0.75,
                          construction="symbolic:flag")
         elif w in ("siege", "blockade", "encirclement") and c + 1 < s.j and lows[c + 1] in ("of", "on", "around"):
@@ -2292,6 +2351,8 @@ def _symbolic(st: ArticleState, k: int) -> list[Claim]:
             out += _free_of(st, k, c)
         elif w in ("besieged", "encircled", "surrounded") and c - 1 >= s.body_start and lows[c - 1] == "the":
             out += _relieved(st, k, c)
+        elif w in g.adj_besieged and c in st.place_end:
+            out += _left_encircled(st, k, c)
         elif w in _DECLARED and c + 1 < s.j:
             out += _declared(st, k, c)
         elif w in _ENDED and c > s.body_start:
