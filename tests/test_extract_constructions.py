@@ -1659,3 +1659,12 @@ def test_a_district_named_after_its_seat_is_the_town(ex):
     assert ("Dibis", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
     df = read(ex, "Iraqi troops entered the Zuhur district of Mosul.", published=dt.date(2017, 1, 5))
     assert ("Mosul", "entered") in got(df, "name_as_written", "event_type")
+
+
+def test_a_partner_named_through_its_units_is_no_opponent(ex):
+    # "supported by <a unit's name> battalions of the FSA": the FSA fights beside the subject
+    df = read(ex, "YPG fighters take Suluk from ISIS\n\nFighters of the YPG, supported by Jabhat al-Akrad brigades "
+                  "of the Free Syrian Army and by coalition aircraft, took Suluk on Monday.",
+              published=dt.date(2015, 6, 15))
+    assert ("Suluk", "captured", "Kurdish forces", "IS") in got(df)
+    assert "Syrian rebels" not in set(df.loser)

@@ -544,8 +544,22 @@ def named_as_partner(st: ArticleState, a) -> bool:
         return False
     if lows[q] == "alongside":
         return True
-    return q - 1 >= s.body_start and (lows[q - 1], lows[q]) in _PARTNER_PAIRS and not (
-        q - 2 >= s.body_start and lows[q - 2] == "-")  # "backed by X", not "Western-backed X"
+    if q - 1 >= s.body_start and (lows[q - 1], lows[q]) in _PARTNER_PAIRS and not (
+            q - 2 >= s.body_start and lows[q - 2] == "-"):  # "backed by X", not "Western-backed X"
+        return True
+    # "supported by Burkan al-Firat battalions of X": the partner phrase before a unit's own name
+    # or a noun of X's units (no comma, verb or other preposition between)
+    r = q
+    while r - 1 >= max(s.body_start, q - 7) and lows[r] not in _NP_STOPS and r not in st.trig_at:
+        if (lows[r - 1], lows[r]) in _PARTNER_PAIRS:
+            return not (r - 2 >= s.body_start and lows[r - 2] == "-")
+        r -= 1
+    return False
+
+
+#: words that end the noun phrase a partner phrase may govern
+_NP_STOPS = frozenset({",", ";", ":", "against", "from", "to", "on", "in", "at", "and", "with", "as", "after",
+                       "near", "into", "toward", "towards", "while"})
 
 
 def _sentence_other(st: ArticleState, c: Claim, side: str) -> str:
