@@ -1668,3 +1668,18 @@ def test_a_partner_named_through_its_units_is_no_opponent(ex):
               published=dt.date(2015, 6, 15))
     assert ("Suluk", "captured", "Kurdish forces", "IS") in got(df)
     assert "Syrian rebels" not in set(df.loser)
+
+
+def test_is_fighting_into_or_besieging_a_town_takes_it_from_the_state(ex):
+    df = read(ex, "In May 2015 Islamic State fighters overran much of Ramadi.", published=dt.date(2016, 6, 20))
+    assert ("Ramadi", "entered", "IS", "Iraqi government") in got(df)
+    df = read(ex, "From the summer of 2014 the militants of the Islamic State besieged Amerli.",
+              published=dt.date(2016, 6, 20))
+    assert ("Amerli", "besieged", "IS", "Iraqi government") in got(df)
+
+
+def test_a_state_held_for_a_span_in_the_simple_past_is_history(ex):
+    df = read(ex, "The Islamic State held Rutba for almost two years.", published=dt.date(2016, 6, 20))
+    assert "held" not in set(df.event_type)
+    df = read(ex, "The Islamic State has held Rutba for almost two years.", published=dt.date(2016, 4, 20))
+    assert ("Rutba", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")

@@ -376,9 +376,9 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
                     # sentences either way): the other side named there is meant
                     cand = _opponent(near, g, when=c.date, country=_country_of(c), opposed=opposed,
                                      partners=partners, fallback=False) or cand
-            if (not cand or cand == g) and g == "IS" and c.event == "captured":
-                # IS took it from the state, unless told otherwise (in background as well: the
-                # towns it overran in 2014 and 2015 were the state's)
+            if (not cand or cand == g) and g == "IS" and c.event in ("captured", "entered", "besieged"):
+                # IS took it (or fought into it, or laid siege to it) from the state, unless told
+                # otherwise (in background as well: the towns it overran in 2014 and 2015 were the state's)
                 cand = government_of(_country_of(c)) or ""
             if cand and cand != g:
                 c.loser = Ref(label=cand, inferred=True)

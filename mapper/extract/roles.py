@@ -229,7 +229,9 @@ def blocked(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> str:
     steps = 0
     while r >= lo and steps < 5:
         w = lows[r]
-        if w in g.modals:
+        if (r + 1) in st.actor_end and r + 1 < q:
+            break  # past the subject: a modal before it governs nothing here ("In May 2015 IS fighters overran P")
+        if w in g.modals and not (w == "may" and r in st.date_tokens(k)):
             return "modal"
         if w in g.negations and not (w == "no" and r + 1 < len(lows) and lows[r + 1] == "longer"):
             return "negated"
@@ -1651,8 +1653,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
                 c.event, c.gainer = "captured", Ref(actor=taker)
                 c.flags.add("handover")
                 c.confidence *= 0.8
-    if frame.name == "hold" and event == "held" and _past_perfect(st, k, t.i, chunk):
-        out = []  # "the group had held P since 2014": a state that ended, background to a change
+    if frame.name == "hold" and event == "held" and (_past_perfect(st, k, t.i, chunk) or _held_for_a_while(st, k, t, chunk)):
+        out = []  # "the group had held P since 2014", "IS held P for three years": a state that ended
     if flags_since and not why:
         # "has been held by the jihadists since June 2014": held now, and taken then
         taken = _make(st, k, place_np, "captured", t.i, chunk, gainer=gainer,
@@ -1663,6 +1665,23 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
                 c.date_at = since[0]
         out += taken
     return out
+
+
+_SPANS = frozenset({"year", "years", "month", "months", "week", "weeks", "day", "days", "decade", "decades"})
+
+
+def _held_for_a_while(st: ArticleState, k: int, t: TrigM, chunk: Chunk | None) -> bool:
+    """A state in the simple past bounded by a span: "they held the centre of P for more than a
+    year", "IS ruled P for three years" (told as history, not as the state of the report's day)."""
+    lows = st.tk.lows
+    v = _prev_word(st, t.i, st.layout.sentences[k].body_start)
+    if not lows[t.i].endswith(("ed", "held")) or lows[v] in HAVE_AUX | PASSIVE_AUX and st.actor_end.get(v + 1) is None:
+        return False  # ("has held", "was held"; but "IS held")
+    end = chunk.j if chunk is not None else st.layout.sentences[k].j
+    for q in range(t.j, min(end, t.j + 14)):
+        if lows[q] == "for" and any(w in _SPANS for w in lows[q + 1:min(end, q + 6)]):
+            return True
+    return False
 
 
 def _past_perfect(st: ArticleState, k: int, q: int, chunk: Chunk | None) -> bool:
