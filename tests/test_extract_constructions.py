@@ -1683,3 +1683,28 @@ def test_a_state_held_for_a_span_in_the_simple_past_is_history(ex):
     assert "held" not in set(df.event_type)
     df = read(ex, "The Islamic State has held Rutba for almost two years.", published=dt.date(2016, 4, 20))
     assert ("Rutba", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_command_of_a_side_speaks_for_that_side(ex):
+    text = ("Statement of the General Command of the Syrian Democratic Forces\n\n"
+            "Today our forces liberated the town of Markada after two days of clashes with Daesh.")
+    df = read(ex, text, published=dt.date(2017, 3, 2))
+    assert ("Markada", "captured", "SDF", "IS") in got(df)
+
+
+def test_a_local_military_council_is_part_of_the_sdf(ex):
+    df = read(ex, "The Manbij Military Council said its fighters took the village of Arima from IS on Friday.",
+              published=dt.date(2016, 8, 26))
+    assert ("Arima", "captured", "SDF", "IS") in got(df)
+
+
+def test_fighting_before_a_capture_or_civilians_staying_leave_it_whole(ex):
+    df = read(ex, "The army declared Baiji liberated on Thursday, after battles continued for weeks in the streets.",
+              published=dt.date(2015, 10, 22))
+    assert ("Baiji", "captured") in got(df, "name_as_written", "event_type")
+    df = read(ex, "Iraqi troops retook Qayyarah on 25 August; some 15,000 families remain in the town.",
+              published=dt.date(2016, 8, 30))
+    assert ("Qayyarah", "captured") in got(df, "name_as_written", "event_type")
+    df = read(ex, "Iraqi troops retook most of Qayyarah, but fighting continued in the north of the town.",
+              published=dt.date(2016, 8, 30))
+    assert ("Qayyarah", "entered") in got(df, "name_as_written", "event_type")

@@ -265,6 +265,28 @@ def _allegiance(tk: Tokens, sc: Scan) -> None:
 _LED = frozenset({"led", "dominated", "spearheaded", "headed", "commanded", "run"})
 
 
+#: heads of a body that speaks or commands for a side: "the General Command of the SDF"
+_COMMAND_HEADS = frozenset({"command", "ministry", "office", "council", "centre", "center", "headquarters",
+                            "spokesman", "spokesperson", "leadership"})
+
+
+def _command_of(tk: Tokens, sc: Scan) -> None:
+    """"the General Command of the Syrian Democratic Forces", "the media office of the YPG": a
+    command named by its kind belongs to the side named after its "of", not to a state."""
+    lows = tk.lows
+    for idx, a in enumerate(sc.actors):
+        if a.label not in ("government", "anaphor") or lows[a.j - 1] not in _COMMAND_HEADS:
+            continue
+        if a.j + 1 >= tk.n or lows[a.j] != "of":
+            continue
+        b = sc.actor_at.get(a.j + 1)
+        if b is None or b.label in ("never", "anaphor", "generic", "government"):
+            continue
+        sc.actors[idx] = new = ActorM(a.i, a.j, a.start, a.end, a.text, b.label)
+        sc.actor_at[a.i] = new
+        sc.actor_end[a.j] = new
+
+
 def _led_by(tk: Tokens, sc: Scan) -> None:
     """"The alliance, which is led by the Kurdish YPG, ...": a group named only by its kind
     takes the side of whoever the text says leads it."""
@@ -531,6 +553,7 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     _coordinated_demonyms(tk, sc, actors)
     _allegiance(tk, sc)
     _led_by(tk, sc)
+    _command_of(tk, sc)
     # places named inside an actor phrase ("rebels backed by Turkey"): listed, never claimed
     for a in list(sc.actors):
         # (from its first word too: "Iraq's army" names Iraq)

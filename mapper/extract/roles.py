@@ -2841,6 +2841,11 @@ def _copula_subject(st: ArticleState, k: int, c: int, lo: int) -> NP | None:
     return NP(p.i, p.j, places=[p])
 
 
+#: words just before a cue of fighting that goes on which close it: "the last pockets of resistance",
+#: "after battles continued for seventy days" (the fighting before the capture)
+_NOT_OPEN = frozenset({"last", "final", "remaining", "after", "following"})
+
+
 def _continuing(st: ArticleState, k: int, claims: list[Claim]) -> None:
     """"..., but fighting continued inside the city": the claim stays open (``entered``)."""
     if not claims:
@@ -2850,7 +2855,8 @@ def _continuing(st: ArticleState, k: int, claims: list[Claim]) -> None:
     def open_cue(cue: str) -> bool:  # "the last pockets of resistance" were cleared: nothing stays open
         at = low.find(cue)
         while at >= 0:
-            if not set(low[:at].split()[-2:]) & {"last", "final", "remaining"}:
+            before = set(low[:at].split()[-3:])
+            if not before & _NOT_OPEN and not (cue.startswith("remain") and before & _NOT_FIGHTERS):
                 return True
             at = low.find(cue, at + 1)
         return False
