@@ -1708,3 +1708,19 @@ def test_fighting_before_a_capture_or_civilians_staying_leave_it_whole(ex):
     df = read(ex, "Iraqi troops retook most of Qayyarah, but fighting continued in the north of the town.",
               published=dt.date(2016, 8, 30))
     assert ("Qayyarah", "entered") in got(df, "name_as_written", "event_type")
+
+
+def test_pulled_out_and_another_side_moved_in_is_a_handover(ex):
+    df = read(ex, "The jihadists pulled out of Maskanah and government troops moved in behind them.",
+              published=dt.date(2017, 6, 4))
+    assert ("Maskanah", "captured", "Syrian government", "IS") in got(df)
+
+
+def test_a_which_clause_after_a_reference_point_or_a_distance_aside(ex):
+    df = read(ex, "Fighting raged in villages close to the border town of Albu Kamal, which is in government hands.",
+              published=dt.date(2018, 12, 14))
+    assert ("Albu Kamal", "held", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "Troops advanced towards Maadan, about 60 km east of Raqqa, which is still under the control "
+                  "of the Islamic State.", published=dt.date(2017, 9, 20))
+    rows = got(df, "name_as_written", "event_type", "gainer")
+    assert ("Maadan", "held", "IS") in rows and ("Raqqa", "held", "IS") not in rows

@@ -1321,6 +1321,10 @@ def _antecedent(st: ArticleState, k: int, chunk: Chunk) -> NP | None:
     (over a prepositional phrase between them: "P, on the border, the last town ...")."""
     s = st.layout.sentences[k]
     lo = s.body_start
+    if chunk.kind == "rel" and st.tk.lows[chunk.head] in ("which", "that"):
+        got = _comma_antecedent(st, k, chunk.head)  # "close to the town of P, which is in X's hands"
+        if got is not None:
+            return got
     chunks = st.chunks(k)
     idx = chunks.index(chunk)
     for c in reversed(chunks[:idx]):
@@ -1647,7 +1651,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
                 construction=f"{frame.name}:{voice}", flags=flags)
     if frame.name == "withdraw" and out and not why and chunk is not None:
         chunks = st.chunks(k)
-        taker = _taker_after(st, k, chunks[chunks.index(chunk) + 1:chunks.index(chunk) + 4], loser)
+        taker = _taker_after(st, k, chunks[chunks.index(chunk) + 1:chunks.index(chunk) + 4], loser) \
+            or _taker_coordinated(st, k, place_np.end, chunk, loser)
         if taker is not None:  # "A pulled out of P, and B have since taken over": B took P
             for c in out:
                 c.event, c.gainer = "captured", Ref(actor=taker)
@@ -1804,7 +1809,34 @@ def _taker_after(st: ArticleState, k: int, chunks: list[Chunk], loser: Ref | Non
         for t in st.scan.triggers:
             if a.j <= t.i < c.j and t.form.frame.name in ("take", "enter") and not t.form.is_noun:
                 return a
+        if any(lows[q] in _MOVING and lows[q + 1] in ("in", "into") for q in range(a.j, min(c.j - 1, a.j + 3))):
+            return a  # "... and government troops moved in (behind them)"
         return None
+    return None
+
+
+_MOVING = frozenset({"moved", "move", "moves", "moving", "rolled", "marched", "swept", "poured", "came"})
+
+
+def _taker_coordinated(st: ArticleState, k: int, q: int, chunk: Chunk, loser: Ref | None) -> ActorM | None:
+    """"A pulled out of P and B moved in": the side named after "and" right after the place,
+    with a verb of moving in or taking, in the same clause."""
+    lows = st.tk.lows
+    end = chunk.j
+    if q < 0 or q + 1 >= end or lows[q] != "and":
+        return None
+    a = st.actor_at.get(q + 1)
+    if a is None or a.label in ("never", "anaphor") or (loser is not None and loser.actor is not None
+                                                         and loser.actor.label == a.label):
+        return None
+    r = a.j
+    while r < end and (lows[r] in ADVERBS or lows[r] in HAVE_AUX):
+        r += 1
+    if r + 1 < end and lows[r] in _MOVING and lows[r + 1] in ("in", "into"):
+        return a
+    t = st.trig_at.get(r)
+    if t is not None and t.form.frame.name in ("take", "enter") and not t.form.is_noun:
+        return a
     return None
 
 
@@ -2027,6 +2059,15 @@ def _comma_antecedent(st: ArticleState, k: int, q: int) -> NP | None:
     if p is None or p.kind != "settlement" or p.i in st.dateline_tokens:
         return None
     lo = st.layout.sentences[k].body_start
+    aside = st.chunk_of(k, p.i)
+    if aside is not None and aside.i > lo and _distance_aside(st, aside):
+        # "towards P, about 65 km north-east of Q, which is still held by X": P, before the aside
+        r = aside.i - 1
+        while r > lo and st.tk.lows[r] in (",", "(", "—", "–"):
+            r -= 1
+        p = st.place_end.get(r + 1)
+        if p is None or p.kind != "settlement":
+            return None
     np = NP(p.i, p.j, places=[p])
     _list_left(st, np, _np_start(st, p.i, lo), lo)  # "including A and B, which troops retook"
     return np
