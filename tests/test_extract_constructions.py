@@ -1724,3 +1724,26 @@ def test_a_which_clause_after_a_reference_point_or_a_distance_aside(ex):
                   "of the Islamic State.", published=dt.date(2017, 9, 20))
     rows = got(df, "name_as_written", "event_type", "gainer")
     assert ("Maadan", "held", "IS") in rows and ("Raqqa", "held", "IS") not in rows
+
+
+def test_a_place_said_to_be_x_held_is_held(ex):
+    df = read(ex, "Deir Hafer lies 50 km east of Aleppo and is still IS-held.", published=dt.date(2017, 3, 1))
+    assert ("Deir Hafer", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "The town of Azaz remains rebel-held.", published=dt.date(2016, 2, 20))
+    assert ("Azaz", "held", "Syrian rebels") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_states_own_troops_named_by_its(ex):
+    df = read(ex, "Turkey says its troops and allied Syrian rebels now hold al-Rai, which they took from IS on Sunday.",
+              published=dt.date(2016, 8, 30))
+    assert ("al-Rai", "captured", "Turkish-backed rebels", "IS") in got(df)
+
+
+def test_a_side_named_in_passing_is_no_opponent(ex):
+    text = ("Islamic State fighters have been falling back along the Euphrates for a month.\n\n"
+            "Aid groups say thousands of families are on the move. Many are sleeping in the open. "
+            "Prices of bread and fuel have tripled.\n\n"
+            "The SDF said that they had taken full control of Tabqa (al-Thawra on the regime's maps) after weeks of "
+            "fighting.")
+    df = read(ex, text, published=dt.date(2017, 5, 11))
+    assert ("Tabqa", "captured", "SDF", "IS") in got(df)

@@ -489,11 +489,24 @@ _PARTNERS = frozenset({frozenset({"Iraqi government", "Kurdish forces"}), frozen
                        frozenset({"Syrian rebels", "Turkish-backed rebels"})})
 
 
+def _in_passing(st: ArticleState, a) -> bool:
+    """An actor named only as the owner of a thing that does not fight: "on the regime's maps",
+    "the group's propaganda"."""
+    lows = st.tk.lows
+    return a.j + 1 < st.tk.n and lows[a.j] in ("'s", "’s") and lows[a.j + 1] not in _FIGHTING_NOUNS
+
+
+_FIGHTING_NOUNS = frozenset({"forces", "troops", "fighters", "army", "units", "militants", "soldiers", "militia",
+                             "militias", "men", "control", "hands", "grip", "hold", "offensive", "advance", "attack",
+                             "assault", "capture", "fighters'", "positions", "lines", "siege", "last", "stronghold",
+                             "strongholds", "capital", "bastion", "defences", "defenses", "rule"})
+
+
 def _nearby_sides(st: ArticleState, c: Claim) -> Counter:
     """Counts of the sides named in the two sentences either side of the claim's (settled for it)."""
     got: Counter = Counter()
     for a in st.scan.actors:
-        if abs(st.sent_of[a.i] - c.k) <= 2 and a.label not in ("never", "anaphor"):
+        if abs(st.sent_of[a.i] - c.k) <= 2 and a.label not in ("never", "anaphor") and not _in_passing(st, a):
             lab = _settle(st, a.label, c, at=a.i)
             if lab:
                 got[lab] += 1
@@ -579,7 +592,7 @@ def _sentence_other(st: ArticleState, c: Claim, side: str) -> str:
             continue  # "advancing with FSA allies", "backed by X", "in cooperation with X": a partner
         allied = own is not None and (abs(a.i - own.j) <= 3 or abs(own.i - a.j) <= 3) and (
             "and" in lows[min(a.j, own.j):max(a.i, own.i)] or a.i >= own.i)
-        if not fallback and not allied and own is not None and a is not own:
+        if not fallback and not allied and not _in_passing(st, a) and own is not None and a is not own:
             lab = _settle(st, a.label, c, at=a.i)
             if lab and lab != side and fits_country(lab, _country_of(c)) and \
                     not (lab == "SDF" and c.date is not None and c.date < SDF_FOUNDED):

@@ -287,6 +287,37 @@ def _command_of(tk: Tokens, sc: Scan) -> None:
         sc.actor_end[a.j] = new
 
 
+#: a state's own name and the side its troops are counted with (Turkey's army fights with the
+#: rebels it backs; Russia's with the Syrian state)
+_STATE_TROOPS = {"turkey": "Turkish-backed rebels", "ankara": "Turkish-backed rebels", "iraq": "Iraqi government",
+                 "baghdad": "Iraqi government", "syria": "Syrian government", "damascus": "Syrian government",
+                 "russia": "Syrian government", "moscow": "Syrian government"}
+_TROOP_NOUNS = frozenset({"troops", "forces", "army", "military", "soldiers", "tanks", "units"})
+
+
+def _state_troops(tk: Tokens, sc: Scan) -> None:
+    """"Turkey says its troops ...", "Baghdad sent its army": troops a state's name owns."""
+    lows = tk.lows
+    for i in range(2, tk.n - 1):
+        if lows[i] != "its" or lows[i + 1] not in _TROOP_NOUNS or i in sc.actor_at:
+            continue
+        owner = next((lows[q] for q in range(i - 1, max(-1, i - 4), -1) if lows[q] in _STATE_TROOPS), None)
+        if owner is None:
+            continue
+        old = sc.actor_at.get(i + 1)
+        if old is not None:
+            if old.j != i + 2 or old.label not in ("government", "anaphor"):
+                continue
+            sc.actors.remove(old)  # "troops": the state's, named by "its"
+            del sc.actor_at[i + 1]
+            del sc.actor_end[i + 2]
+        a = ActorM(i, i + 2, tk.starts[i], tk.ends[i + 1], tk.text[tk.starts[i]:tk.ends[i + 1]], _STATE_TROOPS[owner])
+        sc.actors.append(a)
+        sc.actor_at[i] = a
+        sc.actor_end[i + 2] = a
+    sc.actors.sort(key=lambda a: a.i)
+
+
 def _led_by(tk: Tokens, sc: Scan) -> None:
     """"The alliance, which is led by the Kurdish YPG, ...": a group named only by its kind
     takes the side of whoever the text says leads it."""
@@ -554,6 +585,8 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
     _allegiance(tk, sc)
     _led_by(tk, sc)
     _command_of(tk, sc)
+    if "its" in tk.lows:
+        _state_troops(tk, sc)
     # places named inside an actor phrase ("rebels backed by Turkey"): listed, never claimed
     for a in list(sc.actors):
         # (from its first word too: "Iraq's army" names Iraq)

@@ -2639,6 +2639,9 @@ def _adjective(st: ArticleState, k: int) -> list[Claim]:
         if ref is None:
             continue
         np = scan_np(st, c + 1, min(s.j, c + 9))
+        if (np is None or not np.places) and w in g.adj_held:
+            out += _held_predicate(st, k, a.i if a is not None else c - 2, c, ref)  # "P is still IS-held"
+            continue
         if np is None or not np.places:
             continue
         if w in g.adj_besieged:
@@ -2649,6 +2652,29 @@ def _adjective(st: ArticleState, k: int) -> list[Claim]:
             for p in np.places:
                 st.hint(p, ref)
     return out
+
+
+_COPULAS = frozenset({"is", "are", "was", "were", "remains", "remain", "remained", "stays", "stayed"})
+
+
+def _held_predicate(st: ArticleState, k: int, start: int, c: int, ref: Ref) -> list[Claim]:
+    """"P is still IS-held", "the town remains rebel-controlled": a state, its subject the place."""
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    r = start - 1
+    while r >= s.body_start and lows[r] in ("still", "now", "largely", "firmly", "fully", "completely", "mostly"):
+        r -= 1
+    if r < s.body_start or lows[r] not in _COPULAS or (c + 1 < s.j and lows[c + 1] not in (",", ".", ";", "and", "but",
+                                                                                            "since", "for", "until")):
+        return []
+    chunk = st.chunk_of(k, r)
+    if blocked(st, k, r, chunk):
+        return []
+    np = subject_place(st, k, r, chunk)
+    if np is None or not (np.places or np.coref >= 0):
+        return []
+    return _make(st, k, np, "held", c, chunk, gainer=ref, loser=None, confidence=0.65,
+                 construction="adjective:held_predicate")
 
 
 def _stronghold(st: ArticleState, k: int) -> list[Claim]:
