@@ -1747,3 +1747,11 @@ def test_a_side_named_in_passing_is_no_opponent(ex):
             "fighting.")
     df = read(ex, text, published=dt.date(2017, 5, 11))
     assert ("Tabqa", "captured", "SDF", "IS") in got(df)
+
+
+def test_they_in_a_relative_clause_is_the_side_its_sentence_names(ex):
+    text = ("Iraqi troops withdrew from the city on Sunday.\n\n"
+            "The defeat leaves the jihadists in charge of most of Anbar, including Hit, which they have held since "
+            "October.")
+    df = read(ex, text, published=dt.date(2015, 5, 18))
+    assert ("Hit", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")

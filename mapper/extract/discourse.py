@@ -271,7 +271,15 @@ def _pronoun(st: ArticleState, q: int, claim: Claim, *, role: str, ref_obj=None)
         # an object pronoun: the side last named that is not this clause's subject
         other = claim.gainer_label if role == "loser" else claim.loser_label
         return _last_actor(st, q, claim, exclude=other)
-    # a subject pronoun: the subject of the last clause with one
+    # a subject pronoun: the subject of the last clause with one; in a relative clause of a
+    # sentence with no subject side before it but one named ("The fall of P leaves the militants
+    # in charge of Q, which they have held since ..."), that one
+    if q >= 1 and lows[q - 1] in ("which", "that", "where") and not any(t < q for t, _lab in st.sentence_subjects(k)):
+        here = [a for a in st.scan.actors if s.body_start <= a.i < q and a.label not in ("never", "anaphor")]
+        if here:
+            lab = _settle(st, here[-1].label, claim, at=here[-1].i)
+            if lab:
+                return lab
     return _previous_subject(st, q, claim) or _last_actor(st, q, claim)
 
 
