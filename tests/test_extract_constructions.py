@@ -1755,3 +1755,15 @@ def test_they_in_a_relative_clause_is_the_side_its_sentence_names(ex):
             "October.")
     df = read(ex, text, published=dt.date(2015, 5, 18))
     assert ("Hit", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_subject_before_a_distance_aside_and_a_kurdish_spelling(ex):
+    # "Silûk" is Suluk written the Kurdish way (another short vowel); the subject comes before an aside
+    text = ("YPG fighters took Tal Abyad from ISIS on Tuesday.\n\n"
+            "On Sunday the town of Silûk, 20 kilometres to the south-east, was cleared of the mercenaries.")
+    df = read(ex, text, published=dt.date(2015, 6, 16))
+    row = df[df.name_as_written == "Silûk"].iloc[0]
+    assert (row.place_id, row.event_type, row.loser) == ("geonames:164895", "captured", "IS")
+    df = read(ex, "On Sunday the town of Suluk, 20 kilometres to the south-east, was retaken by the YPG.",
+              published=dt.date(2015, 6, 16))
+    assert ("Suluk", "captured", "Kurdish forces") in got(df, "name_as_written", "event_type", "gainer")

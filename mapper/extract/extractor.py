@@ -1354,14 +1354,15 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
     if len(key) < 4 or not points:
         return None
     keys = [key]
-    if any(ch in p.text for ch in "şçêîûxğŞÇÊÎÛ"):  # a Kurdish spelling: compare its Arabic-style letters too
+    kurdish = any(ch in p.text for ch in "şçêîûxğŞÇÊÎÛ")
+    if kurdish:  # a Kurdish spelling: compare its Arabic-style letters too
         alt = fold(p.text.translate(_KURDISH))
         if alt and alt != key:
             keys.append(alt)
     pid, lat, lon = gaz._col["place_id"], gaz._col["lat"], gaz._col["lon"]
     near_to = focus or points
     head = _generic_head(p.text)
-    best, best_score, best_km = None, 0.0, math.inf
+    best, best_score, best_km, best_same = None, 0.0, math.inf, False
     for k in keys:
         choices, owners = _keys_near(gaz, points, "aeiou" if k[0] in "aeiou" else k[0])
         if not choices:
@@ -1376,7 +1377,8 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
                     continue
             if held and pid[r] in held:
                 continue
-            if skeleton(kk) == sk:
+            same = skeleton(kk) == sk
+            if same:
                 score += 8
             if score < best_score:
                 continue  # cannot win: no distance needed
@@ -1387,8 +1389,9 @@ def _nearby_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str] | None 
             if within and min(_km(lat[r], lon[r], a, b) for a, b in within) > LOOSE_READING_KM:
                 continue  # far from every town of the name's own sentence
             if score > best_score or km < best_km:
-                best, best_score, best_km = r, score, km
-    if best is None or best_score < (90 if len(key) <= 6 else 84):
+                best, best_score, best_km, best_same = r, score, km, same
+    # (Kurdish spelling writes short vowels its own way, "Silûk" for Suluk: the consonants decide)
+    if best is None or best_score < (84 if len(key) > 6 or kurdish and best_same else 90):
         return None
     return gaz._place(best, min(best_score, 100) / 100)
 

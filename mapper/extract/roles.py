@@ -1211,6 +1211,7 @@ def subject_place(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> NP |
                     p = st.place_at[r]
                     np = NP(p.i, p.j, places=[p])
             return np
+        return _subject_before_aside(st, k, t, chunk)
     return None
 
 
@@ -1254,6 +1255,25 @@ def _place_left(st: ArticleState, t: int, lo: int) -> NP | None:
             return NP(q, q + 1, coref=q)
         q -= 1
     return None
+
+
+def _subject_before_aside(st: ArticleState, k: int, t: int, chunk: Chunk | None) -> NP | None:
+    """The place subject of a verb at ``t`` whose clause opens after a distance aside: "the town
+    of P, 20 km to the south-east, was retaken by X"."""
+    if chunk is None:
+        return None
+    lows = st.tk.lows
+    if any(lows[q] not in PASSIVE_AUX and lows[q] not in HAVE_AUX and lows[q] not in ADVERBS and lows[q] != ","
+           for q in range(chunk.i, t)):
+        return None
+    chunks = st.chunks(k)
+    at = chunks.index(chunk)
+    j = at - 1
+    while j >= 0 and _distance_aside(st, chunks[j]):
+        j -= 1
+    if not 0 <= j < at - 1:
+        return None
+    return _place_left(st, chunks[j].j, chunks[j].i)
 
 
 def _np_start(st: ArticleState, q: int, lo: int, *, deep: bool = False) -> int:
@@ -2547,9 +2567,11 @@ def _free_of(st: ArticleState, k: int, c: int) -> list[Claim]:
         np = NP(p.i, p.j, places=[p])
     elif r >= s.body_start + 1 and lows[r] in st.grammar.place_heads and lows[r - 1] in ("the", "this"):
         np = NP(r - 1, r + 1, coref=r)
+    chunk = st.chunk_of(k, q)
+    if np is None and lows[r] == ",":
+        np = _subject_before_aside(st, k, q, chunk)  # "the town of P, 20 km to the south, was cleared of X"
     if np is None:
         return []
-    chunk = st.chunk_of(k, q)
     if blocked(st, k, q, chunk):
         return []
     return _make(st, k, np, "captured", c, chunk, gainer=_declarer(st, k, chunk), loser=Ref(actor=a),
