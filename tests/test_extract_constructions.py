@@ -1767,3 +1767,9 @@ def test_a_subject_before_a_distance_aside_and_a_kurdish_spelling(ex):
     df = read(ex, "On Sunday the town of Suluk, 20 kilometres to the south-east, was retaken by the YPG.",
               published=dt.date(2015, 6, 16))
     assert ("Suluk", "captured", "Kurdish forces") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_p_is_the_last_town_x_holds(ex):
+    df = read(ex, "Qaim, on the Syrian border, is now the last town the Islamic State holds in Iraq.",
+              published=dt.date(2017, 10, 30))
+    assert ("Qaim", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")

@@ -2050,7 +2050,25 @@ def _zero_relative(st: ArticleState, k: int, t: TrigM, chunk: Chunk) -> NP | Non
     "which", after an appositive head noun; its object is the place before the comma."""
     lows = st.tk.lows
     q = chunk.head
-    if q < 2 or lows[q - 1] != "," or lows[q] not in ("the", "a", "an"):
+    if lows[q] not in ("the", "a", "an"):
+        # inside a clause: "P is now the last town X holds" (the determiner found from the verb back)
+        r = t.i - 1
+        while r > chunk.i and (lows[r] in HAVE_AUX or lows[r] in ADVERBS):
+            r -= 1
+        subj = st.actor_end.get(r + 1)
+        h = (subj.i if subj is not None else (r if lows[r] in _PRONOUNS_SUBJ else -1)) - 1
+        if h <= chunk.i or lows[h] not in st.grammar.place_heads:
+            return None
+        q = h - 1
+        while q > chunk.i and h - q <= 4 and lows[q] not in ("the", "a", "an"):
+            q -= 1
+    if q < 2 or lows[q] not in ("the", "a", "an"):
+        return None
+    cop = q - 1
+    while cop > 0 and lows[cop] in ("now", "still", "already", "effectively", "probably"):
+        cop -= 1
+    copular = lows[cop] in _COPULAS  # "P is now the last town X holds"
+    if lows[q - 1] != "," and not copular:
         return None
     r = q + 1
     while r < t.i and r - q <= 4 and lows[r] not in st.grammar.place_heads:
@@ -2066,6 +2084,8 @@ def _zero_relative(st: ArticleState, k: int, t: TrigM, chunk: Chunk) -> NP | Non
         r += 1
     if r != t.i:
         return None
+    if copular:
+        return subject_place(st, k, cop, st.chunk_of(k, cop))
     return _comma_antecedent(st, k, q) or _place_left(st, q - 1, max(st.layout.sentences[k].body_start, q - 8))
 
 
