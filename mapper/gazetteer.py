@@ -780,7 +780,7 @@ class Gazetteer:
     _WORD = re.compile(r"(?:[‘ʿ](?=[AEIOU]))?[^\W\d_](?:[\w’'‘ʿʾ`]*[^\W_])?", re.UNICODE)
     _POSSESSIVE = re.compile(r"['’]s$")
     _CUES = frozenset(
-        ["in", "of", "near", "from", "to", "at", "into", "outside", "around", "toward", "towards", "town", "city", "village", "province", "governorate", "district", "border", "capital", "stronghold", "areas", "area", "countryside", "east", "west", "north", "south", "eastern", "western", "northern", "southern", "retake", "retook", "recaptured", "captured", "seized", "took", "liberated", "entered", "besieged", "held", "lost", "control"]
+        ["in", "of", "near", "from", "to", "at", "into", "outside", "around", "toward", "towards", "town", "city", "village", "province", "governorate", "district", "border", "capital", "stronghold", "areas", "area", "countryside", "east", "west", "north", "south", "eastern", "western", "northern", "southern", "retake", "retook", "recaptured", "captured", "seized", "took", "liberated", "entered", "besieged", "held", "lost", "control", "including", "nearby", "neighbouring", "neighboring", "adjacent"]
     )
     #: lowercase words that may open a place name when a hyphen or a capital follows
     _CONNECT = frozenset({"al", "el", "ad", "ar", "as", "az", "ash", "at", "an", "ez", "es", "ed",

@@ -1773,3 +1773,11 @@ def test_p_is_the_last_town_x_holds(ex):
     df = read(ex, "Qaim, on the Syrian border, is now the last town the Islamic State holds in Iraq.",
               published=dt.date(2017, 10, 30))
     assert ("Qaim", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_village_coordinated_with_a_town_or_after_nearby_is_a_place(ex):
+    art = Article(id="c.txt", text="Aid convoys reached camps around Kirkuk, including Laylan and Daquq, on Monday.",
+                  published=dt.date(2017, 10, 2), title="", url="")
+    assert "geonames:94001" in {p["place_id"] for p in ex.places(art)}  # Laylan
+    df = read(ex, "Neighbouring Karamles was also retaken by Iraqi forces in October.", published=dt.date(2016, 12, 25))
+    assert ("Karamles", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")

@@ -571,7 +571,11 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
         used.update(range(a.i, a.j))
     added = False
     for i, j, key, notable, _rows in second:
-        if key in kept and not any(q in used for q in range(i, j)):
+        # named elsewhere as a place, or coordinated with a place here ("Laylan and Daquq")
+        coordinated = (j < tk.n and lows[j] in ("and", ",", "or") and (j + 1) in sc.place_at) or (
+            i >= 1 and lows[i - 1] in ("and", ",", "or") and (i - 1) in sc.place_end
+            and sc.place_end[i - 1].kind == "settlement")
+        if (key in kept or coordinated) and not any(q in used for q in range(i, j)):
             p = PlaceM(i, j, starts[i], ends[j - 1], text[starts[i]:ends[j - 1]], key, True, notable, False)
             p.kind = _kind_of(gazetteer, key)
             sc.places.append(p)
@@ -749,7 +753,7 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
     if j < n and lows[j] in _OUTLET_WORDS and _capital(words[j]) and not tk.text[tk.ends[j - 1]:tk.starts[j]].strip():
         return False
     before_cap = i > sent_start and _capital(words[i - 1]) and words[i - 1].isalpha() \
-        and not tk.text[tk.ends[i - 1]:tk.starts[i]].strip() and prev not in ("the",)
+        and not tk.text[tk.ends[i - 1]:tk.starts[i]].strip() and prev not in _OPENING_ADJECTIVES
     after_cap = j < n and _capital(words[j]) and words[j].isalpha() and not tk.text[tk.ends[j - 1]:tk.starts[j]].strip() \
         and lows[j] not in _CALENDAR  # ("took Bartella Thursday morning": a day, not more of a name)
     inside_name = before_cap or after_cap
@@ -770,6 +774,9 @@ def _keep_place(tk: Tokens, i: int, j: int, *, notable: bool, strong: bool, cue:
     return bool(nxt) and nxt[0] in _PLACE_SLOT_AFTER
 
 
+#: capitalised words that open a sentence before a name without being part of it ("Nearby Mahin")
+_OPENING_ADJECTIVES = frozenset({"the", "nearby", "neighbouring", "neighboring", "adjacent", "including", "outlying",
+                                 "besieged", "embattled", "liberated"})
 #: words that may follow a place named as a verb's object ("seized al-Ayadiya on Thursday")
 _AFTER_OBJECT = frozenset({",", ".", ";", ":", "on", "in", "from", "after", "and", "near", "north", "south", "east",
                            "west", "northeast", "northwest", "southeast", "southwest", "early", "late", "last",
