@@ -1781,3 +1781,8 @@ def test_a_village_coordinated_with_a_town_or_after_nearby_is_a_place(ex):
     assert "geonames:94001" in {p["place_id"] for p in ex.places(art)}  # Laylan
     df = read(ex, "Neighbouring Karamles was also retaken by Iraqi forces in October.", published=dt.date(2016, 12, 25))
     assert ("Karamles", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_side_pulling_its_own_men_out_of_a_town_withdraws(ex):
+    df = read(ex, "The SDF pulled their last fighters out of Tal Tamr on Sunday.", published=dt.date(2019, 10, 20))
+    assert ("Tal Tamr", "withdrew", "SDF") in got(df, "name_as_written", "event_type", "loser")

@@ -628,6 +628,11 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
 _DEGREE = frozenset({"deeper", "further", "farther", "deep", "far", "closer", "back", "swiftly", "quickly"})
 
 
+#: a side's own men, the object of a withdrawal ("pulled its troops out of P")
+_OWN_MEN = frozenset({"fighters", "forces", "troops", "units", "men", "soldiers", "militants", "personnel",
+                      "garrison", "members"})
+
+
 def _trigger_at(tk: Tokens, i: int, forms: tuple[TriggerForm, ...]) -> TrigM | None:
     lows = tk.lows
     n = tk.n
@@ -640,6 +645,15 @@ def _trigger_at(tk: Tokens, i: int, forms: tuple[TriggerForm, ...]) -> TrigM | N
                 j += m
             elif lows[j:j + 1] and lows[j] in _DEGREE and tuple(lows[j + 1:j + 1 + m]) == f.particle:
                 j += 1 + m  # "pushed deeper into P", "moved further into P"
+            elif f.frame.name == "withdraw" and lows[j:j + 1] and lows[j] in ("its", "their", "his", "the", "all"):
+                # "pulled their last fighters out of P": the side's own men between verb and particle
+                q = j + 1
+                while q < min(n, j + 5) and lows[q] not in _OWN_MEN:
+                    q += 1
+                if q < n and lows[q] in _OWN_MEN and tuple(lows[q + 1:q + 1 + m]) == f.particle:
+                    j = q + 1 + m
+                else:
+                    continue
             elif f.frame.name == "expel" and f.particle[0] in ("out",):
                 # "drove the militants out of P": the particle after the object
                 for q in range(j, min(n, j + 8)):
