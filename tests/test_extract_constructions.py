@@ -1786,3 +1786,19 @@ def test_a_village_coordinated_with_a_town_or_after_nearby_is_a_place(ex):
 def test_a_side_pulling_its_own_men_out_of_a_town_withdraws(ex):
     df = read(ex, "The SDF pulled their last fighters out of Tal Tamr on Sunday.", published=dt.date(2019, 10, 20))
     assert ("Tal Tamr", "withdrew", "SDF") in got(df, "name_as_written", "event_type", "loser")
+
+
+def test_declared_the_city_of_p_liberated_and_officers_of_a_state(ex):
+    df = read(ex, "Iraqi forces declared the city of Tal Afar fully liberated on Thursday.")
+    assert ("Tal Afar", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "IS fighters fled south. Iraqi commanders declared Tal Afar fully liberated.")
+    assert ("Tal Afar", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_entering_a_town_the_other_side_left_is_a_capture(ex):
+    df = read(ex, "Government troops entered al-Qaryatain on Sunday after IS fighters withdrew.",
+              published=dt.date(2016, 4, 4))
+    assert ("al-Qaryatain", "captured", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "Government troops entered al-Qaryatain on Sunday and clashes continued.",
+              published=dt.date(2016, 4, 4))
+    assert ("al-Qaryatain", "entered") in got(df, "name_as_written", "event_type")

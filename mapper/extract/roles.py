@@ -152,6 +152,7 @@ def read_sentence(st: ArticleState, k: int) -> list[Claim]:
         out += [c for c in _left_to(st, k) if c.place.i not in taken]
     out += _exceptions(st, k, out)
     out = _before_the_change(out)
+    _entered_after_withdrawal(st, k, out)
     _continuing(st, k, out)
     if s.part == "headline":
         for c in out:
@@ -2646,9 +2647,13 @@ def _declared(st: ArticleState, k: int, c: int) -> list[Claim]:
         if lows[q] == "it":
             np = NP(q, q + 1, coref=q)
             q += 1
-        elif lows[q + 1] in st.grammar.place_heads:
+        elif lows[q + 1] in st.grammar.place_heads and (q + 2 >= s.j or lows[q + 2] != "of"):
             np = NP(q, q + 2, coref=q + 1)
             q += 2
+        else:
+            got = scan_np(st, q, min(s.j, q + 8))  # "declared the city of P (fully) liberated"
+            if got is not None and got.places and not got.partial:
+                np, q = got, got.end
     if np is None:
         return []
     words = lows[q:q + 3]
@@ -2659,8 +2664,12 @@ def _declared(st: ArticleState, k: int, c: int) -> list[Claim]:
     if blocked(st, k, c, chunk):
         return []
     subj = subject_actor(st, k, c, chunk)
-    return _make(st, k, np, "captured", c, chunk, gainer=subj, loser=None, confidence=0.8,
-                 construction="symbolic:declared")
+    freed = q + 1 if words[0] in ("fully", "completely", "totally") else q
+    out = _make(st, k, np, "captured", freed, chunk, gainer=subj, loser=None, confidence=0.8,
+                construction="symbolic:declared")
+    for cl in out:
+        cl.verb = c  # (the trigger is the word that frees it: "declared P liberated" is a liberation)
+    return out
 
 
 def _adjective(st: ArticleState, k: int) -> list[Claim]:
@@ -2953,6 +2962,31 @@ def _copula_subject(st: ArticleState, k: int, c: int, lo: int) -> NP | None:
 #: words just before a cue of fighting that goes on which close it: "the last pockets of resistance",
 #: "after battles continued for seventy days" (the fighting before the capture)
 _NOT_OPEN = frozenset({"last", "final", "remaining", "after", "following"})
+
+
+_LEAVING_LEMMAS = frozenset({"flee", "fled", "flees", "fleeing"})
+
+
+def _entered_after_withdrawal(st: ArticleState, k: int, claims: list[Claim]) -> None:
+    """"Troops entered P after the militants withdrew": an entry the other side left open is a
+    capture (the withdrawal has no place of its own, or the same one)."""
+    entries = [c for c in claims if c.event == "entered" and c.construction.startswith("enter:")
+               and not c.flags & {"partial", "share", "site"}]
+    if not entries:
+        return
+    lows = st.tk.lows
+    s = st.layout.sentences[k]
+    for t in st.scan.triggers:
+        if not s.body_start <= t.i < s.j or not (t.form.frame.name == "withdraw" or lows[t.i] in _LEAVING_LEMMAS):
+            continue
+        chunk = st.chunk_of(k, t.i)
+        if chunk is None or chunk.kind != "sub" or lows[chunk.head] not in ("after", "once", "when", "as"):
+            continue
+        others = [c for c in claims if c.trigger == t.i]
+        for c in entries:
+            if c.trigger < chunk.i and all(o.place.key == c.place.key for o in others):
+                c.event = "captured"
+                c.flags.add("unopposed")
 
 
 def _continuing(st: ArticleState, k: int, claims: list[Claim]) -> None:
