@@ -1802,3 +1802,12 @@ def test_entering_a_town_the_other_side_left_is_a_capture(ex):
     df = read(ex, "Government troops entered al-Qaryatain on Sunday and clashes continued.",
               published=dt.date(2016, 4, 4))
     assert ("al-Qaryatain", "entered") in got(df, "name_as_written", "event_type")
+
+
+def test_a_village_as_the_subject_of_a_passive_or_fell_and_overrun(ex):
+    # "overrun" is both the base form and the participle; a small town opening a sentence is a
+    # place when a verb of control acts on it
+    df = read(ex, "Jalawla was overrun by the militants.", published=dt.date(2014, 6, 12))
+    assert ("Jalawla", "captured", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "Jalawla fell to the militants on Monday.", published=dt.date(2014, 6, 12))
+    assert ("Jalawla", "captured", "IS") in got(df, "name_as_written", "event_type", "gainer")

@@ -58,7 +58,8 @@ class TriggerForm:
     """One surface form of a trigger: ``word`` (+ ``particle``) in a grammatical ``form``.
 
     ``form`` is ``base``, ``s`` (third person), ``past``, ``pp`` (past participle),
-    ``past_pp`` (the two are the same word), ``ing`` or ``noun``.
+    ``past_pp`` (the two are the same word), ``base_pp`` (base and participle alike: "overrun"),
+    ``ing`` or ``noun``.
     """
 
     word: str
@@ -81,7 +82,7 @@ class TriggerForm:
 
     @property
     def participle(self) -> bool:
-        return self.form in ("pp", "past_pp")
+        return self.form in ("pp", "past_pp", "base_pp")
 
 
 def _consonant(ch: str) -> bool:
@@ -371,6 +372,8 @@ def _trigger_forms(entry, frames: Mapping[str, Frame], where: str) -> tuple[list
             if w in seen:
                 if {seen[w], form} == {"past", "pp"} or (seen[w] == "base" and form == "pp" and w == forms["past"]):
                     seen[w] = "past_pp"  # "captured"; "cut" (base, past and participle alike)
+                elif seen[w] == "base" and form == "pp":
+                    seen[w] = "base_pp"  # "overrun" (base and participle alike, "overran" the past)
                 continue
             seen[w] = form
         for w, form in seen.items():

@@ -415,6 +415,9 @@ _PLACE_SLOT_BEFORE = frozenset({"village", "villages", "town", "towns", "city", 
 _PLACE_SLOT_AFTER = frozenset({"village", "villages", "district", "districts", "neighbourhood", "neighbourhoods",
                                "neighborhood", "neighborhoods", "area", "hill", "complex", "camp", "quarter",
                                "suburb", "town", "region", "base", "crossing", "regiment"})
+#: auxiliaries and adverbs between a place subject and its verb ("P has finally been retaken")
+_SUBJECT_AUX = frozenset({"was", "were", "is", "are", "has", "have", "had", "been", "being", "finally", "fully",
+                          "completely", "also", "then", "now", "quickly", "later", "eventually", "once", "largely"})
 #: the second word of a border facility's generic head: "the X border crossing"
 _BORDER_HEADS = frozenset({"crossing", "post", "gate", "point"})
 #: months and days, written capitalised, are never names of places ("BEIRUT, Nov 10 (AFP)")
@@ -495,6 +498,9 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
         if hit is not None:
             sc.triggers.append(hit)
     trigger_ends = {t.j for t in sc.triggers if not t.form.is_noun}
+    # where a name is the subject a verb acts on: "P was overrun", "P has been retaken", "P fell"
+    place_subject_at = {t.i: t.form.participle for t in sc.triggers
+                        if not t.form.is_noun and (t.form.participle or t.form.frame.name == "fall")}
     regex_hits: dict[int, tuple[int, str]] = {}
     for rx, label in actors.patterns:  # user patterns: their spans, snapped to tokens
         for m in rx.finditer(text):
@@ -536,6 +542,11 @@ def scan(tk: Tokens, layout: Layout, *, gazetteer, grammar: Grammar, actors: Act
                 notable = strong = False
             prev = lows[i - 1] if i > 0 else ""
             cue = prev in cues or i in trigger_ends  # "liberated al-Rai": the object of a trigger
+            if not cue and place_subject_at:
+                q = j
+                while q < j + 4 and q < tk.n and lows[q] in _SUBJECT_AUX:
+                    q += 1
+                cue = q in place_subject_at and (place_subject_at[q] == (q > j))
             k = bisect_right(bounds_i, i) - 1
             keep = _keep_place(tk, i, j, notable=notable, strong=strong, cue=cue, sent_start=sentences[k].i)
             if not keep and am is None and _keep_place(tk, i, j, notable=notable, strong=strong, cue=True,
