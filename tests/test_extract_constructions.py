@@ -1811,3 +1811,11 @@ def test_a_village_as_the_subject_of_a_passive_or_fell_and_overrun(ex):
     assert ("Jalawla", "captured", "IS") in got(df, "name_as_written", "event_type", "gainer")
     df = read(ex, "Jalawla fell to the militants on Monday.", published=dt.date(2014, 6, 12))
     assert ("Jalawla", "captured", "IS") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_jihadists_beside_the_rebels_are_not_the_rebels_and_the_tsk(ex):
+    df = read(ex, "Dabiq, a village of great symbolic importance to the jihadists, was seized on Sunday by "
+                  "Turkish-backed rebels.", published=dt.date(2016, 10, 16))
+    assert ("Dabiq", "captured", "Turkish-backed rebels", "IS") in got(df)
+    df = read(ex, "The FSA, supported by the TSK, cleared al-Rai of Daesh terrorists.", published=dt.date(2016, 10, 16))
+    assert ("al-Rai", "captured", "Turkish-backed rebels", "IS") in got(df)

@@ -640,11 +640,20 @@ def _article_sides(st: ArticleState) -> None:
         st.main_insurgent = discourse._settle(st, "ypg", dummy, at=terror_ypg[0].i) or "SDF"
         counts = Counter({(st.main_insurgent if lab == "IS" else lab): n for lab, n in counts.items()})
         st.side_counts = counts
-    elif main_country == "SY" and "IS" not in labels and ("Syrian rebels" in counts or "Turkish-backed rebels" in counts):
+    elif main_country == "SY" and "IS" not in labels and ("Syrian rebels" in counts or "Turkish-backed rebels" in counts) \
+            and not _generic_beside_rebels(st):
         # an article about rebels that never names IS: its "militants" and "terrorists" are the rebels
         st.main_insurgent = "Turkish-backed rebels" if "Turkish-backed rebels" in counts else "Syrian rebels"
         counts = Counter({(st.main_insurgent if lab == "IS" else lab): n for lab, n in counts.items()})
         st.side_counts = counts
+
+
+def _generic_beside_rebels(st: ArticleState) -> bool:
+    """A sentence names both the rebels and "the jihadists" (or "militants") as two sides: the
+    jihadists are someone else ("P, a village dear to the jihadists, was seized by Turkish-backed
+    rebels")."""
+    rebels = {st.sent_of[a.i] for a in st.scan.actors if a.label in ("rebels", "Syrian rebels", "Turkish-backed rebels")}
+    return any(a.label == "generic" and st.sent_of[a.i] in rebels for a in st.scan.actors)
 
 
 def _place_unknowns(st: ArticleState) -> None:
