@@ -1819,3 +1819,10 @@ def test_jihadists_beside_the_rebels_are_not_the_rebels_and_the_tsk(ex):
     assert ("Dabiq", "captured", "Turkish-backed rebels", "IS") in got(df)
     df = read(ex, "The FSA, supported by the TSK, cleared al-Rai of Daesh terrorists.", published=dt.date(2016, 10, 16))
     assert ("al-Rai", "captured", "Turkish-backed rebels", "IS") in got(df)
+
+
+def test_breaking_a_siege_is_a_relief_not_a_siege_that_day(ex):
+    df = read(ex, "Government forces lifted the three-year IS siege of Deir ez-Zor on Tuesday.",
+              published=dt.date(2017, 9, 6))
+    assert ("Deir ez-Zor", "entered", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
+    assert "besieged" not in set(df.event_type)

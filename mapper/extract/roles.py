@@ -1628,12 +1628,10 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
         return []
     breaker = _siege_breaker(st, k, t.i) if voice == "noun" and frame.name == "besiege" else None
     if breaker is not None:
-        # "X broke the siege of P": X relieves the side inside; the besieger is the other side
-        if loser is None:
-            loser = _noun_agent(st, k, t, chunk, frame.name)
-        if loser is None:
-            loser = subject_actor(st, k, breaker, st.chunk_of(k, breaker))
-    elif voice == "noun" and gainer is None and loser is None:
+        # "X broke the siege of P": X relieves the side inside (read as an entry by the symbolic
+        # strategy); the siege itself ends that day, so it is no claim of a siege then
+        return []
+    if voice == "noun" and gainer is None and loser is None:
         if frame.name == "defeat" and any(w.startswith("suffer") for w in lows[max(0, t.i - 4):t.i]):
             loser = subject_actor(st, k, t.i, chunk)  # "the army suffered a defeat in P": the army lost
         else:
