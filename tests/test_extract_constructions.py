@@ -1826,3 +1826,11 @@ def test_breaking_a_siege_is_a_relief_not_a_siege_that_day(ex):
               published=dt.date(2017, 9, 6))
     assert ("Deir ez-Zor", "entered", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
     assert "besieged" not in set(df.event_type)
+
+
+def test_a_withdrawal_the_day_before_a_capture_is_its_own_step(ex):
+    text = ("Islamic State fighters withdrew from Maadan on Tuesday night.\n\n"
+            "Government troops took control of Maadan on Wednesday.")
+    df = read(ex, text, published=dt.date(2017, 9, 28))
+    rows = {(r.name_as_written, r.event_type, str(r.date)[:10]) for r in df.itertuples()}
+    assert ("Maadan", "withdrew", "2017-09-26") in rows and ("Maadan", "captured", "2017-09-27") in rows

@@ -675,9 +675,10 @@ def merge(claims: list[Claim]) -> list[Claim]:
         ):
             continue
         if c.event == "withdrew" and any(
-            _same_place(o, c) and o.loser_label == c.loser_label and _dates_ok(o, c) for o in caps
+            _same_place(o, c) and o.loser_label == c.loser_label and _dates_ok(o, c)
+            and not (o.precision == c.precision == "day" and o.date != c.date) for o in caps
         ):
-            continue
+            continue  # (a withdrawal on the day before the capture is a step of its own)
         if c.event == "withdrew" and not c.gainer_label and c.date is not None:
             # "the last holdouts surrendered on Tuesday" ... "announced the liberation on
             # Friday": the declared capture happened when the fighting ended
