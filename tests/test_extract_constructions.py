@@ -1834,3 +1834,10 @@ def test_a_withdrawal_the_day_before_a_capture_is_its_own_step(ex):
     df = read(ex, text, published=dt.date(2017, 9, 28))
     rows = {(r.name_as_written, r.event_type, str(r.date)[:10]) for r in df.itertuples()}
     assert ("Maadan", "withdrew", "2017-09-26") in rows and ("Maadan", "captured", "2017-09-27") in rows
+
+
+def test_ejected_and_cleansed(ex):
+    df = read(ex, "Iraqi troops ejected IS fighters from Hit on Monday.", published=dt.date(2016, 4, 15))
+    assert ("Hit", "captured", "Iraqi government", "IS") in got(df)
+    df = read(ex, "Kurdish forces cleansed Tal Abyad of ISIS.", published=dt.date(2015, 6, 16))
+    assert ("Tal Abyad", "captured", "Kurdish forces", "IS") in got(df)
