@@ -1841,3 +1841,11 @@ def test_ejected_and_cleansed(ex):
     assert ("Hit", "captured", "Iraqi government", "IS") in got(df)
     df = read(ex, "Kurdish forces cleansed Tal Abyad of ISIS.", published=dt.date(2015, 6, 16))
     assert ("Tal Abyad", "captured", "Kurdish forces", "IS") in got(df)
+
+
+def test_a_claim_in_a_quote_takes_the_day_it_was_said(ex):
+    text = ('"As of tonight, Tal Abyad is completely cleared of ISIS. The mercenaries fled south," a YPG '
+            'commander told reporters late Monday.')
+    df = read(ex, text, published=dt.date(2015, 6, 16))
+    row = df[df.name_as_written == "Tal Abyad"].iloc[0]
+    assert (row.event_type, str(row.date)[:10]) == ("captured", "2015-06-15")

@@ -205,6 +205,10 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
     verb_window = lows[max(st.layout.sentences[k].body_start, v - 4):v + 1]
     if c.event == "held" or any(w in HAVE_AUX for w in verb_window[-4:]) and "had" not in verb_window[-4:] \
             or any(w in _PRESENT for w in verb_window):
+        said = _quote_said_on(st, c)
+        if said is not None:
+            _set(c, said, "date_of_the_quote")  # '"P is cleared," a commander said late Wednesday'
+            return
         _publication(st, c)
         return
     ctx = _context_date(st, k)
@@ -332,6 +336,29 @@ def _kind_at(chunks, q: int) -> str:
         if ch.i <= q < ch.j:
             return ch.kind
     return ""
+
+
+_QUOTE_CLOSE = frozenset({'"', "”"})
+_SAID = frozenset({"said", "says", "told", "tells", "announced", "added", "stated", "declared"})
+
+
+def _quote_said_on(st: ArticleState, c: Claim) -> DateMention | None:
+    """The day a quotation holding the claim was said, when its attribution after the closing
+    mark dates it: '"As of this evening, P is ours," the commander told us late Wednesday'."""
+    words, lows = st.tk.words, st.tk.lows
+    n = st.tk.n
+    q = c.trigger
+    close = next((r for r in range(q + 1, min(n, q + 80)) if words[r] in _QUOTE_CLOSE), None)
+    if close is None or not any(words[r] in ('"', "“") for r in range(max(0, q - 80), q)):
+        return None
+    k2 = st.sent_of[min(n - 1, close + 1)]
+    end = min(n, close + 16)
+    if not any(lows[r] in _SAID for r in range(close + 1, end)):
+        return None
+    for m, i, _j in st.dates(k2):
+        if close < i < end and m.date is not None and m.precision == "day":
+            return m
+    return None
 
 
 def _report_date(st: ArticleState, k: int, dates) -> DateMention | None:
