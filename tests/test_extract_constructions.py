@@ -1849,3 +1849,11 @@ def test_a_claim_in_a_quote_takes_the_day_it_was_said(ex):
     df = read(ex, text, published=dt.date(2015, 6, 16))
     row = df[df.name_as_written == "Tal Abyad"].iloc[0]
     assert (row.event_type, str(row.date)[:10]) == ("captured", "2015-06-15")
+
+
+def test_entrenched_in_a_town_is_holding_it(ex):
+    df = read(ex, "Islamic State fighters remain entrenched in Hawija.", published=dt.date(2017, 9, 20))
+    assert ("Hawija", "held", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "The militants had entrenched themselves in Hawija before the offensive.",
+              published=dt.date(2017, 10, 6))
+    assert "held" not in set(df.event_type)

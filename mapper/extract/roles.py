@@ -1677,7 +1677,8 @@ def _verbal(st: ArticleState, k: int, t: TrigM) -> list[Claim]:
                 c.event, c.gainer = "captured", Ref(actor=taker)
                 c.flags.add("handover")
                 c.confidence *= 0.8
-    if frame.name == "hold" and event == "held" and (_past_perfect(st, k, t.i, chunk) or _held_for_a_while(st, k, t, chunk)):
+    if frame.name in ("hold", "entrench") and event == "held" and (_past_perfect(st, k, t.i, chunk)
+                                                                   or _held_for_a_while(st, k, t, chunk)):
         out = []  # "the group had held P since 2014", "IS held P for three years": a state that ended
     if flags_since and not why:
         # "has been held by the jihadists since June 2014": held now, and taken then
