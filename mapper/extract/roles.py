@@ -1277,6 +1277,11 @@ def _subject_before_aside(st: ArticleState, k: int, t: int, chunk: Chunk | None)
     return _place_left(st, chunks[j].j, chunks[j].i)
 
 
+#: adjectives of nearness inside a noun phrase: "A and the neighbouring village of B"
+_NEIGHBOURING = frozenset({"neighbouring", "neighboring", "nearby", "adjacent", "adjoining", "nearby", "small",
+                           "strategic", "key"})
+
+
 def _np_start(st: ArticleState, q: int, lo: int, *, deep: bool = False) -> int:
     """Start of the noun phrase that ends in the name at ``q``: "the entire Nineveh province";
     with ``deep``, also over "a large housing complex in the encircled town of"."""
@@ -1286,7 +1291,8 @@ def _np_start(st: ArticleState, q: int, lo: int, *, deep: bool = False) -> int:
     while q - 1 >= lo and hops < 12:
         w = lows[q - 1]
         ok = w in _DETS or w in g.partial_whole or w in g.place_heads or w in ("of", "northern", "southern", "eastern",
-                                                                               "western", "central")
+                                                                               "western", "central") \
+            or w in _NEIGHBOURING
         if deep and not ok:
             ok = (w in g.sites or w in g.partial_before or w in g.partial_hedges or w in ("in", "inside", "key",
                   "residential", "besieged", "main", "government", "strategic", "southern", "half", "old", "new")
