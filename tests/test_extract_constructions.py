@@ -1857,3 +1857,12 @@ def test_entrenched_in_a_town_is_holding_it(ex):
     df = read(ex, "The militants had entrenched themselves in Hawija before the offensive.",
               published=dt.date(2017, 10, 6))
     assert "held" not in set(df.event_type)
+
+
+def test_countries_and_capitals_abroad_and_the_syrian_news_agency(ex):
+    art = Article(id="c.txt", text="Officials in New Delhi and Jakarta welcomed the news, SANA reported. Italy and "
+                                   "India sent aid.", published=dt.date(2016, 5, 1), title="", url="")
+    got_places = {p["name_as_written"]: p["place_id"] for p in ex.places(art)}
+    assert got_places.get("New Delhi") == "mapper:new-delhi" and got_places.get("Jakarta") == "mapper:jakarta"
+    assert got_places.get("Italy") == "mapper:country-it" and got_places.get("India") == "mapper:country-in"
+    assert "SANA" not in got_places

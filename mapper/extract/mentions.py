@@ -752,6 +752,7 @@ def _place_at(tk: Tokens, i: int, index: Mapping[str, object], stop: frozenset) 
 _OUTLETS = frozenset(fold(n) for n in (
     "Al Jazeera", "Al Arabiya", "Al Hadath", "Al Masdar", "Al Sumaria", "Al Forat", "Al Manar", "Al Mayadeen TV",
     "Asharq Al-Awsat", "Al Akhbar", "Al Ahram", "Al Quds", "Al Hayat", "Rudaw", "Kurdistan 24", "Anadolu",
+    "SANA",  # the Syrian Arab News Agency (also spelled like a village, and like Yemen's capital)
 ))
 
 

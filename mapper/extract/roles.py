@@ -1278,7 +1278,7 @@ def _subject_before_aside(st: ArticleState, k: int, t: int, chunk: Chunk | None)
 
 
 #: adjectives of nearness inside a noun phrase: "A and the neighbouring village of B"
-_NEIGHBOURING = frozenset({"neighbouring", "neighboring", "nearby", "adjacent", "adjoining", "nearby", "small",
+_NEIGHBOURING = frozenset({"neighbouring", "neighboring", "nearby", "adjacent", "adjoining", "small",
                            "strategic", "key"})
 
 
