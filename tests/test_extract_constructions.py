@@ -1866,3 +1866,13 @@ def test_countries_and_capitals_abroad_and_the_syrian_news_agency(ex):
     assert got_places.get("New Delhi") == "mapper:new-delhi" and got_places.get("Jakarta") == "mapper:jakarta"
     assert got_places.get("Italy") == "mapper:country-it" and got_places.get("India") == "mapper:country-in"
     assert "SANA" not in got_places
+
+
+def test_the_iraqi_g_for_qaf_and_one_town_filed_twice(ex):
+    # "Garma" is al-Karmah as Iraqis say it; the gazetteer files the town several times within a
+    # few kilometres (town, subdistrict): any of them is the place
+    art = Article(id="c.txt", text="Iraqi forces entered Falluja's suburbs. Having wrested Garma from the militants "
+                                   "last week, troops pushed on to Saqlawiya.", published=dt.date(2016, 5, 28),
+                  title="", url="")
+    place = next(p for p in ex.places(art) if p["name_as_written"] == "Garma")
+    assert abs(place["lat"] - 33.40) < 0.05 and abs(place["lon"] - 43.92) < 0.05

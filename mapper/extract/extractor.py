@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from types import SimpleNamespace
@@ -1194,6 +1195,9 @@ def _variants(text: str) -> list[str]:
             break
     if "ch" in low.lower():
         out.append(low.replace("ch", "j").replace("Ch", "J"))
+    if re.search(r"g(?!h)", low, re.I):
+        # Iraqi speech says the qaf as "g": Garma for Karmah, Gayyara for Qayyarah, Shargat for Shirqat
+        out.append(re.sub(r"G(?!h)", "Q", re.sub(r"g(?!h)", "q", low)))
     return out
 
 
@@ -1270,7 +1274,10 @@ def _variant_match(gaz, p: PlaceM, resolved: list[PlaceM], held: set[str], *, re
                          >= len(points)]
             if len(cands) > 1 and focus:
                 near = [r for r in cands if min(_km(lat[r], lon[r], a, b) for a, b in focus) <= WRITTEN_WITH_KM]
-                cands = near if len(near) == 1 else cands
+                cands = near if len(near) == 1 else (near or cands)
+            if len(cands) > 1 and points and max(_km(lat[a], lon[a], lat[b], lon[b]) for a in cands for b in cands) <= 25:
+                # one town filed several times (the town, its subdistrict): the most prominent entry
+                cands = [max(cands, key=lambda r: (bool(gaz._notable[r]), gaz._col["population"][r]))]
             if len(cands) == 1:
                 return gaz._place(cands[0], 0.8)
     near = _nearby_match(gaz, p, resolved, held, focus=focus, within=within)
