@@ -1876,3 +1876,13 @@ def test_the_iraqi_g_for_qaf_and_one_town_filed_twice(ex):
                   title="", url="")
     place = next(p for p in ex.places(art) if p["name_as_written"] == "Garma")
     assert abs(place["lat"] - 33.40) < 0.05 and abs(place["lon"] - 43.92) < 0.05
+
+
+def test_an_agency_credit_in_a_dateline_and_the_is_as_subject(ex):
+    # "(Xinhua/AFP)" in a dateline is no photo credit; "The IS captured" has no present tense in it
+    text = ("Jihadists seize villages near Turkish border\n\n"
+            "Beirut (Antara/AFP) - Islamic State militants on Wednesday seized several villages north of Aleppo.\n\n"
+            "The IS captured the towns of Akhtarin and Turkman Bareh after clashes with rebel brigades.")
+    df = read(ex, text, published=dt.date(2014, 8, 14))
+    row = df[df.name_as_written == "Akhtarin"].iloc[0]
+    assert (row.event_type, row.gainer, str(row.date)[:10]) == ("captured", "IS", "2014-08-13")

@@ -308,7 +308,12 @@ def _is_caption(line: str) -> bool:
         low = line.lower()
         if not any(w in low for w in _CAPTION_NEEDS):
             return False
-    return _CAPTION.search(line) is not None
+    m = _CAPTION.search(line)
+    if m is None:
+        return False
+    d = _DATELINE.match(line) if _DATELINE_GATE.search(line) else None
+    # "Beirut (Kabar Nusantara/AFP-KN) - ...": an agency credit in a dateline is no caption
+    return not (d is not None and d.group("agency") and d.start("agency") <= m.start() < d.end("agency"))
 
 
 _NOT_WORD = re.compile(r"[\W_]+")

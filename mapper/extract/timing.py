@@ -202,7 +202,9 @@ def _date_one(st: ArticleState, c: Claim, lead: tuple[dt.date | None, str]) -> N
         _publication(st, c)
         return
     v = c.verb if c.verb >= 0 else c.trigger
-    verb_window = lows[max(st.layout.sentences[k].body_start, v - 4):v + 1]
+    lo = max(st.layout.sentences[k].body_start, v - 4)
+    # (the words of an actor are no verbs: "The IS captured" has no present "is")
+    verb_window = [lows[q] for q in range(lo, v + 1) if not (st.tk.words[q] == "IS" or q in st.actor_at)]
     if c.event == "held" or any(w in HAVE_AUX for w in verb_window[-4:]) and "had" not in verb_window[-4:] \
             or any(w in _PRESENT for w in verb_window):
         said = _quote_said_on(st, c)
