@@ -1886,3 +1886,10 @@ def test_an_agency_credit_in_a_dateline_and_the_is_as_subject(ex):
     df = read(ex, text, published=dt.date(2014, 8, 14))
     row = df[df.name_as_written == "Akhtarin"].iloc[0]
     assert (row.event_type, row.gainer, str(row.date)[:10]) == ("captured", "IS", "2014-08-13")
+
+
+def test_all_the_neighbourhoods_cleaned_from_a_side_is_the_whole_town(ex):
+    df = read(ex, "The YPG said that all the neighbourhoods of Hasakah city were cleaned from the ISIS gangs "
+                  "yesterday.", published=dt.date(2015, 7, 29))
+    row = df[df.name_as_written == "Hasakah"].iloc[0]
+    assert (row.event_type, row.loser, str(row.date)[:10]) == ("captured", "IS", "2015-07-28")

@@ -1304,6 +1304,10 @@ def _np_start(st: ArticleState, q: int, lo: int, *, deep: bool = False) -> int:
     return q
 
 
+#: the parts of a town that, all of them, are the town
+_ALL_PARTS = frozenset({"neighbourhoods", "neighborhoods", "districts", "quarters", "parts", "areas", "sectors"})
+
+
 def _prefix_flags(st: ArticleState, np: NP, a: int, b: int) -> None:
     """Shares and sites written before a place: "most of", "a key complex in", "half of"."""
     lows = st.tk.lows
@@ -1313,6 +1317,8 @@ def _prefix_flags(st: ArticleState, np: NP, a: int, b: int) -> None:
     for i, w in enumerate(words):
         nxt = words[i + 1] if i + 1 < len(words) else ""
         if w in g.sites and nxt in ("in", "of", "inside") and w not in ("villages", "area", "areas"):
+            if w in _ALL_PARTS and any(x in ("all", "every", "entire") for x in words[max(0, i - 2):i]):
+                continue  # "all the neighbourhoods of P": the whole town
             np.site = "outer" if w in _OUTER_SITES else "inner"
             if np.site == "inner":
                 np.partial = True
