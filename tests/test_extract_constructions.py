@@ -1895,3 +1895,9 @@ def test_all_the_neighbourhoods_cleaned_from_a_side_is_the_whole_town(ex):
                   "yesterday.", published=dt.date(2015, 7, 29))
     row = df[df.name_as_written == "Hasakah"].iloc[0]
     assert (row.event_type, row.loser, str(row.date)[:10]) == ("captured", "IS", "2015-07-28")
+
+
+def test_a_backed_compound_before_the_subject_is_no_preposition(ex):
+    df = read(ex, "Russian-backed government forces have recaptured 93 percent of eastern Aleppo.",
+              published=dt.date(2016, 12, 10))
+    assert ("Aleppo", "entered", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")

@@ -1045,6 +1045,8 @@ def _actor_ok(st: ArticleState, a: ActorM, lo: int) -> bool:
                 return _actor_ok(st, b, lo)
             break
         q -= 1
+    if q >= lo + 1 and lows[q] in ("backed", "supported", "led", "allied") and lows[q - 1] == "-" and st.tk.glued(q):
+        return True  # "Russian-backed government forces": a modifier of the subject, no preposition
     if q >= lo and (lows[q] in PREPOSITIONS or lows[q] in ("backed", "supported", "aided", "assisted", "allied",
                                                              "alongside", "helped", "joined")):
         # "after Iraqi forces pushed them out": the clause word, not a preposition
