@@ -1901,3 +1901,9 @@ def test_a_backed_compound_before_the_subject_is_no_preposition(ex):
     df = read(ex, "Russian-backed government forces have recaptured 93 percent of eastern Aleppo.",
               published=dt.date(2016, 12, 10))
     assert ("Aleppo", "entered", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_flag_over_its_building_claims_the_town_it_stands_for(ex):
+    df = read(ex, "Iraqi troops advanced on Rutba on Monday.\n\nIraqi forces entered the town on Tuesday and raised "
+                  "the flag over its hospital, officers said.", published=dt.date(2016, 5, 18))
+    assert ("Rutba", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")

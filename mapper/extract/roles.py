@@ -2434,6 +2434,9 @@ def _symbolic(st: ArticleState, k: int) -> list[Claim]:
             if blocked(st, k, v, chunk):
                 continue
             np = scan_np(st, q + 1, _right_limit(st, k, chunk), allow_in=True)
+            if (np is None or not (np.places or np.coref >= 0)) and q + 2 < s.j and lows[q + 1] == "its" \
+                    and lows[q + 2] in st.grammar.sites:
+                np = NP(q + 1, q + 3, coref=q + 1)  # "raised the flag over its hospital": the town's
             if np is None:
                 continue
             if np.site == "inner" and not np.partial_word:
