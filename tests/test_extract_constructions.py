@@ -1907,3 +1907,19 @@ def test_a_flag_over_its_building_claims_the_town_it_stands_for(ex):
     df = read(ex, "Iraqi troops advanced on Rutba on Monday.\n\nIraqi forces entered the town on Tuesday and raised "
                   "the flag over its hospital, officers said.", published=dt.date(2016, 5, 18))
     assert ("Rutba", "captured", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_taken_back_is_a_return_and_in_quoted_control(ex):
+    df = read(ex, "The Iraqi army has lost dozens of men against Daesh in the province this month.\n\n"
+                  "Al-Mukhaisa, the last Daesh bastion in the province, was taken back "
+                  "on Monday afternoon following fierce clashes, he added.", published=dt.date(2015, 1, 27))
+    assert ("Al-Mukhaisa", "captured", "IS") in got(df, "name_as_written", "event_type", "loser")
+    df = read(ex, 'State television says the army is "in full control" of Sabkha.', published=dt.date(2017, 8, 12))
+    assert ("Sabkha", "held", "Syrian government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_a_dateline_in_a_far_capital_is_no_context_for_namesakes(ex):
+    text = ("New Delhi, June 14: Militants of the Islamic State of Iraq and Syria on Thursday took control of "
+            "Sulaiman Bek, a small town in Iraq's Salahuddin province.")
+    df = read(ex, text, published=dt.date(2014, 6, 14))
+    assert ("geonames:90558", "captured", "IS") in got(df, "place_id", "event_type", "gainer")

@@ -30,6 +30,17 @@ _FREEING = frozenset({"liberate", "liberation", "free", "clear", "purge", "rid",
                       "regain", "reclaim", "recover", "recovery"})
 
 
+def _freeing(st: ArticleState, c: Claim) -> bool:
+    """A claim worded as a liberation or a return ("liberated", "retook", "was taken back",
+    "won back"): the side that gains it is the one fighting the insurgent."""
+    lows = st.tk.lows
+    lemma = lows[c.trigger]
+    if any(lemma.startswith(f[:5]) for f in _FREEING):
+        return True
+    t = st.trig_at.get(c.trigger)
+    return t is not None and t.form.particle == ("back",)
+
+
 _FEATURE_HEADS = {"airbase": ("AIRB", "AIRF", "AIRP"), "base": ("AIRB", "AIRF", "MILB"), "airport": ("AIRP", "AIRF"),
                   "dam": ("DAM",), "refinery": ("OILR",), "crossing": ("BCN", "PSTB"), "field": ("OILF", "GASF")}
 
@@ -367,8 +378,7 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
         if c.event == "held":
             continue
         old = c.date is not None and st.anchor is not None and (st.anchor - c.date).days > 120
-        lemma = st.tk.lows[c.trigger]
-        freeing = any(lemma.startswith(f[:5]) for f in _FREEING)
+        freeing = _freeing(st, c)
         if g and not lo and c.event in ("captured", "entered", "besieged"):
             hint = st.holder_hints.get(getattr(c.place.place, "place_id", ""), "")
             cand = _settle(st, hint, c) if hint else ""
@@ -416,9 +426,8 @@ def infer_sides(st: ArticleState, claims: list[Claim]) -> None:
                     c.loser = Ref(label=opp, inferred=True)
                     c.flags.add("loser_inferred")
         elif not g and not lo and c.event in ("captured", "entered") and counts:
-            lemma = st.tk.lows[c.trigger]
             top = [a for a, _ in counts.most_common()]
-            if any(lemma.startswith(f[:5]) for f in _FREEING) and ("IS" in counts or not _ANTI_IS.isdisjoint(counts)):
+            if _freeing(st, c) and ("IS" in counts or not _ANTI_IS.isdisjoint(counts)):
                 gainer = next((a for a in top if a != "IS" and fits_country(a, _country_of(c))), "")
                 if gainer:
                     c.gainer = Ref(label=gainer, inferred=True)

@@ -309,7 +309,8 @@ def _resolve_places(gaz, sc, tk, dateline: set[int] | frozenset = frozenset()) -
                 ctx.admin1.add(col["name"][r])
         if len(rows) == 1:
             (r,) = rows
-            if gaz._notable[r] and col["feature_code"][r] not in ("PCLI", "ADM1", "ADMD"):
+            if gaz._notable[r] and col["feature_code"][r] not in ("PCLI", "ADM1", "ADMD") \
+                    and col["country"][r] in _WAR_COUNTRIES:  # (a dateline in New Delhi is no context)
                 ctx.points.append((float(col["lat"][r]), float(col["lon"][r])))
     hints = {p.i: _country_hint(tk, sc, p) for p in sc.places if p.known}
     # a country's own name is the country ("backed by Russia"), unless written as a village's
@@ -339,7 +340,8 @@ def _resolve_places(gaz, sc, tk, dateline: set[int] | frozenset = frozenset()) -
             pending.append(p)
     seen_points = set(ctx.points)
     for p in sc.places:
-        if p.place is not None and p.kind in ("settlement", "feature") and len(seen_points) < 40:
+        if p.place is not None and p.kind in ("settlement", "feature") and len(seen_points) < 40 \
+                and p.place.country in _WAR_COUNTRIES:
             pt = (float(p.place.lat), float(p.place.lon))
             if pt not in seen_points:  # distinct points, at most 40: resolution stays linear
                 seen_points.add(pt)
@@ -366,7 +368,8 @@ def _resolve_places(gaz, sc, tk, dateline: set[int] | frozenset = frozenset()) -
         _set_place(p, cache[key])
         if p.place is not None and key not in weak:
             held.setdefault(p.place.place_id, p.key)
-            if p.kind in ("settlement", "feature") and p.place.feature_code != "PPLC" and len(seen_points) < 40:
+            if p.kind in ("settlement", "feature") and p.place.feature_code != "PPLC" and len(seen_points) < 40 \
+                    and p.place.country in _WAR_COUNTRIES:
                 # a place read here lifts the readings near it for the names after it (but rules
                 # none out); a capital is often its government's name ("in Damascus control")
                 pt = (float(p.place.lat), float(p.place.lon))
@@ -546,6 +549,10 @@ def _set_place(p: PlaceM, place) -> None:
 
 
 _DEMONYM_CC = {"iraqi": "IQ", "iraq": "IQ", "syrian": "SY", "syria": "SY"}
+
+
+#: the countries whose places are context for one another (the gazetteer's own)
+_WAR_COUNTRIES = frozenset({"SY", "IQ"})
 
 
 def _only_in_country(gaz, ranked, country: str, held: dict):

@@ -2156,7 +2156,8 @@ def _control(st: ArticleState, k: int) -> list[Claim]:
         while q >= s.body_start and lows[q] in (g.control_whole | g.control_partial | {"the", "its", "their", "a",
                                                                                        "near", "nearly", "almost",
                                                                                        "virtually", "back", "total",
-                                                                                       "military", "security"}):
+                                                                                       "military", "security", '"',
+                                                                                       "“", "”"}):
             if lows[q] in g.control_whole:
                 whole = True
             if lows[q] in g.control_partial or lows[q] in ("nearly", "almost", "near", "virtually", "partial"):
@@ -2165,6 +2166,8 @@ def _control(st: ArticleState, k: int) -> list[Claim]:
         verb = lows[q] if q >= s.body_start else ""
         verb2 = f"{lows[q - 1]} {verb}" if q - 1 >= s.body_start else ""
         after = lows[c + 1] if c + 1 < s.j else ""
+        if after in ('"', "”") and c + 2 < s.j:
+            after = lows[c + 2]  # 'is "in full control" of P': the quote marks are the outlet's
         holder_before = st.actor_end.get(q + 1)
         if (holder_before is not None or verb in _ADJ_ACTOR or verb in _POSSESSIVE) and w != "hands":
             r = holder_before.i - 1 if holder_before is not None else q - 1
