@@ -1923,3 +1923,10 @@ def test_a_dateline_in_a_far_capital_is_no_context_for_namesakes(ex):
             "Sulaiman Bek, a small town in Iraq's Salahuddin province.")
     df = read(ex, text, published=dt.date(2014, 6, 14))
     assert ("geonames:90558", "captured", "IS") in got(df, "place_id", "event_type", "gainer")
+
+
+def test_a_stated_direction_picks_the_namesake_that_lies_that_way(ex):
+    # several Iraqi villages are called Saadiya; the one north-east of Baquba is the Diyala town
+    df = read(ex, "Iraqi forces liberated the district of Saadiya, north-east of Baquba, on Sunday.",
+              published=dt.date(2014, 11, 24))
+    assert ("geonames:98545", "captured", "Iraqi government") in got(df, "place_id", "event_type", "gainer")

@@ -709,6 +709,7 @@ def _place_unknowns(st: ArticleState) -> None:
                 continue
     _respellings(st)
     _stated_location(st)
+    _stated_direction(st)
     _list_coherence(st)
     _list_namesakes(st)
     _mark_subplaces(st)
@@ -1107,6 +1108,67 @@ _TIE_NOUNS = frozenset({"town", "village", "city", "area", "district", "subdistr
 _TIE_SKIP = frozenset({"the", "northern", "southern", "eastern", "western", "north", "south", "east", "west",
                        "northeast", "northwest", "southeast", "southwest", "northeastern", "northwestern",
                        "southeastern", "southwestern", "central", "rural", "of", "outskirts", "countryside"})
+
+
+_BEARINGS = {"north": 0, "northeast": 45, "east": 90, "southeast": 135, "south": 180, "southwest": 225, "west": 270,
+             "northwest": 315}
+
+
+def _bearing(lat1, lon1, lat2, lon2) -> float:
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dl = math.radians(lon2 - lon1)
+    x = math.sin(dl) * math.cos(p2)
+    y = math.cos(p1) * math.sin(p2) - math.sin(p1) * math.cos(p2) * math.cos(dl)
+    return (math.degrees(math.atan2(x, y)) + 360) % 360
+
+
+def _off_direction(origin, want: float, lat, lon) -> float:
+    """Degrees between the bearing from ``origin`` to (lat, lon) and ``want``; 999 beyond 150 km."""
+    km = _km(origin.lat, origin.lon, lat, lon)
+    return abs((_bearing(origin.lat, origin.lon, lat, lon) - want + 180) % 360 - 180) if 2 <= km <= 150 else 999.0
+
+
+def _stated_direction(st: ArticleState) -> None:
+    """A town the text places by a direction from another ("P, north-east of Q", "P, 30 km
+    south of Q"): of the namesakes of P, the one that lies that way from Q (within 150 km) is meant
+    when the reading taken does not."""
+    gaz = st.gaz
+    lows = st.tk.lows
+    n = st.tk.n
+    col = gaz._col
+    for p in st.scan.places:
+        pl = p.place
+        if pl is None or p.kind != "settlement" or p.in_actor or not p.key or len(gaz._index.get(p.key, ())) < 2:
+            continue
+        r = p.j
+        if r < n and lows[r] in _TIE_NOUNS:
+            r += 1
+        if r < n and lows[r] == ",":
+            r += 1
+        while r < n and (lows[r] in ("about", "some", "around", "roughly", "nearly", "just") or lows[r][:1].isdigit()
+                         or lows[r] in ("km", "kilometres", "kilometers", "miles", "mi", "kms")):
+            r += 1
+        d1 = lows[r] if r < n else ""
+        if r + 2 < n and lows[r + 1] == "-" and lows[r + 2] in ("east", "west"):
+            d1, r = d1 + lows[r + 2], r + 2  # "north-east"
+        if d1 not in _BEARINGS or r + 2 >= n or lows[r + 1] != "of":
+            continue
+        q = st.scan.place_at.get(r + 2)
+        if q is None or q.place is None or q.kind != "settlement" or q is p:
+            continue
+        want = _BEARINGS[d1]
+        qp = q.place
+
+        if _off_direction(qp, want, pl.lat, pl.lon) <= 67.5:
+            continue
+        rows = sorted((_off_direction(qp, want, col["lat"][r2], col["lon"][r2]), r2) for r2 in gaz._index[p.key]
+                      if col["feature_class"][r2] == "P")
+        rows = [x for x in rows if x[0] <= 67.5]
+        if not rows or len(rows) > 1 and rows[1][0] - rows[0][0] < 10:
+            continue  # none that way, or two about as well
+        place = gaz._place(rows[0][1], 0.75)
+        for m in _same_reading(st, p):
+            _set_place(m, place)
 
 
 def _stated_location(st: ArticleState) -> None:
