@@ -1930,3 +1930,9 @@ def test_a_stated_direction_picks_the_namesake_that_lies_that_way(ex):
     df = read(ex, "Iraqi forces liberated the district of Saadiya, north-east of Baquba, on Sunday.",
               published=dt.date(2014, 11, 24))
     assert ("geonames:98545", "captured", "Iraqi government") in got(df, "place_id", "event_type", "gainer")
+
+
+def test_a_subject_before_a_locating_aside(ex):
+    df = read(ex, "Peshmerga forces attacked villages east of Mosul.\n\nBy early afternoon the village of Bazwaya, on "
+                  "the main road from Erbil, had been cleared, according to an officer.", published=dt.date(2016, 10, 17))
+    assert ("Bazwaya", "captured", "Kurdish forces") in got(df, "name_as_written", "event_type", "gainer")

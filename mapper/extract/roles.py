@@ -1272,11 +1272,19 @@ def _subject_before_aside(st: ArticleState, k: int, t: int, chunk: Chunk | None)
     chunks = st.chunks(k)
     at = chunks.index(chunk)
     j = at - 1
-    while j >= 0 and _distance_aside(st, chunks[j]):
+    while j >= 0 and (_distance_aside(st, chunks[j]) or _locating_aside(st, chunks[j])):
         j -= 1
     if not 0 <= j < at - 1:
         return None
     return _place_left(st, chunks[j].j, chunks[j].i)
+
+
+def _locating_aside(st: ArticleState, c: Chunk) -> bool:
+    """A prepositional aside set off by commas that only locates the place before it: ", on the
+    main road from Erbil,", ", near the border,"."""
+    lows = st.tk.lows
+    return c.kind in ("pp", "appos") and c.head < c.j and lows[c.head] in ("on", "near", "along", "close") \
+        and c.i >= 1 and lows[c.i - 1] == "," and lows[c.j - 1] == ","
 
 
 #: adjectives of nearness inside a noun phrase: "A and the neighbouring village of B"
