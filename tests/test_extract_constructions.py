@@ -1936,3 +1936,9 @@ def test_a_subject_before_a_locating_aside(ex):
     df = read(ex, "Peshmerga forces attacked villages east of Mosul.\n\nBy early afternoon the village of Bazwaya, on "
                   "the main road from Erbil, had been cleared, according to an officer.", published=dt.date(2016, 10, 17))
     assert ("Bazwaya", "captured", "Kurdish forces") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_remaining_in_a_sides_hands_is_no_fighting_that_goes_on(ex):
+    df = read(ex, "- Habbaniyah: the town and the adjacent air base remain in the hands of the army.",
+              published=dt.date(2015, 5, 31))
+    assert ("Habbaniyah", "held", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")

@@ -3026,8 +3026,10 @@ def _continuing(st: ArticleState, k: int, claims: list[Claim]) -> None:
         at = low.find(cue)
         while at >= 0:
             before = set(low[:at].split()[-3:])
-            if not before & _NOT_OPEN and not (cue.startswith("remain") and before & _NOT_FIGHTERS):
-                return True
+            after = low[at + len(cue):].split()[:1]
+            if not before & _NOT_OPEN and not (cue.startswith("remain") and (before & _NOT_FIGHTERS or after and after[0] in (
+                    "hands", "control", "government"))):
+                return True  # (but "remain in the hands of X" is a state, no fighting)
             at = low.find(cue, at + 1)
         return False
 
