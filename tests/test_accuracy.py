@@ -205,17 +205,20 @@ def demo_result(gazetteer):
 
 
 WRITTEN = {name: REPO / "tests" / "data" / name for name in ("written", "written2", "written3", "written4",
-                                                                 "written5", "written6", "written7")}
+                                                                 "written5", "written6", "written7",
+                                                                 "written8")}
 #: (articles, events, toponyms) of each written set
 WRITTEN_SIZES = {"written": (24, 135, 241), "written2": (20, 93, 196), "written3": (15, 60, 110),
                  "written4": (15, 59, 118), "written5": (18, 102, 171),
-                 "written6": (18, 50, 167), "written7": (15, 40, 104)}
+                 "written6": (18, 50, 167), "written7": (15, 40, 104),
+                 "written8": (12, 39, 103)}
 #: bars a little below what is reached now (first reads, before any rule saw the texts, in each
 #: set's README: 59.7 / 56.2 / 90.0 %, 66.7 / 67.1 / 86.2 %, 68.8 / 61.7 / 91.8 %, 53.1 / 47.5 /
-#: 87.3 %, 66.7 / 57.4 / 91.8 %, 71.4 / 64.5 / 83.2 % and 33.3 / 65.2 / 84.6 %)
+#: 87.3 %, 66.7 / 57.4 / 91.8 %, 71.4 / 64.5 / 83.2 %, 33.3 / 65.2 / 84.6 % and 90.0 / 86.2 / 89.3 %)
 WRITTEN_BARS = {"written": (0.78, 0.68, 0.90), "written2": (0.88, 0.70, 0.85), "written3": (0.80, 0.65, 0.88),
                 "written4": (0.65, 0.55, 0.85), "written5": (0.90, 0.78, 0.88),
-                "written6": (0.80, 0.66, 0.82), "written7": (0.55, 0.66, 0.82)}
+                "written6": (0.80, 0.66, 0.82), "written7": (0.55, 0.66, 0.82),
+                "written8": (0.90, 0.80, 0.85)}
 
 
 @pytest.fixture(scope="module", params=sorted(WRITTEN))
@@ -231,14 +234,14 @@ def written_result(request, gazetteer):
 def test_written_corpus_events(written_result):
     name, ev, _ = written_result
     recall, precision, _top = WRITTEN_BARS[name]
-    # measured (fitted): 83.6 %, 95.8 %, 87.5 %, 71.9 %, 100 %, 90.5 %, 61.1 % recall
+    # measured (fitted): 83.6 %, 95.8 %, 87.5 %, 71.9 %, 100 %, 90.5 %, 61.1 %, 100 % recall
     assert ev["recall"] >= recall
-    assert ev["precision"] >= precision  # 74.5 %, 75.9 %, 72.0 %, 61.4 %, 85.7 %, 75.0 %, 74.1 %
+    assert ev["precision"] >= precision  # 74.5 %, 75.9 %, 72.0 %, 61.4 %, 85.7 %, 75.0 %, 74.1 %, 87.5 %
 
 
 def test_written_corpus_toponyms(written_result):
     name, _, top = written_result
-    assert top["accuracy"] >= WRITTEN_BARS[name][2]  # measured 92.5, 89.8, 92.7, 88.1, 93.0, 88.0, 85.6 %
+    assert top["accuracy"] >= WRITTEN_BARS[name][2]  # measured 92.5, 89.8, 92.7, 88.1, 93.0, 88.0, 85.6, 89.3 %
 
 
 @pytest.mark.parametrize("name", sorted(WRITTEN))

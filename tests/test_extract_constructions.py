@@ -1942,3 +1942,13 @@ def test_remaining_in_a_sides_hands_is_no_fighting_that_goes_on(ex):
     df = read(ex, "- Habbaniyah: the town and the adjacent air base remain in the hands of the army.",
               published=dt.date(2015, 5, 31))
     assert ("Habbaniyah", "held", "Iraqi government") in got(df, "name_as_written", "event_type", "gainer")
+
+
+def test_the_iraqi_city_points_back_and_abandoned_by_a_side(ex):
+    df = read(ex, "Nurses worked at a hospital in Tikrit.\n\nThe Iraqi city fell to Sunni insurgents of ISIS yesterday.",
+              published=dt.date(2014, 6, 12))
+    assert ("Tikrit", "captured", "IS") in got(df, "name_as_written", "event_type", "gainer")
+    df = read(ex, "The nearby towns of Tel Kaif and Bartella were also abandoned by the peshmerga on Thursday.",
+              published=dt.date(2014, 8, 8))
+    assert {("Tel Kaif", "withdrew", "Kurdish forces"), ("Bartella", "withdrew", "Kurdish forces")} \
+        <= got(df, "name_as_written", "event_type", "loser")

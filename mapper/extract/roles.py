@@ -483,7 +483,7 @@ def scan_np(st: ArticleState, q: int, limit: int, *, allow_in: bool = False) -> 
             return np
         if low in g.place_heads and not low.endswith("s") and low not in ("area", "region", "base", "pocket",
                                                                           "enclave", "complex", "camp", "quarter",
-                                                                          "locality", "capital", "hub") and q > 0 and (lows[q - 1] in ("the", "this", "that") or (last_noun in g.partial_whole and lows[q - 1] not in ("every", "each", "any", "all"))) \
+                                                                          "locality", "capital", "hub") and q > 0 and (lows[q - 1] in ("the", "this", "that") or _adjective_head(lows, q) or (last_noun in g.partial_whole and lows[q - 1] not in ("every", "each", "any", "all"))) \
                 and (q + 1 >= limit or lows[q + 1] not in ("of", "'s", "’s")) and (q + 1 not in st.place_at):
             np.coref = q
             np.end = q + 1
@@ -1249,10 +1249,11 @@ def _place_left(st: ArticleState, t: int, lo: int) -> NP | None:
         if w in g.place_heads and not w.endswith("s") and w not in ("area", "region", "base", "pocket", "enclave",
                                                                    "complex", "camp", "quarter", "locality",
                                                                    "capital", "hub") and q > 0 \
-                and lows[q - 1] in ("the", "this") \
+                and (lows[q - 1] in ("the", "this") or _adjective_head(lows, q) and q - 2 >= lo) \
                 and (q + 1 >= st.tk.n or lows[q + 1] != "of"):
-            np = NP(q - 1, q + 1, coref=q)
-            _prefix_flags(st, np, _np_start(st, q - 1, lo, deep=True), q - 1)
+            a = q - 1 if lows[q - 1] in ("the", "this") else q - 2  # "the Iraqi city": the town talked about
+            np = NP(a, q + 1, coref=q)
+            _prefix_flags(st, np, _np_start(st, a, lo, deep=True), a)
             return np
         if w == "it" and q + 1 < st.tk.n and lows[q + 1] in PASSIVE_AUX | HAVE_AUX:
             return NP(q, q + 1, coref=q)
@@ -1290,6 +1291,18 @@ def _locating_aside(st: ArticleState, c: Chunk) -> bool:
 #: adjectives of nearness inside a noun phrase: "A and the neighbouring village of B"
 _NEIGHBOURING = frozenset({"neighbouring", "neighboring", "nearby", "adjacent", "adjoining", "small",
                            "strategic", "key"})
+
+
+#: adjectives between "the" and a head that points back to the town talked about ("the Iraqi city")
+_COREF_ADJECTIVES = frozenset({"iraqi", "syrian", "kurdish", "ancient", "historic", "strategic", "northern", "southern",
+                               "eastern", "western", "central", "besieged", "embattled", "devastated", "key", "border",
+                               "desert", "riverside", "provincial", "small", "predominantly", "mainly", "christian",
+                               "yazidi", "turkmen", "sunni", "shiite", "oil", "frontier", "same"})
+
+
+def _adjective_head(lows: list[str], q: int) -> bool:
+    """Whether the head noun at ``q`` follows "the" and one adjective of :data:`_COREF_ADJECTIVES`."""
+    return q >= 2 and lows[q - 1] in _COREF_ADJECTIVES and lows[q - 2] in ("the", "this", "that")
 
 
 def _np_start(st: ArticleState, q: int, lo: int, *, deep: bool = False) -> int:
